@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Hearth target shares: Swift 6 mode (strict concurrency) plus the upcoming
+/// features that make existentials and imports visible in review.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Hearth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hearth", targets: ["hearth"]),
+        .library(name: "HearthTSDB", targets: ["HearthTSDB"]),
+        .library(name: "HearthServer", targets: ["HearthServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // L0: leaf algorithms, standard library only.
+        .target(name: "HearthEncoding", swiftSettings: swiftSettings),
+        .target(name: "HearthFileIO", swiftSettings: swiftSettings),
+        // L1: the data model shared by every component.
+        .target(name: "HearthModel", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        // L2: encoders and on-disk formats.
+        .target(name: "HearthChunks", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        .target(name: "HearthIndex", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
+        .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], swiftSettings: swiftSettings),
+        .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
+        // L3: the storage engine.
+        .target(
+            name: "HearthTSDB",
+            dependencies: [
+                "HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthWAL",
+                "HearthStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // L6: wiring of every component into runnable services.
+        .target(
+            name: "HearthServer",
+            dependencies: [
+                "HearthTSDB", "HearthWAL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // L7: the command-line interface.
+        .executableTarget(
+            name: "hearth",
+            dependencies: [
+                "HearthServer", "HearthWAL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A child process for the crash tests: appends acknowledged batches until it is killed.
+        .executableTarget(
+            name: "hearth-crash-writer",
+            dependencies: ["HearthTSDB"],
+            path: "Tests/CrashWriter",
+            swiftSettings: swiftSettings
+        ),
+        // Test-only support.
+        .target(name: "HearthTestSupport", dependencies: ["HearthModel"], path: "Tests/HearthTestSupport",
+                swiftSettings: swiftSettings),
+
+        .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthWALTests", dependencies: ["HearthWAL", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport"], swiftSettings: swiftSettings),
+    ]
+)

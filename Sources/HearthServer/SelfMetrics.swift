@@ -1,0 +1,46 @@
+import CoreMetrics
+import HearthTSDB
+import HearthWAL
+import Metrics
+import Prometheus
+
+/// Hearth's own metrics, in a swift-prometheus registry, named as Prometheus names its own so
+/// that existing dashboards work (served at /metrics once the HTTP API exists).
+public final class SelfMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let headSeries: CoreMetrics.Gauge
+    let headMinTime: CoreMetrics.Gauge
+    let headMaxTime: CoreMetrics.Gauge
+    let walSize: CoreMetrics.Gauge
+    let chunkFilesSize: CoreMetrics.Gauge
+    let outOfOrderAtCommit: CoreMetrics.Gauge
+
+    public init() {
+        let factory = PrometheusMetricsFactory(registry: registry)
+        headSeries = CoreMetrics.Gauge(label: "prometheus_tsdb_head_series", factory: factory)
+        headMinTime = CoreMetrics.Gauge(label: "prometheus_tsdb_head_min_time", factory: factory)
+        headMaxTime = CoreMetrics.Gauge(label: "prometheus_tsdb_head_max_time", factory: factory)
+        walSize = CoreMetrics.Gauge(label: "prometheus_tsdb_wal_storage_size_bytes", factory: factory)
+        chunkFilesSize = CoreMetrics.Gauge(label: "prometheus_tsdb_head_chunks_storage_size_bytes", factory: factory)
+        outOfOrderAtCommit = CoreMetrics.Gauge(label: "hearth_tsdb_out_of_order_samples_dropped_at_commit", factory: factory)
+    }
+
+    /// Reads the engine's state into the gauges.
+    public func update(from db: DB) {
+        headSeries.record(db.head.numSeries)
+        if db.head.numSeries > 0 {
+            headMinTime.record(db.head.minTime)
+            headMaxTime.record(db.head.maxTime)
+        }
+        walSize.record(db.wal.diskSize)
+        chunkFilesSize.record(db.head.chunkFilesDiskSize)
+        outOfOrderAtCommit.record(db.head.outOfOrderDroppedAtCommit)
+    }
+
+    /// The metrics in Prometheus text format.
+    public func exposition() -> String {
+        var out: [UInt8] = []
+        registry.emit(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,160 @@
+import HearthFileIO
+import HearthModel
+import HearthStorage
+import HearthWAL
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The storage engine as a whole: the head, its WAL and its chunk files under one data directory.
+///
+///     data/
+///       lock              held (flock) while a process uses the directory
+///       wal/              segments and checkpoints (HearthWAL)
+///       chunks_head/      completed head chunks, memory-mapped
+///       head.snapshot     written on clean shutdown, loaded (then removed) on the next start
+public final class DB: Sendable {
+    public struct Options: Sendable {
+        public var path: String
+        public var head = Head.Options()
+        public var walSegmentSize = Segment.defaultMaxSize
+        public var walSyncMode = WALSyncMode.none
+        /// Write a head snapshot on close and load it on open.
+        public var snapshotOnShutdown = true
+
+        public init(path: String) {
+            self.path = path
+        }
+    }
+
+    /// How the last open went, for logs and benchmarks.
+    public struct OpenReport: Sendable {
+        public var loadedSnapshot = false
+        public var snapshotError: String?
+        public var walRecords = 0
+        public var walRepaired: String?
+        public var mappedChunks = 0
+        public var seconds = 0.0
+    }
+
+    public let options: Options
+    public let head: Head
+    public let wal: WAL
+    public let openReport: OpenReport
+    let logger: Logger
+    let lockFD: Int32
+    let closed = Atomic<Bool>(false)
+
+    public init(options: Options, logger: Logger = Logger(label: "hearth.tsdb")) throws {
+        let start = ContinuousClock.now
+        self.options = options
+        self.logger = logger
+        try FileSystem.createDirectory(options.path)
+        lockFD = try Self.lockDirectory(options.path)
+        var report = OpenReport()
+
+        let snapshotPath = options.path + "/" + HeadSnapshot.fileName
+        let snapshotBytes = options.snapshotOnShutdown ? try FileSystem.readFile(snapshotPath) : nil
+        // Chunk files are scanned only when there is no snapshot to say what they hold.
+        var scanned: [UInt64: [MappedChunkMeta]] = [:]
+        var mappedCount = 0
+        let files = try HeadChunkFiles(directory: options.path + "/chunks_head",
+                                       scan: snapshotBytes == nil ? { ref, meta in
+                                           scanned[ref, default: []].append(meta)
+                                           mappedCount += 1
+                                       } : nil)
+        var head = Head(options: options.head, chunkFiles: files)
+        var replayAfter: WALPosition?
+        if let snapshotBytes {
+            do {
+                replayAfter = try HeadSnapshot.load(snapshotBytes, into: head)
+                report.loadedSnapshot = true
+            } catch {
+                report.snapshotError = "\(error)"
+                logger.warning("head snapshot unusable, replaying the WAL", metadata: ["error": "\(error)"])
+                // Start over from an empty head, this time with the chunk files scanned.
+                let files = try HeadChunkFiles(directory: options.path + "/chunks_head", scan: { ref, meta in
+                    scanned[ref, default: []].append(meta)
+                    mappedCount += 1
+                })
+                head = Head(options: options.head, chunkFiles: files)
+            }
+            // A snapshot is valid for the one start after the shutdown that wrote it.
+            try FileSystem.remove(snapshotPath)
+        }
+        report.mappedChunks = mappedCount
+
+        var walReport = WALReplayReport()
+        let replayer = WALReplayer(head: head, mapped: scanned)
+        wal = try WAL(directory: options.path + "/wal", segmentSize: options.walSegmentSize,
+                      syncMode: options.walSyncMode, replayingAfter: replayAfter, report: &walReport) { payload in
+            try replayer.apply(payload)
+        }
+        if !report.loadedSnapshot || walReport.records > 0 { head.recomputeTimeRange() }
+        report.walRecords = walReport.records
+        if let r = walReport.repaired {
+            report.walRepaired = "truncated at \(r.position): \(r.reason); dropped \(r.droppedBytes) bytes"
+            logger.warning("repaired damaged WAL tail", metadata: [
+                "segment": "\(r.position.segment)", "offset": "\(r.position.offset)",
+                "reason": "\(r.reason)", "dropped_bytes": "\(r.droppedBytes)",
+            ])
+        }
+        self.head = head
+        report.seconds = (ContinuousClock.now - start).seconds
+        self.openReport = report
+        logger.info("tsdb opened", metadata: [
+            "series": "\(head.numSeries)", "snapshot": "\(report.loadedSnapshot)",
+            "wal_records": "\(report.walRecords)", "seconds": "\(report.seconds)",
+        ])
+    }
+
+    /// Holds an exclusive `flock` on `path/lock`, so two processes never share a directory.
+    static func lockDirectory(_ path: String) throws -> Int32 {
+        let fd = open(path + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileIOError("open", path: path + "/lock", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(fd)
+            throw FileIOError("lock (is another hearth using this directory?)", path: path + "/lock", errno: errno)
+        }
+        return fd
+    }
+
+    /// A new batch.
+    public func appender() -> HeadAppender {
+        HeadAppender(head: head, wal: wal)
+    }
+
+    /// A querier over the stored data.
+    public func querier() -> any Querier { head }
+
+    /// Flushes, writes the head snapshot and closes the WAL. Safe to call twice.
+    public func close() throws {
+        guard closed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        defer {
+            flock(lockFD, LOCK_UN)
+            Glibc.close(lockFD)
+        }
+        try head.chunkFiles.flush(sync: true)
+        let position = wal.position
+        try wal.close()
+        if options.snapshotOnShutdown {
+            let start = ContinuousClock.now
+            let bytes = HeadSnapshot.encode(head, walPosition: position)
+            try FileSystem.writeFileAtomically(options.path + "/" + HeadSnapshot.fileName, bytes)
+            logger.info("head snapshot written", metadata: [
+                "series": "\(head.numSeries)", "bytes": "\(bytes.count)",
+                "seconds": "\((ContinuousClock.now - start).seconds)",
+            ])
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

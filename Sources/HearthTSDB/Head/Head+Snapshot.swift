@@ -1,0 +1,167 @@
+import HearthChunks
+import HearthEncoding
+import HearthFileIO
+import HearthIndex
+import HearthModel
+import HearthWAL
+import Synchronization
+
+/// The head snapshot written on clean shutdown, so that the next start loads it instead of
+/// replaying the WAL. Format (all integers big-endian unless varint):
+///
+///     magic "HSNP" | version (1) | WAL segment (8) | WAL offset (8) | next ref (8)
+///     | symbol count (uvarint) | symbols: length (uvarint) bytes ...
+///     | series count (uvarint)
+///     | per series: ref (uvarint) | label count (uvarint) | (name symbol, value symbol) uvarints
+///       | nextAt (8) | head min time (8) | head chunk length (uvarint) | head chunk bytes
+///       | mapped count (uvarint) | per mapped chunk: ref (8) min (8) max (8) samples (2)
+///     | CRC32C of everything before (4)
+///
+/// Labels are stored once in the symbol table, so loading interns them for free.
+enum HeadSnapshot {
+    static let magic: [UInt8] = Array("HSNP".utf8)
+    static let version: UInt8 = 1
+    static let fileName = "head.snapshot"
+
+    static func encode(_ head: Head, walPosition: WALPosition) -> [UInt8] {
+        var symbols: [String: UInt64] = [:]
+        var symbolList: [String] = []
+        var body: [UInt8] = []
+        var count = 0
+        func symbol(_ s: String) -> UInt64 {
+            if let i = symbols[s] { return i }
+            let i = UInt64(symbolList.count)
+            symbols[s] = i
+            symbolList.append(s)
+            return i
+        }
+        head.forEachSeries { ref, s in
+            count += 1
+            VarInt.appendUnsigned(ref, to: &body)
+            VarInt.appendUnsigned(UInt64(s.labels.count), to: &body)
+            for l in s.labels {
+                VarInt.appendUnsigned(symbol(l.name), to: &body)
+                VarInt.appendUnsigned(symbol(l.value), to: &body)
+            }
+            BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
+            BigEndian.append(UInt64(bitPattern: s.headMinTime), to: &body)
+            let chunk = s.head?.bytes ?? []
+            VarInt.appendUnsigned(UInt64(chunk.count), to: &body)
+            body.append(contentsOf: chunk)
+            VarInt.appendUnsigned(UInt64(s.mapped.count), to: &body)
+            for m in s.mapped {
+                BigEndian.append(m.ref, to: &body)
+                BigEndian.append(UInt64(bitPattern: m.minTime), to: &body)
+                BigEndian.append(UInt64(bitPattern: m.maxTime), to: &body)
+                BigEndian.append(m.sampleCount, to: &body)
+            }
+        }
+        var out = magic
+        out.append(version)
+        BigEndian.append(UInt64(walPosition.segment), to: &out)
+        BigEndian.append(UInt64(walPosition.offset), to: &out)
+        BigEndian.append(head.nextRef.load(ordering: .relaxed), to: &out)
+        VarInt.appendUnsigned(UInt64(symbolList.count), to: &out)
+        for s in symbolList {
+            VarInt.appendUnsigned(UInt64(s.utf8.count), to: &out)
+            out.append(contentsOf: s.utf8)
+        }
+        VarInt.appendUnsigned(UInt64(count), to: &out)
+        out.append(contentsOf: body)
+        BigEndian.append(CRC32C.checksum(out), to: &out)
+        return out
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "invalid head snapshot: \(reason)" }
+    }
+
+    /// Loads a snapshot into an empty head; returns the WAL position it covers.
+    static func load(_ bytes: [UInt8], into head: Head) throws -> WALPosition {
+        try bytes.withUnsafeBytes { raw throws -> WALPosition in
+            guard raw.count >= 33 + 4, Array(raw[0..<4]) == magic, raw[4] == version else {
+                throw Invalid(reason: "bad header")
+            }
+            let crcAt = raw.count - 4
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<crcAt])) == BigEndian.readUInt32(raw, at: crcAt)
+            else { throw Invalid(reason: "checksum mismatch") }
+            let body = UnsafeRawBufferPointer(rebasing: raw[0..<crcAt])
+            let position = WALPosition(segment: Int(BigEndian.readUInt64(body, at: 5)),
+                                       offset: Int(BigEndian.readUInt64(body, at: 13)))
+            let nextRef = BigEndian.readUInt64(body, at: 21)
+            var i = 29
+            func uvarint() throws -> UInt64 {
+                guard let v = VarInt.readUnsigned(body, at: &i) else { throw Invalid(reason: "truncated at \(i)") }
+                return v
+            }
+            func u64() throws -> UInt64 {
+                guard i + 8 <= body.count else { throw Invalid(reason: "truncated at \(i)") }
+                defer { i += 8 }
+                return BigEndian.readUInt64(body, at: i)
+            }
+            let symbolCount = try uvarint()
+            guard symbolCount <= UInt64(body.count) else { throw Invalid(reason: "symbol count") }
+            var symbols: [String] = []
+            symbols.reserveCapacity(Int(symbolCount))
+            for _ in 0..<symbolCount {
+                let len = Int(try uvarint())
+                guard len <= body.count - i else { throw Invalid(reason: "symbol length") }
+                symbols.append(String(decoding: UnsafeRawBufferPointer(rebasing: body[i..<(i + len)]), as: UTF8.self))
+                i += len
+            }
+            head.interned.withLock { set in for s in symbols { set.insert(s) } }
+            let seriesCount = try uvarint()
+            var lo = Int64.max, hi = Int64.min
+            for _ in 0..<seriesCount {
+                let ref = try uvarint()
+                let n = Int(try uvarint())
+                guard n <= 1024 else { throw Invalid(reason: "label count") }
+                var labels: [Label] = []
+                labels.reserveCapacity(n)
+                for _ in 0..<n {
+                    let a = Int(try uvarint()), b = Int(try uvarint())
+                    guard a < symbols.count, b < symbols.count else { throw Invalid(reason: "symbol ref") }
+                    labels.append(Label(symbols[a], symbols[b]))
+                }
+                var s = MemSeries(labels: Labels(sorted: labels))
+                s.nextAt = Int64(bitPattern: try u64())
+                s.headMinTime = Int64(bitPattern: try u64())
+                let clen = Int(try uvarint())
+                guard clen <= body.count - i else { throw Invalid(reason: "chunk length") }
+                if clen > 0 {
+                    let bytes = Array(UnsafeRawBufferPointer(rebasing: body[i..<(i + clen)]))
+                    guard let appender = XORAppender(resuming: bytes) else { throw Invalid(reason: "head chunk") }
+                    s.head = appender
+                }
+                i += clen
+                let mcount = Int(try uvarint())
+                guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
+                s.mapped.reserveCapacity(mcount)
+                for _ in 0..<mcount {
+                    let r = try u64()
+                    let mn = Int64(bitPattern: try u64())
+                    let mx = Int64(bitPattern: try u64())
+                    guard i + 2 <= body.count else { throw Invalid(reason: "truncated") }
+                    let c = BigEndian.readUInt16(body, at: i)
+                    i += 2
+                    s.mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
+                }
+                lo = Swift.min(lo, s.minTime)
+                if s.maxTime != .min { hi = Swift.max(hi, s.maxTime) }
+                var scratch: [UInt8] = []
+                let hash = s.labels.stableHash(scratch: &scratch)
+                head.insert(s, ref: ref)
+                head.stripes[Int(hash & head.mask)].hashes.withLock { h in
+                    if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
+                }
+                head.postings.add(ref, labels: s.labels)
+                head.seriesCount.add(1, ordering: .relaxed)
+            }
+            head.nextRef.store(nextRef, ordering: .relaxed)
+            head.minTimeValue.store(lo, ordering: .relaxed)
+            head.maxTimeValue.store(hi, ordering: .relaxed)
+            return position
+        }
+    }
+}

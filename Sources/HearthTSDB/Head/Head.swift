@@ -1,0 +1,203 @@
+import HearthChunks
+import HearthIndex
+import HearthModel
+import HearthStorage
+import Synchronization
+
+/// The in-memory block of recent data: every active series, its open chunk on the heap and its
+/// completed chunks on disk, plus the inverted index over their labels.
+///
+/// Appends go through ``HeadAppender`` (one per batch); reads through the ``Querier`` conformance.
+/// Series refs are allocated in increasing order and never reused while the head lives.
+public final class Head: Sendable {
+    public struct Options: Sendable {
+        /// Width of a chunk range; chunks never cross its boundaries (Prometheus: the block range, 2h).
+        public var chunkRange: Int64 = 2 * 3600 * 1000
+        /// Number of lock stripes, a power of two.
+        public var stripeCount = 4096
+
+        public init() {}
+    }
+
+    public let options: Options
+    let stripes: [Stripe]
+    let mask: UInt64
+    let shift: UInt64
+    let postings = MemPostings()
+    let chunkFiles: HeadChunkFiles
+    let interned = Mutex(Set<String>())
+
+    let nextRef = Atomic<UInt64>(1)
+    let seriesCount = Atomic<Int>(0)
+    let minTimeValue = Atomic<Int64>(.max)
+    let maxTimeValue = Atomic<Int64>(.min)
+    /// Samples before this time are refused (set by truncation).
+    let minValidTimeValue = Atomic<Int64>(.min)
+    let appenderIDs = Atomic<UInt32>(1)
+    /// Samples that lost a race with a concurrent appender at commit time and were dropped.
+    let outOfOrderAtCommit = Atomic<Int>(0)
+
+    init(options: Options, chunkFiles: HeadChunkFiles) {
+        precondition(options.stripeCount > 0 && options.stripeCount & (options.stripeCount - 1) == 0,
+                     "stripe count must be a power of two")
+        self.options = options
+        self.stripes = (0..<options.stripeCount).map { _ in Stripe() }
+        self.mask = UInt64(options.stripeCount - 1)
+        self.shift = UInt64(options.stripeCount.trailingZeroBitCount)
+        self.chunkFiles = chunkFiles
+    }
+
+    /// Number of series in the head.
+    public var numSeries: Int { seriesCount.load(ordering: .relaxed) }
+    /// Time of the oldest sample, `.max` if empty.
+    public var minTime: Int64 { minTimeValue.load(ordering: .relaxed) }
+    /// Time of the newest sample, `.min` if empty.
+    public var maxTime: Int64 { maxTimeValue.load(ordering: .relaxed) }
+    public var minValidTime: Int64 { minValidTimeValue.load(ordering: .relaxed) }
+
+    /// The oldest timestamp an appender accepts: Prometheus's
+    /// `max(minValidTime, maxTime - chunkRange/2)` once the head has data.
+    var appendableMinValidTime: Int64 {
+        let mx = maxTime
+        let floor = minValidTime
+        if mx == .min { return floor }
+        return Swift.max(floor, mx - options.chunkRange / 2)
+    }
+
+    @inline(__always)
+    func stripe(ofRef ref: UInt64) -> Stripe { stripes[Int(ref & mask)] }
+
+    @inline(__always)
+    func slot(ofRef ref: UInt64) -> Int { Int(ref >> shift) }
+
+    /// Returns the canonical copy of each string, so each distinct name and value is stored once.
+    func intern(_ labels: Labels) -> Labels {
+        interned.withLock { set in
+            Labels(sorted: labels.map { l in
+                Label(set.insert(l.name).memberAfterInsert, set.insert(l.value).memberAfterInsert)
+            })
+        }
+    }
+
+    /// The series with these labels, if any.
+    func lookup(_ labels: Labels, hash: UInt64) -> UInt64? {
+        stripes[Int(hash & mask)].hashes.withLock { h in find(labels, hash: hash, in: h) }
+    }
+
+    private func find(_ labels: Labels, hash: UInt64, in h: Stripe.HashState) -> UInt64? {
+        guard let first = h.first[hash] else { return nil }
+        if labelsOf(first) == labels { return first }
+        for ref in h.collisions[hash] ?? [] where labelsOf(ref) == labels { return ref }
+        return nil
+    }
+
+    /// Labels of series `ref`, or nil.
+    func labelsOf(_ ref: UInt64) -> Labels? {
+        let i = slot(ofRef: ref)
+        return stripe(ofRef: ref).series.withLock { s in i < s.series.count && s.alive[i] ? s.series[i].labels : nil }
+    }
+
+    /// Finds or creates the series. `ref` forces the ref of a new series (WAL replay).
+    func getOrCreate(_ labels: Labels, hash: UInt64, ref forced: UInt64? = nil) -> (ref: UInt64, created: Bool) {
+        stripes[Int(hash & mask)].hashes.withLock { h in
+            if let existing = find(labels, hash: hash, in: h) { return (existing, false) }
+            let ref: UInt64
+            if let forced {
+                ref = forced
+                // Keep later allocations above every replayed ref.
+                var current = nextRef.load(ordering: .relaxed)
+                while current <= forced {
+                    let (exchanged, original) = nextRef.compareExchange(
+                        expected: current, desired: forced + 1, ordering: .relaxed)
+                    if exchanged { break }
+                    current = original
+                }
+            } else {
+                ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
+            }
+            let canonical = intern(labels)
+            insert(MemSeries(labels: canonical), ref: ref)
+            if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
+            postings.add(ref, labels: canonical)
+            seriesCount.add(1, ordering: .relaxed)
+            return (ref, true)
+        }
+    }
+
+    /// Places a series in its slot (also used when loading a snapshot).
+    func insert(_ series: MemSeries, ref: UInt64) {
+        let i = slot(ofRef: ref)
+        stripe(ofRef: ref).series.withLock { s in
+            if i >= s.series.count {
+                let missing = i + 1 - s.series.count
+                s.series.reserveCapacity(Swift.max(i + 1, s.series.count * 2))
+                for _ in 0..<missing {
+                    s.series.append(MemSeries(labels: Labels()))
+                    s.alive.append(false)
+                }
+            }
+            s.series[i] = series
+            s.alive[i] = true
+        }
+    }
+
+    /// Widens the head's time range to include `[lo, hi]`.
+    func extendTimeRange(_ lo: Int64, _ hi: Int64) {
+        var cur = minTimeValue.load(ordering: .relaxed)
+        while lo < cur {
+            let (ok, orig) = minTimeValue.compareExchange(expected: cur, desired: lo, ordering: .relaxed)
+            if ok { break }
+            cur = orig
+        }
+        cur = maxTimeValue.load(ordering: .relaxed)
+        while hi > cur {
+            let (ok, orig) = maxTimeValue.compareExchange(expected: cur, desired: hi, ordering: .relaxed)
+            if ok { break }
+            cur = orig
+        }
+    }
+
+    /// Appends a committed or replayed sample to series `ref`. Returns false if it was dropped
+    /// (unknown series, or not newer than the series' newest sample).
+    @discardableResult
+    func appendCommitted(_ ref: UInt64, _ t: Int64, _ v: Double, clearPendingOf owner: UInt32 = 0) throws -> Bool {
+        let i = slot(ofRef: ref)
+        let range = options.chunkRange
+        let files = chunkFiles
+        return try stripe(ofRef: ref).series.withLock { (s: inout Stripe.SeriesState) throws -> Bool in
+            guard i < s.series.count, s.alive[i] else { return false }
+            if owner != 0 && s.series[i].pendingOwner == owner { s.series[i].pendingOwner = 0 }
+            return try s.series[i].append(t, v, ref: ref, chunkRange: range, files: files)
+        }
+    }
+
+    /// Calls `body` with every live series (for snapshots and truncation), stripe by stripe.
+    func forEachSeries(_ body: (UInt64, inout MemSeries) throws -> Void) rethrows {
+        for (si, stripe) in stripes.enumerated() {
+            try stripe.series.withLock { (s: inout Stripe.SeriesState) throws in
+                for i in s.series.indices where s.alive[i] {
+                    try body(UInt64(i) << shift | UInt64(si), &s.series[i])
+                }
+            }
+        }
+    }
+
+    /// Recomputes the time range from the series (after replay).
+    func recomputeTimeRange() {
+        var lo = Int64.max, hi = Int64.min
+        forEachSeries { _, s in
+            lo = Swift.min(lo, s.minTime)
+            let m = s.maxTime
+            if m != .min { hi = Swift.max(hi, m) }
+        }
+        minTimeValue.store(lo, ordering: .relaxed)
+        maxTimeValue.store(hi, ordering: .relaxed)
+    }
+}
+
+extension Head {
+    /// Bytes of the completed-chunk files.
+    public var chunkFilesDiskSize: Int { chunkFiles.diskSize }
+    /// Samples dropped at commit because a concurrent batch appended a newer one first.
+    public var outOfOrderDroppedAtCommit: Int { outOfOrderAtCommit.load(ordering: .relaxed) }
+}

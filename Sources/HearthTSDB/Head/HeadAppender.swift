@@ -1,0 +1,156 @@
+import HearthModel
+import HearthWAL
+import Synchronization
+
+/// A batch of appends to the head: ``append(_:_:_:_:)`` validates and buffers each sample;
+/// ``commit()`` writes the batch to the WAL (one write) and only then makes it visible;
+/// ``rollback()`` discards it. Not thread-safe: one appender per batch, any number of appenders
+/// in parallel.
+public final class HeadAppender {
+    let head: Head
+    let wal: WAL?
+    let id: UInt32
+    var samples: [WALSample] = []
+    var newSeries: [WALSeries] = []
+    var hashScratch: [UInt8] = []
+    var walBuffer: [UInt8] = []
+    var minT = Int64.max
+    var maxT = Int64.min
+    /// Computed once per batch: the window does not move while the batch is open.
+    let minValidTime: Int64
+
+    init(head: Head, wal: WAL?) {
+        self.head = head
+        self.wal = wal
+        var id = head.appenderIDs.wrappingAdd(1, ordering: .relaxed).oldValue
+        if id == 0 { id = head.appenderIDs.wrappingAdd(1, ordering: .relaxed).oldValue }
+        self.id = id
+        self.minValidTime = head.appendableMinValidTime
+        hashScratch.reserveCapacity(256)
+    }
+
+    /// Number of samples buffered in this batch.
+    public var pendingSamples: Int { samples.count }
+
+    /// The ref of the series with `labels`, creating it if needed. Lets callers cache refs
+    /// (scrape loops, remote-write decoders) and append by ref afterwards.
+    public func ref(for labels: Labels) throws(AppendError) -> UInt64 {
+        guard !labels.isEmpty else { throw .invalidLabels("empty label set") }
+        let hash = labels.stableHash(scratch: &hashScratch)
+        if let ref = head.lookup(labels, hash: hash) { return ref }
+        let (ref, created) = head.getOrCreate(labels, hash: hash)
+        if created { newSeries.append(WALSeries(ref: ref, labels: labels)) }
+        return ref
+    }
+
+    /// Buffers a sample for the series `ref` (from a previous append or ``ref(for:)``) or, when
+    /// `ref` is 0 or unknown, for the series with `labels`. Returns the series' ref.
+    ///
+    /// - Throws: ``AppendError`` for an out-of-order, too-old or conflicting duplicate sample;
+    ///   the batch stays usable and the sample is not buffered. An exact duplicate of the newest
+    ///   sample is accepted and ignored.
+    @discardableResult
+    public func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws(AppendError) -> UInt64 {
+        var ref = ref
+        if ref == 0 || head.labelsOf(ref) == nil {
+            ref = try self.ref(for: labels)
+        }
+        if t < minValidTime {
+            throw .tooOld(series: head.labelsOf(ref) ?? labels, timestamp: t, minValidTime: minValidTime)
+        }
+        let vbits = v.bitPattern
+        let owner = id
+        let i = head.slot(ofRef: ref)
+        let verdict: Appendability = head.stripe(ofRef: ref).series.withLock { s in
+            let verdict = s.series[i].appendable(t, vbits, owner: owner)
+            if case .ok = verdict {
+                s.series[i].pendingOwner = owner
+                s.series[i].pendingTimestamp = t
+                s.series[i].pendingValueBits = vbits
+            }
+            return verdict
+        }
+        switch verdict {
+        case .ok:
+            samples.append(WALSample(ref: ref, timestamp: t, value: v))
+            if t < minT { minT = t }
+            if t > maxT { maxT = t }
+        case .duplicate:
+            break
+        case .outOfOrder(let newest):
+            throw .outOfOrder(series: head.labelsOf(ref) ?? labels, timestamp: t, newest: newest)
+        case .differentValue:
+            throw .duplicateTimestamp(series: head.labelsOf(ref) ?? labels, timestamp: t)
+        }
+        return ref
+    }
+
+    /// Makes the batch durable in the WAL, then visible. When it returns, the batch survives a
+    /// crash of the process (and, in group-commit mode, of the machine).
+    public func commit() throws(CommitError) {
+        defer { reset() }
+        if let wal, !samples.isEmpty || !newSeries.isEmpty {
+            encodeRecords()
+            do {
+                let ticket = try wal.log(walBuffer)
+                try wal.waitUntilDurable(ticket)
+            } catch {
+                clearPending()
+                throw CommitError(message: error.description)
+            }
+        }
+        var dropped = 0
+        for s in samples {
+            do {
+                if try !head.appendCommitted(s.ref, s.timestamp, s.value, clearPendingOf: id) { dropped += 1 }
+            } catch {
+                // The chunk file write failed; the sample is in the WAL and returns on replay.
+                throw CommitError(message: "writing head chunk: \(error)")
+            }
+        }
+        if dropped > 0 { head.outOfOrderAtCommit.add(dropped, ordering: .relaxed) }
+        if !samples.isEmpty { head.extendTimeRange(minT, maxT) }
+    }
+
+    /// Discards the buffered samples. Series created by this batch stay in the head (as in
+    /// Prometheus) and are logged so that their refs stay valid after a restart.
+    public func rollback() {
+        clearPending()
+        if let wal, !newSeries.isEmpty {
+            samples.removeAll()
+            encodeRecords()
+            _ = try? wal.log(walBuffer)
+        }
+        reset()
+    }
+
+    private func clearPending() {
+        for s in samples {
+            let i = head.slot(ofRef: s.ref)
+            head.stripe(ofRef: s.ref).series.withLock { st in
+                if st.series[i].pendingOwner == id { st.series[i].pendingOwner = 0 }
+            }
+        }
+    }
+
+    private func encodeRecords() {
+        walBuffer.removeAll(keepingCapacity: true)
+        var payload: [UInt8] = []
+        if !newSeries.isEmpty {
+            WALRecordCodec.encodeSeries(newSeries, into: &payload)
+            payload.withUnsafeBytes { Segment.appendRecord($0, to: &walBuffer) }
+            payload.removeAll(keepingCapacity: true)
+        }
+        if !samples.isEmpty {
+            WALRecordCodec.encodeSamples(samples, into: &payload)
+            payload.withUnsafeBytes { Segment.appendRecord($0, to: &walBuffer) }
+        }
+    }
+
+    private func reset() {
+        samples.removeAll(keepingCapacity: true)
+        newSeries.removeAll(keepingCapacity: true)
+        minT = .max
+        maxT = .min
+    }
+}

@@ -1,0 +1,218 @@
+import HearthChunks
+import HearthEncoding
+import HearthFileIO
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a completed head chunk lives on disk: file index in the high 32 bits, byte offset
+/// in the low 32, as Prometheus's `ChunkDiskMapperRef`.
+public typealias HeadChunkRef = UInt64
+
+/// A completed chunk as the head remembers it: 32 bytes per chunk instead of the chunk itself.
+public struct MappedChunkMeta: Sendable, Equatable {
+    public var ref: HeadChunkRef
+    public var minTime: Int64
+    public var maxTime: Int64
+    public var sampleCount: UInt16
+}
+
+/// The head's completed chunks, written to `chunks_head/NNNNNN` files and read back through
+/// memory mappings, so that full chunks leave the Swift heap.
+///
+/// File layout (after Prometheus's head chunk files): an 8-byte header (magic `0x0130BC91`,
+/// version 1, 3 bytes padding), then chunks back to back:
+/// `series ref (8, BE) | min time (8) | max time (8) | encoding (1) | length (uvarint) | data | CRC32C (4)`,
+/// the CRC covering everything before it in the chunk.
+///
+/// Writes go through a write buffer (one `write` per megabyte, not per chunk); chunks still in
+/// the buffer are read from it. Nothing is fsynced except on ``flush(sync:)``: the WAL, not these
+/// files, is what makes samples durable; these files only spare the heap and speed up restarts.
+public final class HeadChunkFiles: Sendable {
+    public static let magic: UInt32 = 0x0130_BC91
+    public static let headerSize = 8
+    public static let maxFileSize = 128 * 1024 * 1024
+    static let writeBufferSize = 1 << 20
+
+    public let directory: String
+
+    struct State {
+        var files: [Int: MappedFile] = [:]
+        var fileSizes: [Int: Int] = [:]
+        var current: Int = 0
+        var handle: WriteHandle?
+        /// Size of the current file on disk (flushed part).
+        var flushed = 0
+        var buffer: [UInt8] = []
+    }
+
+    final class WriteHandle: Sendable {
+        let file: File
+        init(_ file: consuming File) { self.file = file }
+    }
+
+    private let state: Mutex<State>
+
+    /// Opens the directory. `scan` is called for each valid chunk found in existing files
+    /// (series ref, meta); a damaged tail is truncated. Writing continues in a new file.
+    public init(directory: String, scan: ((UInt64, MappedChunkMeta) -> Void)?) throws {
+        self.directory = directory
+        try FileSystem.createDirectory(directory)
+        var s = State()
+        let indexes = try FileSystem.list(directory).compactMap { n -> Int? in
+            n.count == 6 && n.allSatisfy(\.isNumber) ? Int(n) : nil
+        }.sorted()
+        for idx in indexes {
+            let path = Self.path(directory, idx)
+            var size = FileSystem.fileSize(path) ?? 0
+            if let scan {
+                size = try Self.scanFile(path: path, index: idx, size: size, body: scan)
+            }
+            if size <= Self.headerSize {
+                try FileSystem.remove(path)
+                continue
+            }
+            s.files[idx] = try MappedFile(path: path, capacity: size)
+            s.fileSizes[idx] = size
+        }
+        s.current = (indexes.last ?? 0) + 1
+        state = Mutex(s)
+        try state.withLock { (s: inout State) throws in try Self.startFile(&s, directory: directory) }
+    }
+
+    static func path(_ dir: String, _ index: Int) -> String {
+        let d = String(index)
+        return dir + "/" + String(repeating: "0", count: max(0, 6 - d.count)) + d
+    }
+
+    private static func startFile(_ s: inout State, directory: String) throws {
+        let path = Self.path(directory, s.current)
+        let file = try File(path: path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        var header: [UInt8] = []
+        BigEndian.append(magic, to: &header)
+        header += [1, 0, 0, 0]
+        try file.write(header)
+        s.handle = WriteHandle(file)
+        s.flushed = headerSize
+        s.buffer.removeAll(keepingCapacity: true)
+        s.files[s.current] = try MappedFile(path: path, capacity: maxFileSize)
+        s.fileSizes[s.current] = headerSize
+    }
+
+    /// Reads every chunk of a file, returning the size of its valid prefix (and truncating
+    /// the file to it if a damaged tail follows).
+    static func scanFile(
+        path: String, index: Int, size: Int, body: (UInt64, MappedChunkMeta) -> Void
+    ) throws -> Int {
+        guard let bytes = try FileSystem.readFile(path), bytes.count >= headerSize else { return 0 }
+        let valid: Int = bytes.withUnsafeBytes { raw in
+            guard BigEndian.readUInt32(raw, at: 0) == magic else { return 0 }
+            var off = headerSize
+            while off + 25 < raw.count {
+                let seriesRef = BigEndian.readUInt64(raw, at: off)
+                let minT = Int64(bitPattern: BigEndian.readUInt64(raw, at: off + 8))
+                let maxT = Int64(bitPattern: BigEndian.readUInt64(raw, at: off + 16))
+                guard raw[off + 24] == ChunkEncoding.xor.rawValue else { break }
+                var p = off + 25
+                guard let len = VarInt.readUnsigned(raw, at: &p), len >= 2, Int(len) <= raw.count - p - 4 else { break }
+                let end = p + Int(len)
+                let crc = BigEndian.readUInt32(raw, at: end)
+                guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[off..<end])) == crc else { break }
+                let count = BigEndian.readUInt16(raw, at: p)
+                body(seriesRef, MappedChunkMeta(ref: UInt64(index) << 32 | UInt64(off), minTime: minT, maxTime: maxT,
+                                                sampleCount: count))
+                off = end + 4
+            }
+            return off
+        }
+        if valid < bytes.count {
+            let f = try File(path: path, flags: O_WRONLY)
+            try f.truncate(to: valid)
+        }
+        return valid
+    }
+
+    /// Writes a completed chunk and returns its ref.
+    public func write(seriesRef: UInt64, minTime: Int64, maxTime: Int64, chunk: [UInt8]) throws -> HeadChunkRef {
+        try state.withLock { (s: inout State) throws -> HeadChunkRef in
+            let needed = 25 + VarInt.unsignedLength(UInt64(chunk.count)) + chunk.count + 4
+            if s.flushed + s.buffer.count + needed > Self.maxFileSize {
+                try flushLocked(&s)
+                s.current += 1
+                try Self.startFile(&s, directory: directory)
+            }
+            let offset = s.flushed + s.buffer.count
+            let start = s.buffer.count
+            BigEndian.append(seriesRef, to: &s.buffer)
+            BigEndian.append(UInt64(bitPattern: minTime), to: &s.buffer)
+            BigEndian.append(UInt64(bitPattern: maxTime), to: &s.buffer)
+            s.buffer.append(ChunkEncoding.xor.rawValue)
+            VarInt.appendUnsigned(UInt64(chunk.count), to: &s.buffer)
+            s.buffer.append(contentsOf: chunk)
+            let crc = s.buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            BigEndian.append(crc, to: &s.buffer)
+            if s.buffer.count >= Self.writeBufferSize { try flushLocked(&s) }
+            return UInt64(s.current) << 32 | UInt64(offset)
+        }
+    }
+
+    private func flushLocked(_ s: inout State) throws {
+        guard !s.buffer.isEmpty, let h = s.handle else { return }
+        try h.file.write(s.buffer)
+        s.flushed += s.buffer.count
+        s.fileSizes[s.current] = s.flushed
+        s.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes buffered chunks to the file, and fsyncs it if asked (clean shutdown, snapshots).
+    public func flush(sync: Bool) throws {
+        try state.withLock { (s: inout State) throws in
+            try flushLocked(&s)
+            if sync { try s.handle?.file.sync() }
+        }
+    }
+
+    /// The bytes of the chunk at `ref`, or nil if the ref does not point at a valid chunk.
+    public func chunk(_ ref: HeadChunkRef) -> [UInt8]? {
+        let file = Int(ref >> 32)
+        let offset = Int(ref & 0xFFFF_FFFF)
+        let (mapped, size, buffered): (MappedFile?, Int, [UInt8]?) = state.withLock { s in
+            if file == s.current && offset >= s.flushed {
+                // Still in the write buffer: copy it out under the lock.
+                let start = offset - s.flushed
+                guard start + 25 < s.buffer.count else { return (nil, 0, nil) }
+                let chunk: [UInt8]? = s.buffer.withUnsafeBytes { Self.parse($0, at: start) }
+                return (nil, 0, chunk)
+            }
+            return (s.files[file], s.fileSizes[file] ?? 0, nil)
+        }
+        if let buffered { return buffered }
+        guard let mapped, offset + 25 < size else { return nil }
+        return Self.parse(mapped.bytes(at: 0, count: size), at: offset)
+    }
+
+    static func parse(_ raw: UnsafeRawBufferPointer, at off: Int) -> [UInt8]? {
+        var p = off + 25
+        guard let len = VarInt.readUnsigned(raw, at: &p), Int(len) <= raw.count - p else { return nil }
+        return Array(UnsafeRawBufferPointer(rebasing: raw[p..<(p + Int(len))]))
+    }
+
+    /// Deletes files whose every chunk ends before `minTime` is unknown here; the head
+    /// passes the set of files still referenced, and the others (except the current) are removed.
+    public func removeFiles(notIn referenced: Set<Int>) throws {
+        let doomed: [Int] = state.withLock { s in
+            let d = s.files.keys.filter { $0 != s.current && !referenced.contains($0) }
+            for i in d {
+                s.files[i] = nil
+                s.fileSizes[i] = nil
+            }
+            return d
+        }
+        for i in doomed { try FileSystem.remove(Self.path(directory, i)) }
+    }
+
+    /// Total bytes of the chunk files.
+    public var diskSize: Int { state.withLock { $0.fileSizes.values.reduce(0, +) + $0.buffer.count } }
+}

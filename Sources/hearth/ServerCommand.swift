@@ -1,0 +1,81 @@
+import ArgumentParser
+import HearthServer
+import HearthWAL
+import Logging
+
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the all-in-one server on a local data directory.",
+        discussion: """
+            Flags keep Prometheus's names where Prometheus has the same setting. \
+            SIGTERM or SIGINT shut down gracefully: the head is snapshotted so the next \
+            start does not replay the write-ahead log.
+            """
+    )
+
+    @Option(name: .customLong("storage.tsdb.path"), help: "Base path for metrics storage.")
+    var storagePath = "data/"
+
+    @Option(name: .customLong("storage.tsdb.retention.time"),
+            help: "How long to retain samples in storage (Prometheus duration, e.g. 15d).")
+    var retentionTime = "15d"
+
+    @Option(name: .customLong("storage.tsdb.wal-sync"),
+            help: ArgumentHelp(
+                "When a write is acknowledged: 'none' once it is in the WAL file (survives a process crash, as Prometheus), 'group-commit' once it is also fsynced (survives a machine crash).",
+                valueName: "mode"))
+    var walSync = "none"
+
+    @Option(name: .customLong("storage.tsdb.wal-segment-size"),
+            help: "Size at which a new WAL segment file is started (bytes).")
+    var walSegmentSize = 128 * 1024 * 1024
+
+    @Option(name: .customLong("web.listen-address"),
+            help: "Address to listen on for the HTTP API (served from the HTTP API milestone on).")
+    var listenAddress = "0.0.0.0:9090"
+
+    @Option(name: .customLong("config.file"), help: "Prometheus configuration file path.")
+    var configFile: String?
+
+    @Option(name: .customLong("log.level"), help: "Only log messages of this severity or above: debug, info, warn, error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard PrometheusDuration.parseMilliseconds(retentionTime) != nil else {
+            throw ValidationError("invalid --storage.tsdb.retention.time \"\(retentionTime)\": expected a duration such as 15d or 12h")
+        }
+        guard WALSyncMode(rawValue: walSync) != nil else {
+            throw ValidationError("invalid --storage.tsdb.wal-sync \"\(walSync)\": expected none or group-commit")
+        }
+        guard parseLogLevel(logLevel) != nil else {
+            throw ValidationError("invalid --log.level \"\(logLevel)\": expected debug, info, warn or error")
+        }
+        guard walSegmentSize >= 1 << 16 else {
+            throw ValidationError("--storage.tsdb.wal-segment-size must be at least 65536 bytes")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "hearth")
+        logger.logLevel = parseLogLevel(logLevel)!
+        var options = ServerOptions()
+        options.storagePath = storagePath
+        options.retentionMilliseconds = PrometheusDuration.parseMilliseconds(retentionTime)!
+        options.listenAddress = listenAddress
+        options.configFile = configFile
+        options.walSyncMode = WALSyncMode(rawValue: walSync)!
+        options.walSegmentSize = walSegmentSize
+        try await Server.run(options, logger: logger)
+    }
+}
+
+func parseLogLevel(_ s: String) -> Logger.Level? {
+    switch s {
+    case "debug": return .debug
+    case "info": return .info
+    case "warn": return .warning
+    case "error": return .error
+    default: return nil
+    }
+}
