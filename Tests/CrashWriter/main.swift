@@ -1,1 +1,49 @@
-print("x")
+// A child process for the crash tests: appends batches to a Hearth DB and prints
+// "ACK <batch>" after each commit returns, until it is killed.
+//
+// usage: hearth-crash-writer DIR SERIES SYNC_MODE
+// Batch b holds one sample per series at t = b * 1000 with value expectedValue(series, b).
+// On start it continues after the newest batch found in the directory.
+import HearthModel
+import HearthTSDB
+import HearthWAL
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func expectedValue(_ series: Int, _ batch: Int64) -> Double {
+    if batch % 97 == 13 { return StaleMarker.value }
+    return Double(series) * 1000.0 + Double(batch) * 0.5
+}
+
+let args = CommandLine.arguments
+guard args.count == 4, let seriesCount = Int(args[2]), let mode = WALSyncMode(rawValue: args[3]) else {
+    print("usage: hearth-crash-writer DIR SERIES none|group-commit")
+    exit(2)
+}
+var options = DB.Options(path: args[1])
+options.walSyncMode = mode
+options.walSegmentSize = 1 << 20  // small segments, so the crash lands across segment cuts too
+options.snapshotOnShutdown = false
+var logger = Logger(label: "crash-writer")
+logger.logLevel = .error
+let db = try DB(options: options, logger: logger)
+let labels = (0..<seriesCount).map { Labels(["__name__": "crash_test", "series": String($0)]) }
+var batch: Int64 = db.head.maxTime == .min ? 0 : db.head.maxTime / 1000 + 1
+var refs = [UInt64](repeating: 0, count: seriesCount)
+/// Writes straight to fd 1: an acknowledgement must leave the process before the next batch.
+func acknowledge(_ batch: Int64) {
+    var line = Array("ACK \(batch)\n".utf8)
+    line.withUnsafeMutableBytes { _ = write(1, $0.baseAddress!, $0.count) }
+}
+while true {
+    let app = db.appender()
+    for s in 0..<seriesCount {
+        refs[s] = try app.append(refs[s], labels[s], batch * 1000, expectedValue(s, batch))
+    }
+    try app.commit()
+    acknowledge(batch)
+    batch += 1
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process with its stdout on a pipe, for crash tests: start it, read what it
+/// acknowledges, kill it with a signal.
+public final class ChildProcess {
+    public let pid: pid_t
+    private let stdoutFD: Int32
+    private var buffered: [UInt8] = []
+
+    public init(_ path: String, _ arguments: [String]) throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ChildError("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        posix_spawn_file_actions_destroy(&actions)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw ChildError("posix_spawn \(path) failed: \(rc)")
+        }
+        self.pid = pid
+        self.stdoutFD = fds[0]
+        let flags = fcntl(fds[0], F_GETFL)
+        _ = fcntl(fds[0], F_SETFL, flags | O_NONBLOCK)
+    }
+
+    deinit {
+        close(stdoutFD)
+    }
+
+    /// Complete lines written so far (non-blocking).
+    public func readLines() -> [String] {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(stdoutFD, &chunk, chunk.count)
+            if n <= 0 { break }
+            buffered.append(contentsOf: chunk[0..<n])
+        }
+        var lines: [String] = []
+        while let nl = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: buffered[..<nl], as: UTF8.self))
+            buffered.removeSubrange(...nl)
+        }
+        return lines
+    }
+
+    /// Sends `signal` and waits for the process to end; returns its wait status.
+    @discardableResult
+    public func kill(_ signal: Int32) -> Int32 {
+        Glibc.kill(pid, signal)
+        return wait()
+    }
+
+    @discardableResult
+    public func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+}
+
+public struct ChildError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Sleeps the calling thread.
+public func sleepMilliseconds(_ ms: Int) {
+    usleep(useconds_t(ms * 1000))
+}
