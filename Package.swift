@@ -14,6 +14,10 @@ let package = Package(
     products: [
         .executable(name: "hearth", targets: ["hearth"]),
         .library(name: "HearthTSDB", targets: ["HearthTSDB"]),
+        .library(name: "HearthChunks", targets: ["HearthChunks"]),
+        .library(name: "HearthModel", targets: ["HearthModel"]),
+        .library(name: "HearthIndex", targets: ["HearthIndex"]),
+        .library(name: "HearthWAL", targets: ["HearthWAL"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
     ],
     dependencies: [
@@ -30,9 +34,10 @@ let package = Package(
         // L1: the data model shared by every component.
         .target(name: "HearthModel", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
-        .target(name: "HearthChunks", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        .target(name: "HearthChunks", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthIndex", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
-        .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], swiftSettings: swiftSettings),
+        .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], exclude: ["README.md"],
+                swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
         // L3: the storage engine.
         .target(
@@ -43,6 +48,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // L6: wiring of every component into runnable services.

@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Hearth's benchmarks live in their own package so that the main package (and CI) never builds
+// package-benchmark. Run from this directory:
+//   swift package benchmark                       # package-benchmark suites
+//   swift run -c release hearth-bench --help      # memory and restart measurements
+let package = Package(
+    name: "HearthBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Hearth", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HearthTSDBBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthTSDB", package: "Hearth"),
+                .product(name: "HearthChunks", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+                .product(name: "HearthIndex", package: "Hearth"),
+                .product(name: "HearthWAL", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthTSDBBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "hearth-bench",
+            dependencies: [
+                .product(name: "HearthTSDB", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+                .product(name: "HearthWAL", package: "Hearth"),
+            ],
+            path: "Sources/hearth-bench"
+        ),
+    ]
+)

@@ -1,0 +1,159 @@
+// Measurements that package-benchmark does not express well: resident memory per series and
+// restart time, each on a freshly generated data set. Build with -c release.
+//
+//   hearth-bench memory  SERIES SAMPLES     resident bytes per series after ingest
+//   hearth-bench restart SERIES SAMPLES     open time from the head snapshot and from the WAL alone
+//   hearth-bench append  SERIES ROUNDS      samples/s appending to existing series, one thread
+//   hearth-bench fsync   WRITERS BATCHES    samples/s with --storage.tsdb.wal-sync none vs group-commit
+import HearthModel
+import HearthTSDB
+import HearthWAL
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Series shaped like the side-by-side harness's hosts: node-exporter-like names and labels.
+func labels(_ i: Int) -> Labels {
+    let names = ["node_cpu_seconds_total", "node_load1", "node_memory_MemFree_bytes", "node_network_receive_bytes_total",
+                 "node_disk_read_bytes_total", "node_filesystem_avail_bytes", "http_request_duration_seconds_bucket", "up"]
+    return Labels([
+        "__name__": names[i % names.count], "instance": "host-\(i / 94):9100", "job": i % 94 < 63 ? "node" : "api",
+        "region": "region-\(i / 94 % 4)", "cpu": String(i % 4), "mode": "m\(i % 94 / 8)",
+    ])
+}
+
+func residentBytes() -> (rss: Int, hwm: Int) {
+    guard let f = fopen("/proc/self/status", "r") else { return (0, 0) }
+    defer { fclose(f) }
+    var rss = 0, hwm = 0
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, 256, f) != nil {
+        let s = String(cString: line)
+        let kb = Int(s.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        if s.hasPrefix("VmRSS:") { rss = kb * 1024 }
+        if s.hasPrefix("VmHWM:") { hwm = kb * 1024 }
+    }
+    return (rss, hwm)
+}
+
+func tempDir() -> String {
+    var template = Array("/tmp/hearth-bench-XXXXXX".utf8CString)
+    return String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+
+func open(_ dir: String, snapshot: Bool = true, sync: WALSyncMode = .none) throws -> DB {
+    var o = DB.Options(path: dir)
+    o.snapshotOnShutdown = snapshot
+    o.walSyncMode = sync
+    return try DB(options: o, logger: logger)
+}
+
+/// Ingests `samples` rounds of one sample per series at 15 s, 10k samples per commit, as
+/// remote write does (the first round creates the series by labels; later rounds use refs).
+func ingest(_ db: DB, series: Int, samples: Int) throws -> Double {
+    let all = (0..<series).map(labels)
+    var refs = [UInt64](repeating: 0, count: series)
+    let start = now()
+    for step in 0..<samples {
+        var app = db.appender()
+        for i in 0..<series {
+            refs[i] = try app.append(refs[i], all[i], Int64(step) * 15_000, Double(i &* 31 &+ step * 7 % 1000) / 4)
+            if i % 10_000 == 9_999 {
+                try app.commit()
+                app = db.appender()
+            }
+        }
+        try app.commit()
+    }
+    return now() - start
+}
+
+let args = CommandLine.arguments
+guard args.count == 4, let a = Int(args[2]), let b = Int(args[3]) else {
+    print("usage: hearth-bench memory|restart|append|fsync N M")
+    exit(2)
+}
+
+switch args[1] {
+case "memory":
+    let dir = tempDir()
+    let before = residentBytes()
+    let db = try open(dir)
+    let seconds = try ingest(db, series: a, samples: b)
+    let after = residentBytes()
+    print("series=\(a) samples_per_series=\(b) ingest_samples_per_s=\(Int(Double(a * b) / seconds))")
+    print("rss_before=\(before.rss) rss_after=\(after.rss) hwm=\(after.hwm)")
+    print("resident_bytes_per_series=\((after.rss - before.rss) / a) peak_bytes_per_series=\((after.hwm - before.rss) / a)")
+    _ = system("rm -rf '\(dir)'")
+case "restart":
+    let withSnapshot = tempDir(), walOnly = tempDir()
+    for (dir, snap) in [(withSnapshot, true), (walOnly, false)] {
+        let db = try open(dir, snapshot: snap)
+        _ = try ingest(db, series: a, samples: b)
+        try db.close()
+    }
+    for (name, dir, snap) in [("snapshot", withSnapshot, true), ("wal", walOnly, false)] {
+        let start = now()
+        let db = try open(dir, snapshot: snap)
+        let seconds = now() - start
+        print("restart_from=\(name) series=\(db.head.numSeries) seconds=\(seconds) snapshot_loaded=\(db.openReport.loadedSnapshot) wal_records=\(db.openReport.walRecords)")
+        try db.close()
+        _ = system("rm -rf '\(dir)'")
+    }
+case "append":
+    let dir = tempDir()
+    let db = try open(dir, snapshot: false)
+    _ = try ingest(db, series: a, samples: 1)
+    let seconds = try ingest(db, series: a, samples: b + 1) // the first round of these is rejected as duplicates
+    print("series=\(a) rounds=\(b) appended_samples_per_s=\(Int(Double(a * (b + 1)) / seconds))")
+    try db.close()
+    _ = system("rm -rf '\(dir)'")
+case "fsync":
+    for mode in [WALSyncMode.none, .groupCommit] {
+        let dir = tempDir()
+        let db = try open(dir, snapshot: false, sync: mode)
+        let perWriter = 1000
+        let start = now()
+        var threads: [pthread_t] = []
+        final class Job: @unchecked Sendable {
+            let db: DB, writer: Int, batches: Int, perWriter: Int
+            init(_ db: DB, _ w: Int, _ b: Int, _ p: Int) { self.db = db; writer = w; batches = b; perWriter = p }
+        }
+        for w in 0..<a {
+            let job = Unmanaged.passRetained(Job(db, w, b, perWriter)).toOpaque()
+            var th = pthread_t()
+            pthread_create(&th, nil, { raw in
+                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                var refs = [UInt64](repeating: 0, count: job.perWriter)
+                for batch in 0..<job.batches {
+                    let app = job.db.appender()
+                    for i in 0..<job.perWriter {
+                        refs[i] = (try? app.append(refs[i], labels(job.writer * job.perWriter + i), Int64(batch) * 1000, 1)) ?? 0
+                    }
+                    try? app.commit()
+                }
+                return nil
+            }, job)
+            threads.append(th)
+        }
+        for th in threads { pthread_join(th, nil) }
+        let seconds = now() - start
+        print("wal_sync=\(mode.rawValue) writers=\(a) batches=\(b) samples_per_batch=\(perWriter) samples_per_s=\(Int(Double(a * b * perWriter) / seconds)) batches_per_s=\(Int(Double(a * b) / seconds))")
+        try db.close()
+        _ = system("rm -rf '\(dir)'")
+    }
+default:
+    print("unknown measurement \(args[1])")
+    exit(2)
+}
