@@ -27,7 +27,7 @@ public struct XORAppender: Sendable {
         bytes.reserveCapacity(capacity)
         bytes.append(0)
         bytes.append(0)
-        stream = BitWriter(bytes: bytes, freeBits: 0)
+        stream = BitWriter(bytes: bytes)
         _count = 0
         _lastTimestamp = 0
         lastValueBits = 0
@@ -43,10 +43,16 @@ public struct XORAppender: Sendable {
         var it = XORIterator(bytes: bytes)
         var n: UInt16 = 0
         while it.next() { n += 1 }
-        guard it.error == nil, n == it.declaredCount else { return nil }
-        self.stream = BitWriter(bytes: bytes, freeBits: UInt8((8 - it.decoder.reader.bitOffset % 8) % 8))
-        // The stream must end exactly at the last decoded bit (plus padding to the byte).
-        guard (it.decoder.reader.bitOffset + 7) / 8 == bytes.count || n == 0 else { return nil }
+        guard it.error == nil, Int(n) == it.declaredCount else { return nil }
+        let bits = it.decoder.reader.bitOffset
+        // The stream must end at the last decoded bit, padded to a byte.
+        guard (bits + 7) / 8 == bytes.count else { return nil }
+        let used = bits % 8
+        var complete = Array(bytes[..<(bits / 8)])
+        complete[0] = 0
+        complete[1] = 0
+        self.stream = BitWriter(bytes: complete, pending: used == 0 ? 0 : UInt64(bytes[bits / 8]) << 56,
+                                pendingCount: UInt8(used))
         self._count = n
         self._lastTimestamp = it.decoder.t
         self.lastValueBits = it.decoder.valueBits
@@ -55,9 +61,61 @@ public struct XORAppender: Sendable {
         self.trailing = it.decoder.trailing
     }
 
-    /// The encoded chunk. Valid after every append.
+    /// The encoder's complete state, for the head snapshot: restoring it needs no decoding.
+    public struct State: Sendable, Equatable {
+        public var completeBytes: [UInt8]
+        public var pendingByte: UInt8
+        public var pendingBits: UInt8
+        public var count: UInt16
+        public var lastTimestamp: Int64
+        public var lastValueBits: UInt64
+        public var tDelta: UInt64
+        public var leading: UInt8
+        public var trailing: UInt8
+
+        public init(completeBytes: [UInt8], pendingByte: UInt8, pendingBits: UInt8, count: UInt16,
+                    lastTimestamp: Int64, lastValueBits: UInt64, tDelta: UInt64, leading: UInt8, trailing: UInt8) {
+            self.completeBytes = completeBytes
+            self.pendingByte = pendingByte
+            self.pendingBits = pendingBits
+            self.count = count
+            self.lastTimestamp = lastTimestamp
+            self.lastValueBits = lastValueBits
+            self.tDelta = tDelta
+            self.leading = leading
+            self.trailing = trailing
+        }
+    }
+
+    public var state: State {
+        State(completeBytes: stream.bytes, pendingByte: UInt8(truncatingIfNeeded: stream.pending >> 56),
+              pendingBits: stream.pendingCount, count: _count, lastTimestamp: _lastTimestamp,
+              lastValueBits: lastValueBits, tDelta: tDelta, leading: leading, trailing: trailing)
+    }
+
+    /// Restores an encoder from ``state``; nil if the state is inconsistent.
+    public init?(restoring s: State) {
+        guard s.completeBytes.count >= 2, s.pendingBits < 8, s.count > 0 || s.completeBytes.count == 2 else {
+            return nil
+        }
+        stream = BitWriter(bytes: s.completeBytes, pending: UInt64(s.pendingByte) << 56, pendingCount: s.pendingBits)
+        _count = s.count
+        _lastTimestamp = s.lastTimestamp
+        lastValueBits = s.lastValueBits
+        tDelta = s.tDelta
+        leading = s.leading
+        trailing = s.trailing
+    }
+
+    /// The encoded chunk, with its sample count header. Builds a new array: read it when the
+    /// chunk is cut or queried, not per append.
     @inlinable
-    public var bytes: [UInt8] { stream.bytes }
+    public var bytes: [UInt8] {
+        var out = stream.finishedBytes()
+        out[0] = UInt8(truncatingIfNeeded: _count &>> 8)
+        out[1] = UInt8(truncatingIfNeeded: _count)
+        return out
+    }
 
     /// The value of the last sample.
     @inlinable
@@ -65,7 +123,7 @@ public struct XORAppender: Sendable {
 
     /// Size of the encoded chunk in bytes.
     @inlinable
-    public var byteCount: Int { stream.bytes.count }
+    public var byteCount: Int { (stream.bitCount &+ 7) &>> 3 }
 
     /// Appends a sample. The caller enforces ordering; the encoder accepts any timestamps.
     @inlinable
@@ -104,8 +162,7 @@ public struct XORAppender: Sendable {
         _lastTimestamp = t
         lastValueBits = vbits
         _count &+= 1
-        stream.bytes[0] = UInt8(truncatingIfNeeded: count &>> 8)
-        stream.bytes[1] = UInt8(truncatingIfNeeded: count)
+        stream.flush()
     }
 
     /// Prometheus's `bitRange`: whether `x` fits the signed `bits`-wide field of the encoding.

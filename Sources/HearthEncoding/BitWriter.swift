@@ -1,68 +1,78 @@
-/// An append-only bit stream over a byte array, most significant bit first, with the same
-/// layout as Prometheus's `bstream`: unused low bits of the last byte are zero.
+/// An append-only bit stream, most significant bit first, with the layout of Prometheus's
+/// `bstream`: when finished, unused low bits of the last byte are zero.
 ///
-/// The XOR chunk appender keeps one of these per open chunk, so it is a small value type.
+/// Bits collect in a 64-bit register and are spilled to `bytes` a whole byte at a time, so a
+/// write is a shift and an OR rather than a read-modify-write of the array. Call ``flush()``
+/// between logical records to keep fewer than 8 bits pending; ``finishedBytes()`` returns the
+/// stream with the pending bits as a last, zero-padded byte.
 @frozen
 public struct BitWriter: Sendable {
-    /// The stream's bytes; the last byte may be partially filled.
+    /// Complete bytes written so far.
     public var bytes: [UInt8]
-    /// Number of unused low bits in the last byte (0 when a new byte is needed).
-    public var freeBits: UInt8
+    /// Pending bits, left-aligned (the next bit goes at position 63 − `pendingCount`).
+    public var pending: UInt64
+    /// Number of pending bits.
+    public var pendingCount: UInt8
 
     @inlinable
-    public init(bytes: [UInt8] = [], freeBits: UInt8 = 0) {
+    public init(bytes: [UInt8] = [], pending: UInt64 = 0, pendingCount: UInt8 = 0) {
         self.bytes = bytes
-        self.freeBits = freeBits
+        self.pending = pending
+        self.pendingCount = pendingCount
     }
 
+    /// Total bits written.
     @inlinable
+    public var bitCount: Int { bytes.count &* 8 &+ Int(pendingCount) }
+
+    @inlinable @inline(__always)
     public mutating func writeBit(_ bit: Bool) {
-        if freeBits == 0 {
-            bytes.append(0)
-            freeBits = 8
-        }
-        freeBits &-= 1
-        if bit {
-            bytes[bytes.count &- 1] |= 1 &<< freeBits
-        }
+        if pendingCount == 64 { flush() }
+        if bit { pending |= 1 &<< UInt64(63 &- pendingCount) }
+        pendingCount &+= 1
     }
 
-    /// Writes a whole byte (Prometheus writes varints this way, aligned or not).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeByte(_ byte: UInt8) {
-        if freeBits == 0 {
-            bytes.append(byte)
+        writeBits(UInt64(byte), count: 8)
+    }
+
+    /// Writes the low `count` bits of `value` (1...64), most significant first.
+    @inlinable @inline(__always)
+    public mutating func writeBits(_ value: UInt64, count: Int) {
+        if count > 56 {
+            // After a flush up to 7 bits are pending: wider writes go in two parts.
+            writeWide(value, count: count)
             return
         }
-        let last = bytes.count &- 1
-        bytes[last] |= byte &>> (8 &- freeBits)
-        bytes.append(byte &<< freeBits)
+        if Int(pendingCount) &+ count > 64 { flush() }
+        let masked = value & ((1 &<< UInt64(count)) &- 1)
+        pending |= masked &<< UInt64(64 &- Int(pendingCount) &- count)
+        pendingCount &+= UInt8(truncatingIfNeeded: count)
     }
 
-    /// Writes the low `count` bits of `value`, most significant first. `count` is 1...64.
     @inlinable
-    public mutating func writeBits(_ value: UInt64, count: Int) {
-        var n = count
-        // Left-align so the next bit to write is the top bit.
-        var v = n == 64 ? value : value &<< UInt64(64 &- n)
-        while n > 0 {
-            if freeBits == 0 {
-                if n >= 8 {
-                    // Whole bytes can be appended directly while aligned.
-                    bytes.append(UInt8(truncatingIfNeeded: v &>> 56))
-                    v = v &<< 8
-                    n &-= 8
-                    continue
-                }
-                bytes.append(0)
-                freeBits = 8
-            }
-            let take = min(Int(freeBits), n)
-            let top = UInt8(truncatingIfNeeded: v &>> UInt64(64 &- take))
-            freeBits &-= UInt8(take)
-            bytes[bytes.count &- 1] |= top &<< freeBits
-            v = v &<< UInt64(take)
-            n &-= take
+    mutating func writeWide(_ value: UInt64, count: Int) {
+        writeBits(value &>> 32, count: count &- 32)
+        writeBits(value & 0xFFFF_FFFF, count: 32)
+    }
+
+    /// Moves every complete pending byte to `bytes`, leaving fewer than 8 bits pending.
+    @inlinable @inline(__always)
+    public mutating func flush() {
+        while pendingCount >= 8 {
+            bytes.append(UInt8(truncatingIfNeeded: pending &>> 56))
+            pending = pending &<< 8
+            pendingCount &-= 8
         }
+    }
+
+    /// The stream as bytes, the pending bits zero-padded into a last byte.
+    @inlinable
+    public func finishedBytes() -> [UInt8] {
+        var copy = self
+        copy.flush()
+        if copy.pendingCount > 0 { copy.bytes.append(UInt8(truncatingIfNeeded: copy.pending &>> 56)) }
+        return copy.bytes
     }
 }

@@ -44,16 +44,50 @@ public final class MemPostings: Sendable {
         }
     }
 
+    /// Adds many series at once (loading a snapshot): appends everything, then sorts each
+    /// touched list once, instead of inserting out-of-order refs one by one.
+    /// - Complexity: O(n log n) over all postings entries.
+    public func addBulk(_ series: [(ref: UInt64, labels: Labels)]) {
+        state.withLock { s in
+            for (ref, labels) in series {
+                s.all.append(ref)
+                for l in labels {
+                    s.byName[l.name, default: [:]][l.value, default: []].append(ref)
+                }
+            }
+            s.all.sort()
+            for name in s.byName.keys {
+                for value in s.byName[name]!.keys {
+                    if !Self.isSorted(s.byName[name]![value]!) { s.byName[name]![value]!.sort() }
+                }
+            }
+        }
+    }
+
+    static func isSorted(_ list: PostingsList) -> Bool {
+        var i = 1
+        while i < list.count {
+            if list[i - 1] >= list[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Inserts keeping the list sorted. Refs almost always arrive in increasing order (append);
+    /// a late one from a concurrent creator is placed by binary search.
     @inline(__always)
     static func insert(_ ref: UInt64, into list: inout PostingsList) {
-        if let last = list.last, last >= ref {
-            var i = list.count - 1
-            while i >= 0 && list[i] > ref { i -= 1 }
-            if i >= 0 && list[i] == ref { return }
-            list.insert(ref, at: i + 1)
-        } else {
+        guard let last = list.last, last >= ref else {
             list.append(ref)
+            return
         }
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if list[mid] < ref { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < list.count && list[lo] == ref { return }
+        list.insert(ref, at: lo)
     }
 
     /// Postings for one label pair.

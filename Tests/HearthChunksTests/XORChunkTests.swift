@@ -122,3 +122,18 @@ import Testing
         #expect(XORAppender(resuming: [0x00, 0x05, 0x01]) == nil)
     }
 }
+
+@Suite struct XORAppenderStateTests {
+    @Test func stateRoundTripContinuesTheChunkExactly() {
+        for n in [1, 2, 3, 7, 50, 120] {
+            var a = XORAppender()
+            for i in 0..<n { a.append(timestamp: Int64(i) * 15_000 + Int64(i % 3), value: Double(i) / 7) }
+            let restored = XORAppender(restoring: a.state)
+            #expect(restored != nil, "n=\(n) state=\(a.state)")
+            guard var b = restored else { continue }
+            a.append(timestamp: 10_000_000, value: 1)
+            b.append(timestamp: 10_000_000, value: 1)
+            #expect(a.bytes == b.bytes)
+        }
+    }
+}

@@ -70,7 +70,7 @@ import Testing
             }
         }
         var r = BitReader()
-        w.bytes.withUnsafeBytes { raw in
+        w.finishedBytes().withUnsafeBytes { raw in
             for (v, n) in written {
                 #expect(r.readBits(raw, count: n) == v)
             }

@@ -49,8 +49,11 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-var logger = Logger(label: "bench")
-logger.logLevel = .error
+let logger: Logger = {
+    var l = Logger(label: "bench")
+    l.logLevel = .error
+    return l
+}()
 
 func open(_ dir: String, snapshot: Bool = true, sync: WALSyncMode = .none) throws -> DB {
     var o = DB.Options(path: dir)
@@ -125,34 +128,29 @@ case "fsync":
         let db = try open(dir, snapshot: false, sync: mode)
         let perWriter = 1000
         let start = now()
-        var threads: [pthread_t] = []
-        final class Job: @unchecked Sendable {
-            let db: DB, writer: Int, batches: Int, perWriter: Int
-            init(_ db: DB, _ w: Int, _ b: Int, _ p: Int) { self.db = db; writer = w; batches = b; perWriter = p }
-        }
-        for w in 0..<a {
-            let job = Unmanaged.passRetained(Job(db, w, b, perWriter)).toOpaque()
-            var th = pthread_t()
-            pthread_create(&th, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                var refs = [UInt64](repeating: 0, count: job.perWriter)
-                for batch in 0..<job.batches {
-                    let app = job.db.appender()
-                    for i in 0..<job.perWriter {
-                        refs[i] = (try? app.append(refs[i], labels(job.writer * job.perWriter + i), Int64(batch) * 1000, 1)) ?? 0
-                    }
-                    try? app.commit()
-                }
-                return nil
-            }, job)
-            threads.append(th)
-        }
-        for th in threads { pthread_join(th, nil) }
+        runWriters(db, writers: a, batches: b, perWriter: perWriter)
         let seconds = now() - start
         print("wal_sync=\(mode.rawValue) writers=\(a) batches=\(b) samples_per_batch=\(perWriter) samples_per_s=\(Int(Double(a * b * perWriter) / seconds)) batches_per_s=\(Int(Double(a * b) / seconds))")
         try db.close()
         _ = system("rm -rf '\(dir)'")
     }
+case "write":
+    // write DIR-less: hearth-bench write SERIES SAMPLES writes two directories for `open`.
+    for (dir, snap) in [("/tmp/hearth-bench-snapshot", true), ("/tmp/hearth-bench-wal", false)] {
+        _ = system("rm -rf '\(dir)'")
+        let db = try open(dir, snapshot: snap)
+        _ = try ingest(db, series: a, samples: b)
+        try db.close()
+    }
+    print("wrote /tmp/hearth-bench-snapshot and /tmp/hearth-bench-wal")
+case "open":
+    // hearth-bench open 1 0 opens the snapshot directory; open 0 0 the WAL-only one (copies, so it can repeat).
+    let src = a == 1 ? "/tmp/hearth-bench-snapshot" : "/tmp/hearth-bench-wal"
+    _ = system("rm -rf /tmp/hearth-bench-open && cp -a \(src) /tmp/hearth-bench-open")
+    let start = now()
+    let db = try open("/tmp/hearth-bench-open", snapshot: a == 1)
+    let seconds = now() - start
+    print("restart_from=\(a == 1 ? "snapshot" : "wal") series=\(db.head.numSeries) seconds=\(seconds) snapshot_loaded=\(db.openReport.loadedSnapshot) wal_records=\(db.openReport.walRecords) rss=\(residentBytes().rss)")
 default:
     print("unknown measurement \(args[1])")
     exit(2)

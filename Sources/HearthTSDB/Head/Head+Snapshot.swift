@@ -13,14 +13,17 @@ import Synchronization
 ///     | symbol count (uvarint) | symbols: length (uvarint) bytes ...
 ///     | series count (uvarint)
 ///     | per series: ref (uvarint) | label count (uvarint) | (name symbol, value symbol) uvarints
-///       | nextAt (8) | head min time (8) | head chunk length (uvarint) | head chunk bytes
+///       | nextAt (8) | head min time (8) | open chunk: length of its complete bytes (uvarint,
+///         0 = none) | complete bytes | pending byte (1) | pending bits (1) | count (2)
+///         | last timestamp (8) | last value bits (8) | timestamp delta (8) | leading (1) | trailing (1)
 ///       | mapped count (uvarint) | per mapped chunk: ref (8) min (8) max (8) samples (2)
 ///     | CRC32C of everything before (4)
 ///
-/// Labels are stored once in the symbol table, so loading interns them for free.
+/// Labels are stored once in the symbol table, so loading interns them for free, and the open
+/// chunk's encoder state is stored whole, so loading does not decode chunks.
 enum HeadSnapshot {
     static let magic: [UInt8] = Array("HSNP".utf8)
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     static let fileName = "head.snapshot"
 
     static func encode(_ head: Head, walPosition: WALPosition) -> [UInt8] {
@@ -45,9 +48,20 @@ enum HeadSnapshot {
             }
             BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
             BigEndian.append(UInt64(bitPattern: s.headMinTime), to: &body)
-            let chunk = s.head?.bytes ?? []
-            VarInt.appendUnsigned(UInt64(chunk.count), to: &body)
-            body.append(contentsOf: chunk)
+            if let state = s.head?.state {
+                VarInt.appendUnsigned(UInt64(state.completeBytes.count), to: &body)
+                body.append(contentsOf: state.completeBytes)
+                body.append(state.pendingByte)
+                body.append(state.pendingBits)
+                BigEndian.append(state.count, to: &body)
+                BigEndian.append(UInt64(bitPattern: state.lastTimestamp), to: &body)
+                BigEndian.append(state.lastValueBits, to: &body)
+                BigEndian.append(state.tDelta, to: &body)
+                body.append(state.leading)
+                body.append(state.trailing)
+            } else {
+                VarInt.appendUnsigned(0, to: &body)
+            }
             VarInt.appendUnsigned(UInt64(s.mapped.count), to: &body)
             for m in s.mapped {
                 BigEndian.append(m.ref, to: &body)
@@ -113,6 +127,9 @@ enum HeadSnapshot {
             head.interned.withLock { set in for s in symbols { set.insert(s) } }
             let seriesCount = try uvarint()
             var lo = Int64.max, hi = Int64.min
+            var loaded: [(ref: UInt64, labels: Labels)] = []
+            loaded.reserveCapacity(Int(min(seriesCount, 1 << 24)))
+            var scratch: [UInt8] = []
             for _ in 0..<seriesCount {
                 let ref = try uvarint()
                 let n = Int(try uvarint())
@@ -128,13 +145,22 @@ enum HeadSnapshot {
                 s.nextAt = Int64(bitPattern: try u64())
                 s.headMinTime = Int64(bitPattern: try u64())
                 let clen = Int(try uvarint())
-                guard clen <= body.count - i else { throw Invalid(reason: "chunk length") }
                 if clen > 0 {
+                    guard clen + 30 <= body.count - i else { throw Invalid(reason: "chunk length") }
                     let bytes = Array(UnsafeRawBufferPointer(rebasing: body[i..<(i + clen)]))
-                    guard let appender = XORAppender(resuming: bytes) else { throw Invalid(reason: "head chunk") }
+                    i += clen
+                    let pendingByte = body[i], pendingBits = body[i + 1]
+                    let count = BigEndian.readUInt16(body, at: i + 2)
+                    i += 4
+                    let lastT = Int64(bitPattern: try u64()), vbits = try u64(), tDelta = try u64()
+                    let leading = body[i], trailing = body[i + 1]
+                    i += 2
+                    let state = XORAppender.State(
+                        completeBytes: bytes, pendingByte: pendingByte, pendingBits: pendingBits, count: count,
+                        lastTimestamp: lastT, lastValueBits: vbits, tDelta: tDelta, leading: leading, trailing: trailing)
+                    guard let appender = XORAppender(restoring: state) else { throw Invalid(reason: "head chunk") }
                     s.head = appender
                 }
-                i += clen
                 let mcount = Int(try uvarint())
                 guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
                 s.mapped.reserveCapacity(mcount)
@@ -149,15 +175,15 @@ enum HeadSnapshot {
                 }
                 lo = Swift.min(lo, s.minTime)
                 if s.maxTime != .min { hi = Swift.max(hi, s.maxTime) }
-                var scratch: [UInt8] = []
                 let hash = s.labels.stableHash(scratch: &scratch)
                 head.insert(s, ref: ref)
                 head.stripes[Int(hash & head.mask)].hashes.withLock { h in
                     if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
                 }
-                head.postings.add(ref, labels: s.labels)
-                head.seriesCount.add(1, ordering: .relaxed)
+                loaded.append((ref, s.labels))
             }
+            head.postings.addBulk(loaded)
+            head.seriesCount.add(loaded.count, ordering: .relaxed)
             head.nextRef.store(nextRef, ordering: .relaxed)
             head.minTimeValue.store(lo, ordering: .relaxed)
             head.maxTimeValue.store(hi, ordering: .relaxed)

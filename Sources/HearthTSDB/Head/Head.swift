@@ -130,7 +130,6 @@ public final class Head: Sendable {
         stripe(ofRef: ref).series.withLock { s in
             if i >= s.series.count {
                 let missing = i + 1 - s.series.count
-                s.series.reserveCapacity(Swift.max(i + 1, s.series.count * 2))
                 for _ in 0..<missing {
                     s.series.append(MemSeries(labels: Labels()))
                     s.alive.append(false)

@@ -51,24 +51,15 @@ public final class HeadAppender {
     ///   sample is accepted and ignored.
     @discardableResult
     public func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws(AppendError) -> UInt64 {
-        var ref = ref
-        if ref == 0 || head.labelsOf(ref) == nil {
-            ref = try self.ref(for: labels)
-        }
+        var ref = ref == 0 ? try self.ref(for: labels) : ref
         if t < minValidTime {
             throw .tooOld(series: head.labelsOf(ref) ?? labels, timestamp: t, minValidTime: minValidTime)
         }
-        let vbits = v.bitPattern
-        let owner = id
-        let i = head.slot(ofRef: ref)
-        let verdict: Appendability = head.stripe(ofRef: ref).series.withLock { s in
-            let verdict = s.series[i].appendable(t, vbits, owner: owner)
-            if case .ok = verdict {
-                s.series[i].pendingOwner = owner
-                s.series[i].pendingTimestamp = t
-                s.series[i].pendingValueBits = vbits
-            }
-            return verdict
+        var verdict = check(ref, t, v.bitPattern)
+        if case .unknownSeries = verdict {
+            // A stale cached ref: fall back to the labels.
+            ref = try self.ref(for: labels)
+            verdict = check(ref, t, v.bitPattern)
         }
         switch verdict {
         case .ok:
@@ -81,8 +72,28 @@ public final class HeadAppender {
             throw .outOfOrder(series: head.labelsOf(ref) ?? labels, timestamp: t, newest: newest)
         case .differentValue:
             throw .duplicateTimestamp(series: head.labelsOf(ref) ?? labels, timestamp: t)
+        case .unknownSeries:
+            throw .invalidLabels("series ref \(ref) is unknown and no labels were given")
         }
         return ref
+    }
+
+    /// Checks a sample against its series and records it as this batch's pending sample,
+    /// in one lock acquisition.
+    @inline(__always)
+    private func check(_ ref: UInt64, _ t: Int64, _ vbits: UInt64) -> Appendability {
+        let owner = id
+        let i = head.slot(ofRef: ref)
+        return head.stripe(ofRef: ref).series.withLock { s in
+            guard i < s.series.count, s.alive[i] else { return .unknownSeries }
+            let verdict = s.series[i].appendable(t, vbits, owner: owner)
+            if case .ok = verdict {
+                s.series[i].pendingOwner = owner
+                s.series[i].pendingTimestamp = t
+                s.series[i].pendingValueBits = vbits
+            }
+            return verdict
+        }
     }
 
     /// Makes the batch durable in the WAL, then visible. When it returns, the batch survives a

@@ -23,6 +23,7 @@ enum Appendability {
     case duplicate
     case outOfOrder(newest: Int64)
     case differentValue
+    case unknownSeries
 }
 
 /// One series of the head. Lives inline in its stripe's array and is only touched under the
