@@ -73,7 +73,7 @@ extension Head: Querier {
     /// A copy of a series' state taken under its lock (arrays are shared, not copied).
     func snapshotSeries(_ ref: UInt64) -> MemSeries? {
         let i = slot(ofRef: ref)
-        return stripe(ofRef: ref).series.withLock { s in i < s.series.count && s.alive[i] ? s.series[i] : nil }
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? s.series[i] : nil }
     }
 
     public func labelNames(_ matchers: [Matcher]) -> [String] {

@@ -64,11 +64,24 @@ public final class Head: Sendable {
         return Swift.max(floor, mx - options.chunkRange / 2)
     }
 
-    @inline(__always)
-    func stripe(ofRef ref: UInt64) -> Stripe { stripes[Int(ref & mask)] }
+    /// Consecutive refs per block; a block lives in one stripe.
+    static let blockBits: UInt64 = 6
 
     @inline(__always)
-    func slot(ofRef ref: UInt64) -> Int { Int(ref >> shift) }
+    func stripe(ofRef ref: UInt64) -> Stripe { stripes[Int((ref &>> Self.blockBits) & mask)] }
+
+    /// Index of series `ref` in its stripe's array.
+    @inline(__always)
+    func slot(ofRef ref: UInt64) -> Int {
+        Int(((ref &>> Self.blockBits) &>> shift) &<< Self.blockBits | (ref & ((1 &<< Self.blockBits) &- 1)))
+    }
+
+    /// The inverse of ``slot(ofRef:)`` for stripe number `stripe`.
+    @inline(__always)
+    func ref(slot i: Int, stripe: Int) -> UInt64 {
+        let block = UInt64(i) &>> Self.blockBits
+        return (block &<< shift | UInt64(stripe)) &<< Self.blockBits | (UInt64(i) & ((1 &<< Self.blockBits) &- 1))
+    }
 
     /// Returns the canonical copy of each string, so each distinct name and value is stored once.
     func intern(_ labels: Labels) -> Labels {
@@ -94,7 +107,7 @@ public final class Head: Sendable {
     /// Labels of series `ref`, or nil.
     func labelsOf(_ ref: UInt64) -> Labels? {
         let i = slot(ofRef: ref)
-        return stripe(ofRef: ref).series.withLock { s in i < s.series.count && s.alive[i] ? s.series[i].labels : nil }
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? s.series[i].labels : nil }
     }
 
     /// Finds or creates the series. `ref` forces the ref of a new series (WAL replay).
@@ -131,12 +144,13 @@ public final class Head: Sendable {
             if i >= s.series.count {
                 let missing = i + 1 - s.series.count
                 for _ in 0..<missing {
-                    s.series.append(MemSeries(labels: Labels()))
-                    s.alive.append(false)
+                    var placeholder = MemSeries(labels: Labels())
+                    placeholder.alive = false
+                    s.series.append(placeholder)
                 }
             }
             s.series[i] = series
-            s.alive[i] = true
+            s.series[i].alive = true
         }
     }
 
@@ -164,7 +178,7 @@ public final class Head: Sendable {
         let range = options.chunkRange
         let files = chunkFiles
         return try stripe(ofRef: ref).series.withLock { (s: inout Stripe.SeriesState) throws -> Bool in
-            guard i < s.series.count, s.alive[i] else { return false }
+            guard s.isLive(i) else { return false }
             if owner != 0 && s.series[i].pendingOwner == owner { s.series[i].pendingOwner = 0 }
             return try s.series[i].append(t, v, ref: ref, chunkRange: range, files: files)
         }
@@ -174,8 +188,8 @@ public final class Head: Sendable {
     func forEachSeries(_ body: (UInt64, inout MemSeries) throws -> Void) rethrows {
         for (si, stripe) in stripes.enumerated() {
             try stripe.series.withLock { (s: inout Stripe.SeriesState) throws in
-                for i in s.series.indices where s.alive[i] {
-                    try body(UInt64(i) << shift | UInt64(si), &s.series[i])
+                for i in s.series.indices where s.series[i].alive {
+                    try body(ref(slot: i, stripe: si), &s.series[i])
                 }
             }
         }

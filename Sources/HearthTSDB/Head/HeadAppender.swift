@@ -85,14 +85,8 @@ public final class HeadAppender {
         let owner = id
         let i = head.slot(ofRef: ref)
         return head.stripe(ofRef: ref).series.withLock { s in
-            guard i < s.series.count, s.alive[i] else { return .unknownSeries }
-            let verdict = s.series[i].appendable(t, vbits, owner: owner)
-            if case .ok = verdict {
-                s.series[i].pendingOwner = owner
-                s.series[i].pendingTimestamp = t
-                s.series[i].pendingValueBits = vbits
-            }
-            return verdict
+            guard s.isLive(i) else { return .unknownSeries }
+            return s.series[i].admit(t, vbits, owner: owner)
         }
     }
 

@@ -40,6 +40,8 @@ struct MemSeries {
     var pendingOwner: UInt32 = 0
     var pendingTimestamp: Int64 = 0
     var pendingValueBits: UInt64 = 0
+    /// False for an empty slot of the stripe's array.
+    var alive = true
 
     init(labels: Labels) {
         self.labels = labels
@@ -55,6 +57,19 @@ struct MemSeries {
         if let first = mapped.first { return first.minTime }
         if let head, head.count > 0 { return headMinTime }
         return .max
+    }
+
+    /// Checks a sample and, if it can be appended, records it as `owner`'s pending sample.
+    /// Mutating so that it runs in place in the stripe's array, without copying the series.
+    @inline(__always)
+    mutating func admit(_ t: Int64, _ vbits: UInt64, owner: UInt32) -> Appendability {
+        let verdict = appendable(t, vbits, owner: owner)
+        if case .ok = verdict {
+            pendingOwner = owner
+            pendingTimestamp = t
+            pendingValueBits = vbits
+        }
+        return verdict
     }
 
     /// Checks `t`/`v` against the newest committed sample and, for appender `owner`, its pending one.
