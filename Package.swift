@@ -29,7 +29,8 @@ let package = Package(
     ],
     targets: [
         // L0: leaf algorithms, standard library only.
-        .target(name: "HearthEncoding", swiftSettings: swiftSettings),
+        .target(name: "CHearthCRC32C"),
+        .target(name: "HearthEncoding", dependencies: ["CHearthCRC32C"], swiftSettings: swiftSettings),
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
         .target(name: "HearthModel", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),

@@ -60,11 +60,21 @@ public struct BitWriter: Sendable {
     /// Moves every complete pending byte to `bytes`, leaving fewer than 8 bits pending.
     @inlinable @inline(__always)
     public mutating func flush() {
+        // Byte appends measured faster than one generic append(contentsOf:) for the
+        // typical 1–3 bytes a sample completes.
         while pendingCount >= 8 {
+            if bytes.count == bytes.capacity { grow() }
             bytes.append(UInt8(truncatingIfNeeded: pending &>> 56))
             pending = pending &<< 8
             pendingCount &-= 8
         }
+    }
+
+    /// Grows by a quarter rather than doubling: the head keeps one open chunk per series, and
+    /// doubling left a third of that memory unused on average.
+    @inlinable
+    mutating func grow() {
+        bytes.reserveCapacity(bytes.count &+ Swift.max(16, bytes.count &>> 2))
     }
 
     /// The stream as bytes, the pending bits zero-padded into a last byte.

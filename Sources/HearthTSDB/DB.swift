@@ -93,6 +93,7 @@ public final class DB: Sendable {
                       syncMode: options.walSyncMode, replayingAfter: replayAfter, report: &walReport) { payload in
             try replayer.apply(payload)
         }
+        try replayer.finish()
         if !report.loadedSnapshot || walReport.records > 0 { head.recomputeTimeRange() }
         report.walRecords = walReport.records
         if let r = walReport.repaired {

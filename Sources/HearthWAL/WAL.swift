@@ -125,8 +125,8 @@ public final class WAL: Sendable {
             if after == nil {
                 report.checkpoint = through
                 for seg in try segmentIndexes(path) {
-                    guard let bytes = try readSegment(path + "/" + Segment.name(seg)) else { continue }
-                    let end = try bytes.withUnsafeBytes { raw in
+                    guard let mapped = try mapSegment(path + "/" + Segment.name(seg)) else { continue }
+                    let end = try mapped.withBytes { raw in
                         try Segment.scan(raw) { _, payload in report.records += 1; try body(payload) }
                     }
                     if case .corrupt(let off, let reason) = end {
@@ -139,10 +139,10 @@ public final class WAL: Sendable {
         for (i, seg) in segments.enumerated() {
             if let after, seg < after.segment { continue }
             let path = directory + "/" + Segment.name(seg)
-            guard let bytes = try readSegment(path) else { continue }
+            guard let mapped = try mapSegment(path) else { continue }
             report.segments += 1
             let skipBefore = (after?.segment == seg) ? after!.offset : 0
-            let end = try bytes.withUnsafeBytes { raw in
+            let end = try mapped.withBytes { raw in
                 try Segment.scan(raw) { off, payload in
                     if off < skipBefore { return }
                     report.records += 1
@@ -151,7 +151,7 @@ public final class WAL: Sendable {
             }
             if case .corrupt(let off, let reason) = end {
                 // Keep every record before the damage; drop the rest of this segment and all later ones.
-                var dropped = bytes.count - off
+                var dropped = mapped.size - off
                 do {
                     let f = try File(path: path, flags: O_WRONLY)
                     try f.truncate(to: off)
@@ -169,8 +169,23 @@ public final class WAL: Sendable {
         return report
     }
 
-    static func readSegment(_ path: String) throws(WALError) -> [UInt8]? {
-        do { return try FileSystem.readFile(path) } catch { throw .io(error) }
+    /// Maps a segment for reading (no copy, no zero-filled buffer); nil if it does not exist.
+    static func mapSegment(_ path: String) throws(WALError) -> MappedSegment? {
+        guard let size = FileSystem.fileSize(path) else { return nil }
+        do { return MappedSegment(size: size, file: try MappedFile(path: path, capacity: size)) } catch {
+            throw .io(error)
+        }
+    }
+
+    struct MappedSegment {
+        let size: Int
+        let file: MappedFile
+
+        func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try withExtendedLifetime(file) {
+                try body(size == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : file.bytes(at: 0, count: size))
+            }
+        }
     }
 
     private func openSegment(_ index: Int) throws(WALError) {

@@ -37,6 +37,17 @@ import Testing
         #expect(CRC32C.checksum([]) == 0)
     }
 
+    @Test func hardwareAndSoftwareAgree() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099] {
+            let data = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            data.withUnsafeBytes { raw in
+                #expect(CRC32C.checksum(raw) == CRC32C.softwareChecksum(raw), "n=\(n)")
+                #expect(CRC32C.checksum(raw, continuing: 12345) == CRC32C.softwareChecksum(raw, continuing: 12345))
+            }
+        }
+    }
+
     @Test func crc32cContinuesAcrossPieces() {
         let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let whole = CRC32C.checksum(data)

@@ -5,6 +5,8 @@
 //   hearth-bench restart SERIES SAMPLES     open time from the head snapshot and from the WAL alone
 //   hearth-bench append  SERIES ROUNDS      samples/s appending to existing series, one thread
 //   hearth-bench fsync   WRITERS BATCHES    samples/s with --storage.tsdb.wal-sync none vs group-commit
+//   hearth-bench harness FILE 0             the harness data set (scripts/dump_harness_data.py):
+//                                           ingest rate, resident bytes per series, restart times
 import HearthModel
 import HearthTSDB
 import HearthWAL
@@ -83,6 +85,30 @@ func ingest(_ db: DB, series: Int, samples: Int) throws -> Double {
 }
 
 let args = CommandLine.arguments
+if args.count == 4 && args[1] == "harness" {
+    let baseline = residentBytes()
+    var data: HarnessData? = HarnessData(path: args[2])
+    let series = data!.seriesOffsets.count
+    let samples = data!.sampleCount
+    // The WAL-only directory first; then the measured one, whose DB stays open while the input
+    // mapping is dropped, so the resident figure holds only what Hearth itself keeps.
+    _ = system("rm -rf /tmp/hearth-bench-wal /tmp/hearth-bench-snapshot")
+    do {
+        let db = try open("/tmp/hearth-bench-wal", snapshot: false)
+        _ = try data!.ingest(into: db)
+        try db.close()
+    }
+    let db = try open("/tmp/hearth-bench-snapshot", snapshot: true)
+    let (seconds, rejected) = try data!.ingest(into: db)
+    data = nil
+    let after = residentBytes()
+    print("series=\(series) samples=\(samples) rejected=\(rejected) ingest_samples_per_s=\(Int(Double(samples) / seconds)) (one thread, no HTTP)")
+    print("rss_baseline=\(baseline.rss) rss_after=\(after.rss) resident_bytes_per_series=\((after.rss - baseline.rss) / series)")
+    print("head_series=\(db.head.numSeries) wal_bytes=\(db.wal.diskSize) chunk_file_bytes=\(db.head.chunkFilesDiskSize)")
+    try db.close()
+    print("restart with: hearth-bench open 1 0 (snapshot), hearth-bench open 0 0 (WAL only)")
+    exit(0)
+}
 guard args.count == 4, let a = Int(args[2]), let b = Int(args[3]) else {
     print("usage: hearth-bench memory|restart|append|fsync N M")
     exit(2)

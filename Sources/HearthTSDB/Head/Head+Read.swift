@@ -64,7 +64,8 @@ extension Head: Querier {
                 chunks.append(ChunkData(minTime: s.headMinTime, maxTime: h.lastTimestamp, bytes: h.bytes))
             }
             if chunks.isEmpty { continue }
-            out.append(SeriesData(labels: s.labels, chunks: chunks, minTime: minTime, maxTime: maxTime))
+            out.append(SeriesData(labels: symbols.labels(s.labelRefs), chunks: chunks, minTime: minTime,
+                                  maxTime: maxTime))
         }
         out.sort { $0.labels < $1.labels }
         return out

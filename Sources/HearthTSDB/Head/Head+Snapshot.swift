@@ -27,25 +27,16 @@ enum HeadSnapshot {
     static let fileName = "head.snapshot"
 
     static func encode(_ head: Head, walPosition: WALPosition) -> [UInt8] {
-        var symbols: [String: UInt64] = [:]
-        var symbolList: [String] = []
+        // The head's own symbol table is written whole: ids in the snapshot are the head's ids,
+        // so loading re-interns the strings in order and keeps every series' ids as they are.
+        let symbolCount = head.symbols.count
         var body: [UInt8] = []
         var count = 0
-        func symbol(_ s: String) -> UInt64 {
-            if let i = symbols[s] { return i }
-            let i = UInt64(symbolList.count)
-            symbols[s] = i
-            symbolList.append(s)
-            return i
-        }
         head.forEachSeries { ref, s in
             count += 1
             VarInt.appendUnsigned(ref, to: &body)
-            VarInt.appendUnsigned(UInt64(s.labels.count), to: &body)
-            for l in s.labels {
-                VarInt.appendUnsigned(symbol(l.name), to: &body)
-                VarInt.appendUnsigned(symbol(l.value), to: &body)
-            }
+            VarInt.appendUnsigned(UInt64(s.labelRefs.count / 2), to: &body)
+            for id in s.labelRefs { VarInt.appendUnsigned(UInt64(id), to: &body) }
             BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
             BigEndian.append(UInt64(bitPattern: s.headMinTime), to: &body)
             if let state = s.head?.state {
@@ -75,8 +66,9 @@ enum HeadSnapshot {
         BigEndian.append(UInt64(walPosition.segment), to: &out)
         BigEndian.append(UInt64(walPosition.offset), to: &out)
         BigEndian.append(head.nextRef.load(ordering: .relaxed), to: &out)
-        VarInt.appendUnsigned(UInt64(symbolList.count), to: &out)
-        for s in symbolList {
+        VarInt.appendUnsigned(UInt64(symbolCount), to: &out)
+        for id in 0..<symbolCount {
+            let s = head.symbols.string(UInt32(id))
             VarInt.appendUnsigned(UInt64(s.utf8.count), to: &out)
             out.append(contentsOf: s.utf8)
         }
@@ -115,16 +107,14 @@ enum HeadSnapshot {
                 return BigEndian.readUInt64(body, at: i)
             }
             let symbolCount = try uvarint()
-            guard symbolCount <= UInt64(body.count) else { throw Invalid(reason: "symbol count") }
-            var symbols: [String] = []
-            symbols.reserveCapacity(Int(symbolCount))
-            for _ in 0..<symbolCount {
+            guard symbolCount <= UInt64(body.count), head.symbols.count == 0 else { throw Invalid(reason: "symbol count") }
+            for id in 0..<symbolCount {
                 let len = Int(try uvarint())
                 guard len <= body.count - i else { throw Invalid(reason: "symbol length") }
-                symbols.append(String(decoding: UnsafeRawBufferPointer(rebasing: body[i..<(i + len)]), as: UTF8.self))
+                let s = String(decoding: UnsafeRawBufferPointer(rebasing: body[i..<(i + len)]), as: UTF8.self)
+                guard head.symbols.intern(s) == UInt32(id) else { throw Invalid(reason: "duplicate symbol") }
                 i += len
             }
-            head.interned.withLock { set in for s in symbols { set.insert(s) } }
             let seriesCount = try uvarint()
             var lo = Int64.max, hi = Int64.min
             var loaded: [(ref: UInt64, labels: Labels)] = []
@@ -134,14 +124,14 @@ enum HeadSnapshot {
                 let ref = try uvarint()
                 let n = Int(try uvarint())
                 guard n <= 1024 else { throw Invalid(reason: "label count") }
-                var labels: [Label] = []
-                labels.reserveCapacity(n)
-                for _ in 0..<n {
-                    let a = Int(try uvarint()), b = Int(try uvarint())
-                    guard a < symbols.count, b < symbols.count else { throw Invalid(reason: "symbol ref") }
-                    labels.append(Label(symbols[a], symbols[b]))
+                var ids: [UInt32] = []
+                ids.reserveCapacity(2 * n)
+                for _ in 0..<(2 * n) {
+                    let id = try uvarint()
+                    guard id < symbolCount else { throw Invalid(reason: "symbol ref") }
+                    ids.append(UInt32(id))
                 }
-                var s = MemSeries(labels: Labels(sorted: labels))
+                var s = MemSeries(labelRefs: ids)
                 s.nextAt = Int64(bitPattern: try u64())
                 s.headMinTime = Int64(bitPattern: try u64())
                 let clen = Int(try uvarint())
@@ -175,12 +165,13 @@ enum HeadSnapshot {
                 }
                 lo = Swift.min(lo, s.minTime)
                 if s.maxTime != .min { hi = Swift.max(hi, s.maxTime) }
-                let hash = s.labels.stableHash(scratch: &scratch)
+                let labels = head.symbols.labels(ids)
+                let hash = labels.stableHash(scratch: &scratch)
                 head.insert(s, ref: ref)
                 head.stripes[Int(hash & head.mask)].hashes.withLock { h in
                     if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
                 }
-                loaded.append((ref, s.labels))
+                loaded.append((ref, labels))
             }
             head.postings.addBulk(loaded)
             head.seriesCount.add(loaded.count, ordering: .relaxed)

@@ -2,6 +2,7 @@ import HearthChunks
 import HearthIndex
 import HearthModel
 import HearthStorage
+import HearthWAL
 import Synchronization
 
 /// The in-memory block of recent data: every active series, its open chunk on the heap and its
@@ -25,7 +26,7 @@ public final class Head: Sendable {
     let shift: UInt64
     let postings = MemPostings()
     let chunkFiles: HeadChunkFiles
-    let interned = Mutex(Set<String>())
+    let symbols = SymbolTable()
 
     let nextRef = Atomic<UInt64>(1)
     let seriesCount = Atomic<Int>(0)
@@ -83,15 +84,6 @@ public final class Head: Sendable {
         return (block &<< shift | UInt64(stripe)) &<< Self.blockBits | (UInt64(i) & ((1 &<< Self.blockBits) &- 1))
     }
 
-    /// Returns the canonical copy of each string, so each distinct name and value is stored once.
-    func intern(_ labels: Labels) -> Labels {
-        interned.withLock { set in
-            Labels(sorted: labels.map { l in
-                Label(set.insert(l.name).memberAfterInsert, set.insert(l.value).memberAfterInsert)
-            })
-        }
-    }
-
     /// The series with these labels, if any.
     func lookup(_ labels: Labels, hash: UInt64) -> UInt64? {
         stripes[Int(hash & mask)].hashes.withLock { h in find(labels, hash: hash, in: h) }
@@ -99,15 +91,26 @@ public final class Head: Sendable {
 
     private func find(_ labels: Labels, hash: UInt64, in h: Stripe.HashState) -> UInt64? {
         guard let first = h.first[hash] else { return nil }
-        if labelsOf(first) == labels { return first }
-        for ref in h.collisions[hash] ?? [] where labelsOf(ref) == labels { return ref }
+        if has(first, labels) { return first }
+        for ref in h.collisions[hash] ?? [] where has(ref, labels) { return ref }
         return nil
+    }
+
+    /// Whether series `ref` has exactly `labels`.
+    private func has(_ ref: UInt64, _ labels: Labels) -> Bool {
+        guard let ids = labelRefs(ref) else { return false }
+        return symbols.equals(ids, labels)
+    }
+
+    /// Label ids of series `ref`, or nil.
+    func labelRefs(_ ref: UInt64) -> [UInt32]? {
+        let i = slot(ofRef: ref)
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? s.series[i].labelRefs : nil }
     }
 
     /// Labels of series `ref`, or nil.
     func labelsOf(_ ref: UInt64) -> Labels? {
-        let i = slot(ofRef: ref)
-        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? s.series[i].labels : nil }
+        labelRefs(ref).map(symbols.labels)
     }
 
     /// Finds or creates the series. `ref` forces the ref of a new series (WAL replay).
@@ -128,8 +131,9 @@ public final class Head: Sendable {
             } else {
                 ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
             }
-            let canonical = intern(labels)
-            insert(MemSeries(labels: canonical), ref: ref)
+            let ids = symbols.intern(labels)
+            insert(MemSeries(labelRefs: ids), ref: ref)
+            let canonical = symbols.labels(ids)
             if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
             postings.add(ref, labels: canonical)
             seriesCount.add(1, ordering: .relaxed)
@@ -144,7 +148,7 @@ public final class Head: Sendable {
             if i >= s.series.count {
                 let missing = i + 1 - s.series.count
                 for _ in 0..<missing {
-                    var placeholder = MemSeries(labels: Labels())
+                    var placeholder = MemSeries(labelRefs: [])
                     placeholder.alive = false
                     s.series.append(placeholder)
                 }
@@ -170,18 +174,43 @@ public final class Head: Sendable {
         }
     }
 
-    /// Appends a committed or replayed sample to series `ref`. Returns false if it was dropped
-    /// (unknown series, or not newer than the series' newest sample).
-    @discardableResult
-    func appendCommitted(_ ref: UInt64, _ t: Int64, _ v: Double, clearPendingOf owner: UInt32 = 0) throws -> Bool {
-        let i = slot(ofRef: ref)
+    /// Appends committed or replayed samples, taking each stripe's lock once per run of samples
+    /// in the same ref block (batches list a scrape's or a request's series together, so runs are
+    /// long). Returns how many were dropped (unknown series, or not newer than the newest sample).
+    func appendCommitted(_ samples: UnsafeBufferPointer<WALSample>, clearPendingOf owner: UInt32 = 0) throws -> Int {
         let range = options.chunkRange
         let files = chunkFiles
-        return try stripe(ofRef: ref).series.withLock { (s: inout Stripe.SeriesState) throws -> Bool in
-            guard s.isLive(i) else { return false }
-            if owner != 0 && s.series[i].pendingOwner == owner { s.series[i].pendingOwner = 0 }
-            return try s.series[i].append(t, v, ref: ref, chunkRange: range, files: files)
+        var dropped = 0
+        var i = 0
+        while i < samples.count {
+            let block = samples[i].ref &>> Self.blockBits
+            var end = i &+ 1
+            while end < samples.count && samples[end].ref &>> Self.blockBits == block { end &+= 1 }
+            let start = i
+            dropped &+= try stripe(ofRef: samples[start].ref).series.withLock {
+                (s: inout Stripe.SeriesState) throws -> Int in
+                // One uniqueness check for the run, not one per sample.
+                try s.series.withUnsafeMutableBufferPointer { series throws -> Int in
+                    var d = 0
+                    for k in start..<end {
+                        let sample = samples[k]
+                        let slot = slot(ofRef: sample.ref)
+                        guard slot < series.count, series[slot].alive else {
+                            d &+= 1
+                            continue
+                        }
+                        if owner != 0 && series[slot].pendingOwner == owner { series[slot].pendingOwner = 0 }
+                        if try !series[slot].append(sample.timestamp, sample.value, ref: sample.ref,
+                                                    chunkRange: range, files: files) {
+                            d &+= 1
+                        }
+                    }
+                    return d
+                }
+            }
+            i = end
         }
+        return dropped
     }
 
     /// Calls `body` with every live series (for snapshots and truncation), stripe by stripe.

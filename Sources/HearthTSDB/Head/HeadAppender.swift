@@ -104,14 +104,12 @@ public final class HeadAppender {
                 throw CommitError(message: error.description)
             }
         }
-        var dropped = 0
-        for s in samples {
-            do {
-                if try !head.appendCommitted(s.ref, s.timestamp, s.value, clearPendingOf: id) { dropped += 1 }
-            } catch {
-                // The chunk file write failed; the sample is in the WAL and returns on replay.
-                throw CommitError(message: "writing head chunk: \(error)")
-            }
+        let dropped: Int
+        do {
+            dropped = try samples.withUnsafeBufferPointer { try head.appendCommitted($0, clearPendingOf: id) }
+        } catch {
+            // A chunk file write failed; the samples are in the WAL and return on replay.
+            throw CommitError(message: "writing head chunk: \(error)")
         }
         if dropped > 0 { head.outOfOrderAtCommit.add(dropped, ordering: .relaxed) }
         if !samples.isEmpty { head.extendTimeRange(minT, maxT) }

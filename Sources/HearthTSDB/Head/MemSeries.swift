@@ -29,7 +29,8 @@ enum Appendability {
 /// One series of the head. Lives inline in its stripe's array and is only touched under the
 /// stripe's lock. Completed chunks are on disk (`mapped`); only the open chunk is on the heap.
 struct MemSeries {
-    var labels: Labels
+    /// Label ids in the head's symbol table: name, value, name, value, ... sorted by name.
+    var labelRefs: [UInt32]
     /// The open chunk, nil until the first sample.
     var head: XORAppender?
     var headMinTime: Int64 = 0
@@ -43,8 +44,8 @@ struct MemSeries {
     /// False for an empty slot of the stripe's array.
     var alive = true
 
-    init(labels: Labels) {
-        self.labels = labels
+    init(labelRefs: [UInt32]) {
+        self.labelRefs = labelRefs
     }
 
     /// Time of the newest committed sample, or `.min` if none.
