@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthFileIO
 import HearthModel
 import HearthStorage
@@ -40,6 +41,10 @@ public final class DB: Sendable {
         public var seconds = 0.0
     }
 
+    /// Holds the head's truncation floor (8 bytes, big-endian): data before it was truncated
+    /// and must not come back from chunk files on restart. Blocks will carry this later.
+    static let floorFileName = "head.floor"
+
     public let options: Options
     public let head: Head
     public let wal: WAL
@@ -68,6 +73,7 @@ public final class DB: Sendable {
                                        } : nil)
         var head = Head(options: options.head, chunkFiles: files)
         var replayAfter: WALPosition?
+        let floor = try Self.readFloor(options.path)
         if let snapshotBytes {
             do {
                 replayAfter = try HeadSnapshot.load(snapshotBytes, into: head)
@@ -86,6 +92,10 @@ public final class DB: Sendable {
             try FileSystem.remove(snapshotPath)
         }
         report.mappedChunks = mappedCount
+        if let floor {
+            head.minValidTimeValue.store(floor, ordering: .relaxed)
+            for key in scanned.keys { scanned[key]!.removeAll { $0.maxTime < floor } }
+        }
 
         var walReport = WALReplayReport()
         let replayer = WALReplayer(head: head, mapped: scanned)
@@ -121,6 +131,11 @@ public final class DB: Sendable {
             throw FileIOError("lock (is another hearth using this directory?)", path: path + "/lock", errno: errno)
         }
         return fd
+    }
+
+    static func readFloor(_ path: String) throws -> Int64? {
+        guard let bytes = try FileSystem.readFile(path + "/" + floorFileName), bytes.count == 8 else { return nil }
+        return bytes.withUnsafeBytes { Int64(bitPattern: BigEndian.readUInt64($0, at: 0)) }
     }
 
     /// A new batch.

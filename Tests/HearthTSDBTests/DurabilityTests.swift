@@ -164,3 +164,50 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
         #expect(lastAcked > 100, "the writer made progress")
     }
 }
+
+@Suite(.serialized) struct TruncationTests {
+    @Test func truncationDropsOldDataFromHeadAndWALAndSurvivesRestart() throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path, snapshot: false)
+        // "old" stops at 1h; "live" runs to 3h.
+        var refs: [UInt64] = [0, 0]
+        for step in 0..<720 {
+            let app = db.appender()
+            let t = Int64(step) * 15_000
+            if t < 3_600_000 { refs[0] = try app.append(refs[0], series("old"), t, Double(step)) }
+            refs[1] = try app.append(refs[1], series("live"), t, Double(step))
+            try app.commit()
+        }
+        let cut: Int64 = 2 * 3_600_000
+        let report = try db.truncateHead(before: cut)
+        #expect(report.removedSeries == 1)
+        var got = all(db)
+        #expect(got[series("old")] == nil)
+        #expect(got[series("live")]!.allSatisfy { $0.timestamp >= cut - 3_600_000 })
+        #expect(got[series("live")]!.last == Sample(719 * 15_000, 719))
+        #expect(db.head.numSeries == 1)
+        // Samples before the cut are refused now.
+        let app = db.appender()
+        #expect(throws: AppendError.self) { try app.append(0, series("old"), cut - 1, 1) }
+        app.rollback()
+        #expect(try WAL.latestCheckpoint(tmp.path + "/wal") != nil)
+        let liveBefore = got[series("live")]!
+        try db.close()
+
+        // After a restart (chunk files and checkpointed WAL), nothing before the cut comes back.
+        let db2 = try openDB(tmp.path, snapshot: false)
+        got = all(db2)
+        #expect(got[series("old")] == nil)
+        #expect(got[series("live")]!.allSatisfy { $0.timestamp >= cut - 3_600_000 })
+        #expect(got[series("live")]!.last == liveBefore.last)
+        try db2.close()
+
+        // From the WAL alone, the checkpoint holds exactly the live samples from the cut on.
+        try FileSystem.remove(tmp.path + "/chunks_head")
+        let db3 = try openDB(tmp.path, snapshot: false)
+        got = all(db3)
+        #expect(got[series("old")] == nil)
+        #expect(got[series("live")] == liveBefore.filter { $0.timestamp >= cut })
+        try db3.close()
+    }
+}
