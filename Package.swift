@@ -95,6 +95,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "HearthServerTests", dependencies: ["HearthServer", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport"], swiftSettings: swiftSettings),
     ]
 )
