@@ -3,6 +3,7 @@ import HearthStorage
 import HearthTSDB
 import HearthTestSupport
 import HearthWAL
+import HearthFileIO
 import Logging
 import Testing
 
@@ -188,6 +189,53 @@ func all(_ db: DB, _ matchers: [Matcher] = [try! Matcher(.regexMatch, "__name__"
         for (_, samples) in got {
             #expect(zip(samples, samples.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp })
         }
+        try db.close()
+    }
+}
+
+@Suite(.serialized) struct SeriesRecordTests {
+    /// Series records in the WAL segment files, in order, with the sample refs that follow them.
+    func walRecords(_ dir: String) throws -> [(series: [UInt64], samples: [UInt64])] {
+        var out: [(series: [UInt64], samples: [UInt64])] = []
+        for seg in try WAL.segmentIndexes(dir) {
+            guard let bytes = try FileSystem.readFile(dir + "/" + Segment.name(seg)) else { continue }
+            _ = try bytes.withUnsafeBytes { raw in
+                try Segment.scan(raw) { _, payload in
+                    switch WALRecordCodec.type(of: payload) {
+                    case .series: out.append((try WALRecordCodec.decodeSeries(payload).map(\.ref), []))
+                    case .samples:
+                        var s: [WALSample] = []
+                        try WALRecordCodec.decodeSamples(payload, into: &s)
+                        out.append(([], s.map(\.ref)))
+                    case nil: break
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Appender A creates a series and has not committed when appender B appends to it and
+    /// commits: B's batch must carry the series record, or a crash right then would leave B's
+    /// acknowledged samples in the WAL without their series.
+    @Test func aBatchLogsSeriesCreatedByAnUncommittedBatch() throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path)
+        let a = db.appender()
+        let ref = try a.append(0, series("shared"), 1000, 1)
+        let b = db.appender()
+        try b.append(0, series("shared"), 2000, 2)
+        try b.commit()
+        let records = try walRecords(tmp.path + "/wal")
+        let firstSeries = records.firstIndex { $0.series.contains(ref) }
+        let firstSamples = records.firstIndex { $0.samples.contains(ref) }
+        #expect(firstSeries != nil && firstSamples != nil && firstSeries! < firstSamples!)
+        a.rollback()
+        // Once logged, later batches do not log the series again.
+        let c = db.appender()
+        try c.append(ref, series("shared"), 3000, 3)
+        try c.commit()
+        #expect(try walRecords(tmp.path + "/wal").filter { $0.series.contains(ref) }.count == 1)
         try db.close()
     }
 }

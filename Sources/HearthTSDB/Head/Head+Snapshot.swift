@@ -132,6 +132,7 @@ enum HeadSnapshot {
                     ids.append(UInt32(id))
                 }
                 var s = MemSeries(labelRefs: ids)
+                s.walLogged = true
                 s.nextAt = Int64(bitPattern: try u64())
                 s.headMinTime = Int64(bitPattern: try u64())
                 let clen = Int(try uvarint())

@@ -132,7 +132,10 @@ public final class Head: Sendable {
                 ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
             }
             let ids = symbols.intern(labels)
-            insert(MemSeries(labelRefs: ids), ref: ref)
+            var series = MemSeries(labelRefs: ids)
+            // A replayed series came from the WAL, so its record is there already.
+            series.walLogged = forced != nil
+            insert(series, ref: ref)
             let canonical = symbols.labels(ids)
             if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
             postings.add(ref, labels: canonical)

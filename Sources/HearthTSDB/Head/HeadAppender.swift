@@ -11,7 +11,10 @@ public final class HeadAppender {
     let wal: WAL?
     let id: UInt32
     var samples: [WALSample] = []
+    /// Series records this batch logs: the series it created and any it touched whose record
+    /// is not yet in the WAL (created by a batch that has not committed).
     var newSeries: [WALSeries] = []
+    var newSeriesRefs: Set<UInt64> = []
     var hashScratch: [UInt8] = []
     var walBuffer: [UInt8] = []
     var minT = Int64.max
@@ -39,8 +42,12 @@ public final class HeadAppender {
         let hash = labels.stableHash(scratch: &hashScratch)
         if let ref = head.lookup(labels, hash: hash) { return ref }
         let (ref, created) = head.getOrCreate(labels, hash: hash)
-        if created { newSeries.append(WALSeries(ref: ref, labels: labels)) }
+        if created { logSeries(ref, labels) }
         return ref
+    }
+
+    private func logSeries(_ ref: UInt64, _ labels: Labels) {
+        if newSeriesRefs.insert(ref).inserted { newSeries.append(WALSeries(ref: ref, labels: labels)) }
     }
 
     /// Buffers a sample for the series `ref` (from a previous append or ``ref(for:)``) or, when
@@ -55,12 +62,13 @@ public final class HeadAppender {
         if t < minValidTime {
             throw .tooOld(series: head.labelsOf(ref) ?? labels, timestamp: t, minValidTime: minValidTime)
         }
-        var verdict = check(ref, t, v.bitPattern)
+        var (verdict, unlogged) = check(ref, t, v.bitPattern)
         if case .unknownSeries = verdict {
             // A stale cached ref: fall back to the labels.
             ref = try self.ref(for: labels)
-            verdict = check(ref, t, v.bitPattern)
+            (verdict, unlogged) = check(ref, t, v.bitPattern)
         }
+        if unlogged && !newSeriesRefs.contains(ref), let l = head.labelsOf(ref) { logSeries(ref, l) }
         switch verdict {
         case .ok:
             samples.append(WALSample(ref: ref, timestamp: t, value: v))
@@ -81,12 +89,22 @@ public final class HeadAppender {
     /// Checks a sample against its series and records it as this batch's pending sample,
     /// in one lock acquisition.
     @inline(__always)
-    private func check(_ ref: UInt64, _ t: Int64, _ vbits: UInt64) -> Appendability {
+    private func check(_ ref: UInt64, _ t: Int64, _ vbits: UInt64) -> (Appendability, unlogged: Bool) {
         let owner = id
         let i = head.slot(ofRef: ref)
         return head.stripe(ofRef: ref).series.withLock { s in
-            guard s.isLive(i) else { return .unknownSeries }
-            return s.series[i].admit(t, vbits, owner: owner)
+            guard s.isLive(i) else { return (.unknownSeries, false) }
+            return (s.series[i].admit(t, vbits, owner: owner), !s.series[i].walLogged)
+        }
+    }
+
+    /// Marks the batch's series records as being in the WAL.
+    private func markLogged() {
+        for s in newSeries {
+            let i = head.slot(ofRef: s.ref)
+            head.stripe(ofRef: s.ref).series.withLock { st in
+                if st.isLive(i) { st.series[i].walLogged = true }
+            }
         }
     }
 
@@ -103,6 +121,7 @@ public final class HeadAppender {
                 clearPending()
                 throw CommitError(message: error.description)
             }
+            markLogged()
         }
         let dropped: Int
         do {
@@ -122,7 +141,7 @@ public final class HeadAppender {
         if let wal, !newSeries.isEmpty {
             samples.removeAll()
             encodeRecords()
-            _ = try? wal.log(walBuffer)
+            if (try? wal.log(walBuffer)) != nil { markLogged() }
         }
         reset()
     }
@@ -138,6 +157,11 @@ public final class HeadAppender {
 
     private func encodeRecords() {
         walBuffer.removeAll(keepingCapacity: true)
+        // Another batch may have logged a series of ours meanwhile.
+        newSeries.removeAll { s in
+            let i = head.slot(ofRef: s.ref)
+            return head.stripe(ofRef: s.ref).series.withLock { $0.isLive(i) && $0.series[i].walLogged }
+        }
         var payload: [UInt8] = []
         if !newSeries.isEmpty {
             WALRecordCodec.encodeSeries(newSeries, into: &payload)
@@ -153,6 +177,7 @@ public final class HeadAppender {
     private func reset() {
         samples.removeAll(keepingCapacity: true)
         newSeries.removeAll(keepingCapacity: true)
+        newSeriesRefs.removeAll(keepingCapacity: true)
         minT = .max
         maxT = .min
     }

@@ -43,6 +43,9 @@ struct MemSeries {
     var pendingValueBits: UInt64 = 0
     /// False for an empty slot of the stripe's array.
     var alive = true
+    /// Whether the series record is in the WAL. Until it is, every batch that appends to the
+    /// series logs the record too, so its samples can never reach the WAL without it.
+    var walLogged = false
 
     init(labelRefs: [UInt32]) {
         self.labelRefs = labelRefs
