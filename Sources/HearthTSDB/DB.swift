@@ -63,14 +63,7 @@ public final class DB: Sendable {
 
         let snapshotPath = options.path + "/" + HeadSnapshot.fileName
         let snapshotBytes = options.snapshotOnShutdown ? try FileSystem.readFile(snapshotPath) : nil
-        // Chunk files are scanned only when there is no snapshot to say what they hold.
-        var scanned: [UInt64: [MappedChunkMeta]] = [:]
-        var mappedCount = 0
-        let files = try HeadChunkFiles(directory: options.path + "/chunks_head",
-                                       scan: snapshotBytes == nil ? { ref, meta in
-                                           scanned[ref, default: []].append(meta)
-                                           mappedCount += 1
-                                       } : nil)
+        let files = try HeadChunkFiles(directory: options.path + "/chunks_head")
         var head = Head(options: options.head, chunkFiles: files)
         var replayAfter: WALPosition?
         let floor = try Self.readFloor(options.path)
@@ -81,17 +74,16 @@ public final class DB: Sendable {
             } catch {
                 report.snapshotError = "\(error)"
                 logger.warning("head snapshot unusable, replaying the WAL", metadata: ["error": "\(error)"])
-                // Start over from an empty head, this time with the chunk files scanned.
-                let files = try HeadChunkFiles(directory: options.path + "/chunks_head", scan: { ref, meta in
-                    scanned[ref, default: []].append(meta)
-                    mappedCount += 1
-                })
                 head = Head(options: options.head, chunkFiles: files)
             }
             // A snapshot is valid for the one start after the shutdown that wrote it.
             try FileSystem.remove(snapshotPath)
         }
-        report.mappedChunks = mappedCount
+        // Without a snapshot to say what the chunk files hold, they are scanned.
+        var scanned: [UInt64: [MappedChunkMeta]] = [:]
+        if !report.loadedSnapshot {
+            report.mappedChunks = try files.scan { ref, meta in scanned[ref, default: []].append(meta) }
+        }
         if let floor {
             head.minValidTimeValue.store(floor, ordering: .relaxed)
             for key in scanned.keys { scanned[key]!.removeAll { $0.maxTime < floor } }

@@ -84,6 +84,19 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
         try db2.close()
     }
 
+    @Test func snapshotWhoseChunkFilesAreGoneFallsBackToTheWAL() throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path)
+        let expected = try writeDataSet(db, series: 20, samples: 300)
+        try db.close()
+        try FileSystem.remove(tmp.path + "/chunks_head")
+        let db2 = try openDB(tmp.path)
+        #expect(!db2.openReport.loadedSnapshot)
+        #expect(db2.openReport.snapshotError?.contains("chunk ref") == true)
+        #expect(all(db2) == expected)
+        try db2.close()
+    }
+
     @Test func corruptedWALSegmentsKeepEverythingBeforeTheDamage() throws {
         for damage in ["truncate", "bitflip", "garbage"] {
             let tmp = TemporaryDirectory()

@@ -162,6 +162,7 @@ enum HeadSnapshot {
                     guard i + 2 <= body.count else { throw Invalid(reason: "truncated") }
                     let c = BigEndian.readUInt16(body, at: i)
                     i += 2
+                    guard head.chunkFiles.isPlausible(r) else { throw Invalid(reason: "chunk ref \(r) not in the chunk files") }
                     s.mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
                 }
                 lo = Swift.min(lo, s.minTime)

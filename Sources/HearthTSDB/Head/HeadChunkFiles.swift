@@ -55,9 +55,9 @@ public final class HeadChunkFiles: Sendable {
 
     private let state: Mutex<State>
 
-    /// Opens the directory. `scan` is called for each valid chunk found in existing files
-    /// (series ref, meta); a damaged tail is truncated. Writing continues in a new file.
-    public init(directory: String, scan: ((UInt64, MappedChunkMeta) -> Void)?) throws {
+    /// Opens the directory, mapping the existing files; writing continues in a new file.
+    /// Existing files are trusted only after ``scan(_:)`` or a snapshot vouches for them.
+    public init(directory: String) throws {
         self.directory = directory
         try FileSystem.createDirectory(directory)
         var s = State()
@@ -66,10 +66,7 @@ public final class HeadChunkFiles: Sendable {
         }.sorted()
         for idx in indexes {
             let path = Self.path(directory, idx)
-            var size = FileSystem.fileSize(path) ?? 0
-            if let scan {
-                size = try Self.scanFile(path: path, index: idx, size: size, body: scan)
-            }
+            let size = FileSystem.fileSize(path) ?? 0
             if size <= Self.headerSize {
                 try FileSystem.remove(path)
                 continue
@@ -80,6 +77,37 @@ public final class HeadChunkFiles: Sendable {
         s.current = (indexes.last ?? 0) + 1
         state = Mutex(s)
         try state.withLock { (s: inout State) throws in try Self.startFile(&s, directory: directory) }
+    }
+
+    /// Reads every chunk of the files that existed at open, calling `body` with each valid
+    /// chunk's series ref and meta; a damaged tail (torn write, bad checksum) is cut off.
+    /// Returns the number of chunks found.
+    @discardableResult
+    public func scan(_ body: (UInt64, MappedChunkMeta) -> Void) throws -> Int {
+        let existing: [(Int, MappedFile, Int)] = state.withLock { s in
+            s.files.compactMap { idx, file in idx == s.current ? nil : (idx, file, s.fileSizes[idx] ?? 0) }
+                .sorted { $0.0 < $1.0 }
+        }
+        var count = 0
+        for (idx, file, size) in existing {
+            let valid = Self.scanBytes(file.bytes(at: 0, count: size), index: idx) { ref, meta in
+                count += 1
+                body(ref, meta)
+            }
+            if valid < size {
+                let f = try File(path: Self.path(directory, idx), flags: O_WRONLY)
+                try f.truncate(to: valid)
+                state.withLock { $0.fileSizes[idx] = valid }
+            }
+        }
+        return count
+    }
+
+    /// Whether `ref` points inside a file this object knows (a cheap check of snapshot refs).
+    public func isPlausible(_ ref: HeadChunkRef) -> Bool {
+        let file = Int(ref >> 32)
+        let offset = Int(ref & 0xFFFF_FFFF)
+        return state.withLock { s in offset >= Self.headerSize && offset + 25 < (s.fileSizes[file] ?? 0) }
     }
 
     static func path(_ dir: String, _ index: Int) -> String {
@@ -101,13 +129,10 @@ public final class HeadChunkFiles: Sendable {
         s.fileSizes[s.current] = headerSize
     }
 
-    /// Reads every chunk of a file, returning the size of its valid prefix (and truncating
-    /// the file to it if a damaged tail follows).
-    static func scanFile(
-        path: String, index: Int, size: Int, body: (UInt64, MappedChunkMeta) -> Void
-    ) throws -> Int {
-        guard let bytes = try FileSystem.readFile(path), bytes.count >= headerSize else { return 0 }
-        let valid: Int = bytes.withUnsafeBytes { raw in
+    /// Reads every chunk of one file's bytes and returns the size of its valid prefix.
+    static func scanBytes(_ raw: UnsafeRawBufferPointer, index: Int, body: (UInt64, MappedChunkMeta) -> Void) -> Int {
+        guard raw.count >= headerSize else { return 0 }
+        do {
             guard BigEndian.readUInt32(raw, at: 0) == magic else { return 0 }
             var off = headerSize
             while off + 25 < raw.count {
@@ -127,11 +152,6 @@ public final class HeadChunkFiles: Sendable {
             }
             return off
         }
-        if valid < bytes.count {
-            let f = try File(path: path, flags: O_WRONLY)
-            try f.truncate(to: valid)
-        }
-        return valid
     }
 
     /// Writes a completed chunk and returns its ref.
@@ -199,8 +219,8 @@ public final class HeadChunkFiles: Sendable {
         return Array(UnsafeRawBufferPointer(rebasing: raw[p..<(p + Int(len))]))
     }
 
-    /// Deletes files whose every chunk ends before `minTime` is unknown here; the head
-    /// passes the set of files still referenced, and the others (except the current) are removed.
+    /// Deletes every file except the current one and those in `referenced` (the files some
+    /// series still has a chunk in, which the head computes after truncating).
     public func removeFiles(notIn referenced: Set<Int>) throws {
         let doomed: [Int] = state.withLock { s in
             let d = s.files.keys.filter { $0 != s.current && !referenced.contains($0) }
