@@ -62,14 +62,19 @@ public final class DB: Sendable {
         var report = OpenReport()
 
         let snapshotPath = options.path + "/" + HeadSnapshot.fileName
-        let snapshotBytes = options.snapshotOnShutdown ? try FileSystem.readFile(snapshotPath) : nil
+        // Mapped, not read: a 1M-series snapshot is hundreds of megabytes.
+        let snapshotSize = options.snapshotOnShutdown ? FileSystem.fileSize(snapshotPath) : nil
+        let snapshotFile = try snapshotSize.map { try MappedFile(path: snapshotPath, capacity: $0) }
         let files = try HeadChunkFiles(directory: options.path + "/chunks_head")
         var head = Head(options: options.head, chunkFiles: files)
         var replayAfter: WALPosition?
         let floor = try Self.readFloor(options.path)
-        if let snapshotBytes {
+        if let snapshotFile, let snapshotSize {
             do {
-                replayAfter = try HeadSnapshot.load(snapshotBytes, into: head)
+                replayAfter = try withExtendedLifetime(snapshotFile) {
+                    try HeadSnapshot.load(snapshotSize == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
+                                          : snapshotFile.bytes(at: 0, count: snapshotSize), into: head)
+                }
                 report.loadedSnapshot = true
             } catch {
                 report.snapshotError = "\(error)"

@@ -83,9 +83,10 @@ enum HeadSnapshot {
         var description: String { "invalid head snapshot: \(reason)" }
     }
 
-    /// Loads a snapshot into an empty head; returns the WAL position it covers.
-    static func load(_ bytes: [UInt8], into head: Head) throws -> WALPosition {
-        try bytes.withUnsafeBytes { raw throws -> WALPosition in
+    /// Loads a snapshot from raw bytes (a memory-mapped file) into an empty head; returns the
+    /// WAL position it covers.
+    static func load(_ raw: UnsafeRawBufferPointer, into head: Head) throws -> WALPosition {
+        do {
             guard raw.count >= 33 + 4, Array(raw[0..<4]) == magic, raw[4] == version else {
                 throw Invalid(reason: "bad header")
             }
