@@ -44,33 +44,16 @@ public final class MemPostings: Sendable {
         }
     }
 
-    /// Adds many series at once (loading a snapshot): appends everything, then sorts each
-    /// touched list once, instead of inserting out-of-order refs one by one.
-    /// - Complexity: O(n log n) over all postings entries.
-    public func addBulk(_ series: [(ref: UInt64, labels: Labels)]) {
+    /// Adds whole postings lists at once (loading a snapshot): `all` and each list sorted.
+    /// Lists for pairs already present are merged.
+    /// - Complexity: O(n) over all entries.
+    public func addSorted(all: PostingsList, lists: [(name: String, value: String, refs: PostingsList)]) {
         state.withLock { s in
-            for (ref, labels) in series {
-                s.all.append(ref)
-                for l in labels {
-                    s.byName[l.name, default: [:]][l.value, default: []].append(ref)
-                }
-            }
-            s.all.sort()
-            for name in s.byName.keys {
-                for value in s.byName[name]!.keys {
-                    if !Self.isSorted(s.byName[name]![value]!) { s.byName[name]![value]!.sort() }
-                }
+            s.all = s.all.isEmpty ? all : Postings.union(s.all, all)
+            for (name, value, refs) in lists {
+                s.byName[name, default: [:]][value] = s.byName[name]?[value].map { Postings.union($0, refs) } ?? refs
             }
         }
-    }
-
-    static func isSorted(_ list: PostingsList) -> Bool {
-        var i = 1
-        while i < list.count {
-            if list[i - 1] >= list[i] { return false }
-            i += 1
-        }
-        return true
     }
 
     /// Inserts keeping the list sorted. Refs almost always arrive in increasing order (append);

@@ -17,10 +17,11 @@ final class WriterJob: @unchecked Sendable {
 
     func run() {
         var refs = [UInt64](repeating: 0, count: perWriter)
+        let all = (0..<perWriter).map { labels(writer * perWriter + $0) }
         for batch in 0..<batches {
             let app = db.appender()
             for i in 0..<perWriter {
-                refs[i] = (try? app.append(refs[i], labels(writer * perWriter + i), Int64(batch) * 1000, 1)) ?? 0
+                refs[i] = (try? app.append(refs[i], all[i], Int64(batch) * 1000, Double(batch))) ?? 0
             }
             try? app.commit()
         }

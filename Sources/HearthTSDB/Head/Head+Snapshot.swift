@@ -12,18 +12,20 @@ import Synchronization
 ///     magic "HSNP" | version (1) | WAL segment (8) | WAL offset (8) | next ref (8)
 ///     | symbol count (uvarint) | symbols: length (uvarint) bytes ...
 ///     | series count (uvarint)
-///     | per series: ref (uvarint) | label count (uvarint) | (name symbol, value symbol) uvarints
+///     | per series, in increasing ref order: ref (uvarint) | label hash (8) | label count (uvarint)
+///       | (name symbol, value symbol) uvarints
 ///       | nextAt (8) | head min time (8) | open chunk: length of its complete bytes (uvarint,
 ///         0 = none) | complete bytes | pending byte (1) | pending bits (1) | count (2)
 ///         | last timestamp (8) | last value bits (8) | timestamp delta (8) | leading (1) | trailing (1)
 ///       | mapped count (uvarint) | per mapped chunk: ref (8) min (8) max (8) samples (2)
 ///     | CRC32C of everything before (4)
 ///
-/// Labels are stored once in the symbol table, so loading interns them for free, and the open
-/// chunk's encoder state is stored whole, so loading does not decode chunks.
+/// Labels are stored once in the symbol table, so loading interns them for free; series come
+/// in ref order with their hash, so postings load already sorted and nothing is rehashed; and
+/// the open chunk's encoder state is stored whole, so loading does not decode chunks.
 enum HeadSnapshot {
     static let magic: [UInt8] = Array("HSNP".utf8)
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
     static let fileName = "head.snapshot"
 
     static func encode(_ head: Head, walPosition: WALPosition) -> [UInt8] {
@@ -31,10 +33,16 @@ enum HeadSnapshot {
         // so loading re-interns the strings in order and keeps every series' ids as they are.
         let symbolCount = head.symbols.count
         var body: [UInt8] = []
+        var refs: [UInt64] = []
+        head.forEachSeries { ref, _ in refs.append(ref) }
+        refs.sort()
         var count = 0
-        head.forEachSeries { ref, s in
+        var scratch: [UInt8] = []
+        for ref in refs {
+            guard let s = head.snapshotSeries(ref) else { continue }
             count += 1
             VarInt.appendUnsigned(ref, to: &body)
+            BigEndian.append(head.symbols.labels(s.labelRefs).stableHash(scratch: &scratch), to: &body)
             VarInt.appendUnsigned(UInt64(s.labelRefs.count / 2), to: &body)
             for id in s.labelRefs { VarInt.appendUnsigned(UInt64(id), to: &body) }
             BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
@@ -118,11 +126,14 @@ enum HeadSnapshot {
             }
             let seriesCount = try uvarint()
             var lo = Int64.max, hi = Int64.min
-            var loaded: [(ref: UInt64, labels: Labels)] = []
-            loaded.reserveCapacity(Int(min(seriesCount, 1 << 24)))
-            var scratch: [UInt8] = []
+            // Postings by (name id, value id): strings are resolved once per distinct pair.
+            var pairs: [UInt64: [UInt64]] = [:]
+            var all: [UInt64] = []
+            all.reserveCapacity(Int(min(seriesCount, 1 << 24)))
             for _ in 0..<seriesCount {
                 let ref = try uvarint()
+                guard ref > (all.last ?? 0) else { throw Invalid(reason: "series out of ref order") }
+                let hash = try u64()
                 let n = Int(try uvarint())
                 guard n <= 1024 else { throw Invalid(reason: "label count") }
                 var ids: [UInt32] = []
@@ -168,16 +179,21 @@ enum HeadSnapshot {
                 }
                 lo = Swift.min(lo, s.minTime)
                 if s.maxTime != .min { hi = Swift.max(hi, s.maxTime) }
-                let labels = head.symbols.labels(ids)
-                let hash = labels.stableHash(scratch: &scratch)
                 head.insert(s, ref: ref)
                 head.stripes[Int(hash & head.mask)].hashes.withLock { h in
                     if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
                 }
-                loaded.append((ref, labels))
+                all.append(ref)
+                var k = 0
+                while k + 1 < ids.count {
+                    pairs[UInt64(ids[k]) << 32 | UInt64(ids[k + 1]), default: []].append(ref)
+                    k += 2
+                }
             }
-            head.postings.addBulk(loaded)
-            head.seriesCount.add(loaded.count, ordering: .relaxed)
+            head.postings.addSorted(all: all, lists: pairs.map { key, refs in
+                (head.symbols.string(UInt32(key >> 32)), head.symbols.string(UInt32(truncatingIfNeeded: key)), refs)
+            })
+            head.seriesCount.add(all.count, ordering: .relaxed)
             head.nextRef.store(nextRef, ordering: .relaxed)
             head.minTimeValue.store(lo, ordering: .relaxed)
             head.maxTimeValue.store(hi, ordering: .relaxed)
