@@ -41,6 +41,12 @@ public struct WALSample: Sendable, Equatable {
 /// A record payload was malformed (checksums passed, so this means a bug or a foreign file).
 public struct WALRecordDecodeError: Error, Sendable, CustomStringConvertible {
     public let reason: String
+
+    @inlinable
+    public init(reason: String) {
+        self.reason = reason
+    }
+
     public var description: String { "invalid WAL record: \(reason)" }
 }
 
@@ -117,6 +123,28 @@ public enum WALRecordCodec {
         let s = String(decoding: UnsafeRawBufferPointer(rebasing: p[i..<i + Int(len)]), as: UTF8.self)
         i += Int(len)
         return s
+    }
+
+    /// Calls `body` with each sample of a samples payload, without building an array.
+    @inlinable
+    public static func forEachSample(
+        _ payload: UnsafeRawBufferPointer, _ body: (WALSample) -> Void
+    ) throws(WALRecordDecodeError) {
+        guard payload.count >= 17 else {
+            if payload.count == 1 { return }
+            throw WALRecordDecodeError(reason: "samples header")
+        }
+        let baseRef = BigEndian.readUInt64(payload, at: 1)
+        let baseT = Int64(bitPattern: BigEndian.readUInt64(payload, at: 9))
+        var i = 17
+        while i < payload.count {
+            guard let dRef = VarInt.readSigned(payload, at: &i), let dT = VarInt.readSigned(payload, at: &i),
+                  i + 8 <= payload.count
+            else { throw WALRecordDecodeError(reason: "sample") }
+            let v = Double(bitPattern: BigEndian.readUInt64(payload, at: i))
+            i += 8
+            body(WALSample(ref: baseRef &+ UInt64(bitPattern: dRef), timestamp: baseT &+ dT, value: v))
+        }
     }
 
     /// Decodes a samples payload, appending to `out`.
