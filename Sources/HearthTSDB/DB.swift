@@ -25,6 +25,8 @@ public final class DB: Sendable {
         public var walSyncMode = WALSyncMode.none
         /// Write a head snapshot on close and load it on open.
         public var snapshotOnShutdown = true
+        /// Samples each WAL replay worker sorts and applies at a time (see `WALReplayer`).
+        public var walReplayWindow = 1 << 19
 
         public init(path: String) {
             self.path = path
@@ -95,7 +97,7 @@ public final class DB: Sendable {
         }
 
         var walReport = WALReplayReport()
-        let replayer = WALReplayer(head: head, mapped: scanned)
+        let replayer = WALReplayer(head: head, mapped: scanned, window: options.walReplayWindow)
         wal = try WAL(directory: options.path + "/wal", segmentSize: options.walSegmentSize,
                       syncMode: options.walSyncMode, replayingAfter: replayAfter, report: &walReport) { payload in
             try replayer.apply(payload)

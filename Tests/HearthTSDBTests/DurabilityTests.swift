@@ -68,6 +68,22 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
         try db2.close()
     }
 
+    /// Replay sorts windows of samples by ref block; small windows make every path run.
+    @Test(arguments: [7, 100, 1000])
+    func replayWithSmallWindowsRestoresEverything(_ window: Int) throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path, snapshot: false)
+        let expected = try writeDataSet(db, series: 150, samples: 130)
+        try db.close()
+        try FileSystem.remove(tmp.path + "/chunks_head")
+        var o = DB.Options(path: tmp.path)
+        o.snapshotOnShutdown = false
+        o.walReplayWindow = window
+        let db2 = try DB(options: o, logger: quietLogger())
+        #expect(all(db2) == expected)
+        try db2.close()
+    }
+
     @Test func corruptSnapshotFallsBackToTheWAL() throws {
         let tmp = TemporaryDirectory()
         let db = try openDB(tmp.path)

@@ -27,7 +27,7 @@ final class WALReplayer {
     let workers: Workers
     /// Samples collected per shard until a window is full.
     var pending: [[WALSample]]
-    static let window = 1 << 19
+    let window: Int
 
     /// The parallel part: one serial queue per shard.
     final class Workers: Sendable {
@@ -61,7 +61,9 @@ final class WALReplayer {
         }
     }
 
-    init(head: Head, mapped: [UInt64: [MappedChunkMeta]], shards: Int = max(1, System.coreCount)) {
+    init(head: Head, mapped: [UInt64: [MappedChunkMeta]], shards: Int = max(1, System.coreCount),
+         window: Int = 1 << 19) {
+        self.window = window
         self.head = head
         self.mapped = mapped
         self.workers = Workers(head: head, shards: shards)
@@ -96,13 +98,14 @@ final class WALReplayer {
             defer { swap(&shards, &pending) }
             let n = UInt64(shardCount)
             let workers = self.workers
+            let window = self.window
             try WALRecordCodec.forEachSample(payload) { s in
                 let i = n == 1 ? 0 : Int((s.ref &>> Head.blockBits) % n)
                 shards[i].append(s)
-                if shards[i].count >= Self.window {
+                if shards[i].count >= window {
                     workers.submit(shards[i], to: i)
                     shards[i] = []
-                    shards[i].reserveCapacity(Self.window)
+                    shards[i].reserveCapacity(window)
                 }
             }
         case nil:
