@@ -26,9 +26,11 @@ let package = Package(
             path: "Benchmarks/HearthTSDBBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .target(name: "CBenchShims"),
         .executableTarget(
             name: "hearth-bench",
             dependencies: [
+                "CBenchShims",
                 .product(name: "HearthTSDB", package: "Hearth"),
                 .product(name: "HearthModel", package: "Hearth"),
                 .product(name: "HearthWAL", package: "Hearth"),

@@ -117,9 +117,52 @@ public struct XORAppender: Sendable {
         return out
     }
 
+    /// Appends the encoded chunk (as ``bytes`` would return it) to `out`, without building an
+    /// intermediate array.
+    @inlinable
+    public func appendBytes(to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: _count &>> 8))
+        out.append(UInt8(truncatingIfNeeded: _count))
+        stream.bytes.withUnsafeBufferPointer { out.append(contentsOf: $0[2...]) }
+        if stream.pendingCount > 0 { out.append(UInt8(truncatingIfNeeded: stream.pending &>> 56)) }
+    }
+
     /// The value of the last sample.
     @inlinable
     public var lastValue: Double { Double(bitPattern: lastValueBits) }
+
+    /// Timestamp of the first sample (the chunk's min time), decoded from the chunk, so the
+    /// head need not store it per series. Undefined for an empty chunk.
+    @inlinable
+    public var firstTimestamp: Int64 {
+        stream.bytes.withUnsafeBytes { raw in
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
+            var i = 2
+            // The first timestamp is a byte-aligned varint right after the header; bytes not
+            // yet spilled from the bit register are read from it.
+            let pendingBytes = Int(stream.pendingCount) / 8
+            while shift < 64 {
+                let b: UInt8
+                if i < raw.count {
+                    b = raw[i]
+                } else if i - raw.count < pendingBytes {
+                    b = UInt8(truncatingIfNeeded: stream.pending &>> UInt64(56 - 8 * (i - raw.count)))
+                } else {
+                    break
+                }
+                result |= UInt64(b & 0x7F) &<< shift
+                if b < 0x80 { break }
+                shift &+= 7
+                i &+= 1
+            }
+            return VarInt.unZigZag(result)
+        }
+    }
+
+    /// Bytes allocated for the chunk's buffer.
+    @inlinable
+    public var bufferCapacity: Int { stream.bytes.capacity }
 
     /// Size of the encoded chunk in bytes.
     @inlinable

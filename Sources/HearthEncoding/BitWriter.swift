@@ -70,11 +70,11 @@ public struct BitWriter: Sendable {
         }
     }
 
-    /// Grows by a quarter rather than doubling: the head keeps one open chunk per series, and
+    /// Grows by an eighth rather than doubling: the head keeps one open chunk per series, and
     /// doubling left a third of that memory unused on average.
     @inlinable
     mutating func grow() {
-        bytes.reserveCapacity(bytes.count &+ Swift.max(16, bytes.count &>> 2))
+        bytes.reserveCapacity(bytes.count &+ Swift.max(16, bytes.count &>> 3))
     }
 
     /// The stream as bytes, the pending bits zero-padded into a last byte.

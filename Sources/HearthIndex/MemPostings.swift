@@ -60,6 +60,8 @@ public final class MemPostings: Sendable {
     /// a late one from a concurrent creator is placed by binary search.
     @inline(__always)
     static func insert(_ ref: UInt64, into list: inout PostingsList) {
+        // Grow by an eighth, not by doubling: the index holds a list entry per label per series.
+        if list.count == list.capacity { list.reserveCapacity(list.count + Swift.max(4, list.count >> 3)) }
         guard let last = list.last, last >= ref else {
             list.append(ref)
             return

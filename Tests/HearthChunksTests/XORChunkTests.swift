@@ -137,3 +137,15 @@ import Testing
         }
     }
 }
+
+@Suite struct XORAppenderBytesTests {
+    @Test func appendBytesMatchesBytes() {
+        var a = XORAppender()
+        for i in 0..<100 {
+            a.append(timestamp: Int64(i) * 1000, value: Double(i) * 1.1)
+            var out: [UInt8] = [0xAA]
+            a.appendBytes(to: &out)
+            #expect(Array(out.dropFirst()) == a.bytes)
+        }
+    }
+}

@@ -10,6 +10,7 @@
 import HearthModel
 import HearthTSDB
 import HearthWAL
+import CBenchShims
 import Logging
 
 #if canImport(Glibc)
@@ -38,6 +39,12 @@ func residentBytes() -> (rss: Int, hwm: Int) {
         if s.hasPrefix("VmHWM:") { hwm = kb * 1024 }
     }
     return (rss, hwm)
+}
+
+func mallocInfo() -> (inUse: Int, free: Int, mapped: Int) {
+    var a = 0, b = 0, c = 0
+    bench_malloc_info(&a, &b, &c)
+    return (a, b, c)
 }
 
 func tempDir() -> String {
@@ -105,6 +112,11 @@ if args.count == 4 && args[1] == "harness" {
     print("series=\(series) samples=\(samples) rejected=\(rejected) ingest_samples_per_s=\(Int(Double(samples) / seconds)) (one thread, no HTTP)")
     print("rss_baseline=\(baseline.rss) rss_after=\(after.rss) resident_bytes_per_series=\((after.rss - baseline.rss) / series)")
     print("head_series=\(db.head.numSeries) wal_bytes=\(db.wal.diskSize) chunk_file_bytes=\(db.head.chunkFilesDiskSize)")
+    let (inUse, free, mapped) = mallocInfo()
+    print("malloc: in_use=\(inUse) free_in_heap=\(free) mmapped=\(mapped) in_use_per_series=\((inUse + mapped) / series)")
+    print("head: \(db.head.memoryStatistics())")
+    _ = bench_malloc_trim()
+    print("after malloc_trim: rss=\(residentBytes().rss) resident_bytes_per_series=\((residentBytes().rss - baseline.rss) / series)")
     try db.close()
     print("restart with: hearth-bench open 1 0 (snapshot), hearth-bench open 0 0 (WAL only)")
     exit(0)
@@ -176,6 +188,9 @@ case "open":
     let start = now()
     let db = try open("/tmp/hearth-bench-open", snapshot: a == 1)
     let seconds = now() - start
+    let (inUse, free, mapped) = mallocInfo()
+    print("malloc: in_use=\(inUse) free_in_heap=\(free) mmapped=\(mapped)")
+    print("head: \(db.head.memoryStatistics())")
     print("restart_from=\(a == 1 ? "snapshot" : "wal") series=\(db.head.numSeries) seconds=\(seconds) snapshot_loaded=\(db.openReport.loadedSnapshot) wal_records=\(db.openReport.walRecords) rss=\(residentBytes().rss)")
 default:
     print("unknown measurement \(args[1])")

@@ -53,7 +53,7 @@ extension Head: Querier {
     public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
         var out: [SeriesData] = []
         for ref in postings(for: matchers) {
-            guard let s = snapshotSeries(ref) else { continue }
+            guard let (s, ids) = snapshotSeriesAndLabels(ref) else { continue }
             var chunks: [ChunkData] = []
             for m in s.mapped where m.maxTime >= minTime && m.minTime <= maxTime {
                 if let bytes = chunkFiles.chunk(m.ref) {
@@ -64,11 +64,17 @@ extension Head: Querier {
                 chunks.append(ChunkData(minTime: s.headMinTime, maxTime: h.lastTimestamp, bytes: h.bytes))
             }
             if chunks.isEmpty { continue }
-            out.append(SeriesData(labels: symbols.labels(s.labelRefs), chunks: chunks, minTime: minTime,
+            out.append(SeriesData(labels: symbols.labels(ids), chunks: chunks, minTime: minTime,
                                   maxTime: maxTime))
         }
         out.sort { $0.labels < $1.labels }
         return out
+    }
+
+    /// A copy of a series' state and label ids taken under one lock acquisition.
+    func snapshotSeriesAndLabels(_ ref: UInt64) -> (MemSeries, [UInt32])? {
+        let i = slot(ofRef: ref)
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? (s.series[i], Array(s.labelIDs(of: i))) : nil }
     }
 
     /// A copy of a series' state taken under its lock (arrays are shared, not copied).

@@ -14,7 +14,7 @@ import Synchronization
 ///     | series count (uvarint)
 ///     | per series, in increasing ref order: ref (uvarint) | label hash (8) | label count (uvarint)
 ///       | (name symbol, value symbol) uvarints
-///       | nextAt (8) | head min time (8) | open chunk: length of its complete bytes (uvarint,
+///       | nextAt (8) | open chunk: length of its complete bytes (uvarint,
 ///         0 = none) | complete bytes | pending byte (1) | pending bits (1) | count (2)
 ///         | last timestamp (8) | last value bits (8) | timestamp delta (8) | leading (1) | trailing (1)
 ///       | mapped count (uvarint) | per mapped chunk: ref (8) min (8) max (8) samples (2)
@@ -25,7 +25,7 @@ import Synchronization
 /// the open chunk's encoder state is stored whole, so loading does not decode chunks.
 enum HeadSnapshot {
     static let magic: [UInt8] = Array("HSNP".utf8)
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
     static let fileName = "head.snapshot"
 
     static func encode(_ head: Head, walPosition: WALPosition) -> [UInt8] {
@@ -39,14 +39,13 @@ enum HeadSnapshot {
         var count = 0
         var scratch: [UInt8] = []
         for ref in refs {
-            guard let s = head.snapshotSeries(ref) else { continue }
+            guard let s = head.snapshotSeries(ref), let ids = head.labelRefs(ref) else { continue }
             count += 1
             VarInt.appendUnsigned(ref, to: &body)
-            BigEndian.append(head.symbols.labels(s.labelRefs).stableHash(scratch: &scratch), to: &body)
-            VarInt.appendUnsigned(UInt64(s.labelRefs.count / 2), to: &body)
-            for id in s.labelRefs { VarInt.appendUnsigned(UInt64(id), to: &body) }
+            BigEndian.append(head.symbols.labels(ids).stableHash(scratch: &scratch), to: &body)
+            VarInt.appendUnsigned(UInt64(ids.count / 2), to: &body)
+            for id in ids { VarInt.appendUnsigned(UInt64(id), to: &body) }
             BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
-            BigEndian.append(UInt64(bitPattern: s.headMinTime), to: &body)
             if let state = s.head?.state {
                 VarInt.appendUnsigned(UInt64(state.completeBytes.count), to: &body)
                 body.append(contentsOf: state.completeBytes)
@@ -143,10 +142,9 @@ enum HeadSnapshot {
                     guard id < symbolCount else { throw Invalid(reason: "symbol ref") }
                     ids.append(UInt32(id))
                 }
-                var s = MemSeries(labelRefs: ids)
+                var s = MemSeries()
                 s.walLogged = true
                 s.nextAt = Int64(bitPattern: try u64())
-                s.headMinTime = Int64(bitPattern: try u64())
                 let clen = Int(try uvarint())
                 if clen > 0 {
                     guard clen + 30 <= body.count - i else { throw Invalid(reason: "chunk length") }
@@ -179,7 +177,7 @@ enum HeadSnapshot {
                 }
                 lo = Swift.min(lo, s.minTime)
                 if s.maxTime != .min { hi = Swift.max(hi, s.maxTime) }
-                head.insert(s, ref: ref)
+                head.insert(s, labelIDs: ids, ref: ref)
                 head.stripes[Int(hash & head.mask)].hashes.withLock { h in
                     if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
                 }

@@ -49,8 +49,7 @@ extension Head {
                 let stillEmpty = stripe(ofRef: ref).series.withLock { s -> Bool in
                     guard s.isLive(i), s.series[i].mapped.isEmpty, (s.series[i].head?.count ?? 0) == 0,
                           s.series[i].pendingOwner == 0 else { return false }
-                    s.series[i] = MemSeries(labelRefs: [])
-                    s.series[i].alive = false
+                    s.remove(i)
                     return true
                 }
                 guard stillEmpty else { return false }

@@ -12,8 +12,11 @@ import Synchronization
 /// Series refs are allocated in increasing order and never reused while the head lives.
 public final class Head: Sendable {
     public struct Options: Sendable {
-        /// Width of a chunk range; chunks never cross its boundaries (Prometheus: the block range, 2h).
-        public var chunkRange: Int64 = 2 * 3600 * 1000
+        /// Width of a chunk range; chunks never cross its boundaries (Prometheus: the block range,
+        /// 2h). At most 2^32 − 1 ms (~49 days).
+        public var chunkRange: Int64 = 2 * 3600 * 1000 {
+            didSet { chunkRange = Swift.min(Swift.max(chunkRange, 1), Int64(UInt32.max)) }
+        }
         /// Number of lock stripes, a power of two.
         public var stripeCount = 4096
 
@@ -98,14 +101,14 @@ public final class Head: Sendable {
 
     /// Whether series `ref` has exactly `labels`.
     private func has(_ ref: UInt64, _ labels: Labels) -> Bool {
-        guard let ids = labelRefs(ref) else { return false }
-        return symbols.equals(ids, labels)
+        let i = slot(ofRef: ref)
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) && symbols.equals(s.labelIDs(of: i), labels) }
     }
 
     /// Label ids of series `ref`, or nil.
     func labelRefs(_ ref: UInt64) -> [UInt32]? {
         let i = slot(ofRef: ref)
-        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? s.series[i].labelRefs : nil }
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? Array(s.labelIDs(of: i)) : nil }
     }
 
     /// Labels of series `ref`, or nil.
@@ -132,10 +135,10 @@ public final class Head: Sendable {
                 ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
             }
             let ids = symbols.intern(labels)
-            var series = MemSeries(labelRefs: ids)
+            var series = MemSeries()
             // A replayed series came from the WAL, so its record is there already.
             series.walLogged = forced != nil
-            insert(series, ref: ref)
+            insert(series, labelIDs: ids, ref: ref)
             let canonical = symbols.labels(ids)
             if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
             postings.add(ref, labels: canonical)
@@ -144,20 +147,21 @@ public final class Head: Sendable {
         }
     }
 
-    /// Places a series in its slot (also used when loading a snapshot).
-    func insert(_ series: MemSeries, ref: UInt64) {
+    /// Places a series and its label ids in its slot (also used when loading a snapshot).
+    func insert(_ series: MemSeries, labelIDs ids: [UInt32], ref: UInt64) {
         let i = slot(ofRef: ref)
         stripe(ofRef: ref).series.withLock { s in
             if i >= s.series.count {
                 let missing = i + 1 - s.series.count
                 for _ in 0..<missing {
-                    var placeholder = MemSeries(labelRefs: [])
+                    var placeholder = MemSeries()
                     placeholder.alive = false
                     s.series.append(placeholder)
                 }
             }
             s.series[i] = series
             s.series[i].alive = true
+            s.storeLabelIDs(ids, for: i)
         }
     }
 

@@ -92,9 +92,22 @@ public final class HeadAppender {
     private func check(_ ref: UInt64, _ t: Int64, _ vbits: UInt64) -> (Appendability, unlogged: Bool) {
         let owner = id
         let i = head.slot(ofRef: ref)
-        return head.stripe(ofRef: ref).series.withLock { s in
-            guard s.isLive(i) else { return (.unknownSeries, false) }
-            return (s.series[i].admit(t, vbits, owner: owner), !s.series[i].walLogged)
+        let next = samples.count
+        return samples.withUnsafeBufferPointer { buffered in
+            head.stripe(ofRef: ref).series.withLock { s in
+                guard s.isLive(i) else { return (.unknownSeries, false) }
+                var pending: (timestamp: Int64, valueBits: UInt64)?
+                if s.series[i].pendingOwner == owner {
+                    // Checked, not trusted: a stale owner id from an abandoned batch must not
+                    // point into this batch's buffer.
+                    let p = Int(s.series[i].pendingIndex)
+                    if p < buffered.count && buffered[p].ref == ref {
+                        pending = (buffered[p].timestamp, buffered[p].value.bitPattern)
+                    }
+                }
+                let verdict = s.series[i].admit(t, vbits, owner: owner, index: next, pending: pending)
+                return (verdict, !s.series[i].walLogged)
+            }
         }
     }
 

@@ -11,12 +11,23 @@ import Glibc
 /// in the low 32, as Prometheus's `ChunkDiskMapperRef`.
 public typealias HeadChunkRef = UInt64
 
-/// A completed chunk as the head remembers it: 32 bytes per chunk instead of the chunk itself.
+/// A completed chunk as the head remembers it: 24 bytes per chunk instead of the chunk itself.
+/// A chunk never spans more than a chunk range (at most ~49 days), so its max time is kept as
+/// a 32-bit offset from its min time.
 public struct MappedChunkMeta: Sendable, Equatable {
     public var ref: HeadChunkRef
     public var minTime: Int64
-    public var maxTime: Int64
+    var maxTimeOffset: UInt32
     public var sampleCount: UInt16
+
+    public init(ref: HeadChunkRef, minTime: Int64, maxTime: Int64, sampleCount: UInt16) {
+        self.ref = ref
+        self.minTime = minTime
+        self.maxTimeOffset = UInt32(clamping: maxTime - minTime)
+        self.sampleCount = sampleCount
+    }
+
+    public var maxTime: Int64 { minTime + Int64(maxTimeOffset) }
 }
 
 /// The head's completed chunks, written to `chunks_head/NNNNNN` files and read back through
@@ -155,9 +166,10 @@ public final class HeadChunkFiles: Sendable {
     }
 
     /// Writes a completed chunk and returns its ref.
-    public func write(seriesRef: UInt64, minTime: Int64, maxTime: Int64, chunk: [UInt8]) throws -> HeadChunkRef {
+    public func write(seriesRef: UInt64, minTime: Int64, maxTime: Int64, chunk: XORAppender) throws -> HeadChunkRef {
         try state.withLock { (s: inout State) throws -> HeadChunkRef in
-            let needed = 25 + VarInt.unsignedLength(UInt64(chunk.count)) + chunk.count + 4
+            let length = chunk.byteCount
+            let needed = 25 + VarInt.unsignedLength(UInt64(length)) + length + 4
             if s.flushed + s.buffer.count + needed > Self.maxFileSize {
                 try flushLocked(&s)
                 s.current += 1
@@ -169,8 +181,8 @@ public final class HeadChunkFiles: Sendable {
             BigEndian.append(UInt64(bitPattern: minTime), to: &s.buffer)
             BigEndian.append(UInt64(bitPattern: maxTime), to: &s.buffer)
             s.buffer.append(ChunkEncoding.xor.rawValue)
-            VarInt.appendUnsigned(UInt64(chunk.count), to: &s.buffer)
-            s.buffer.append(contentsOf: chunk)
+            VarInt.appendUnsigned(UInt64(length), to: &s.buffer)
+            chunk.appendBytes(to: &s.buffer)
             let crc = s.buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
             BigEndian.append(crc, to: &s.buffer)
             if s.buffer.count >= Self.writeBufferSize { try flushLocked(&s) }

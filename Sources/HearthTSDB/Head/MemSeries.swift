@@ -29,27 +29,30 @@ enum Appendability {
 /// One series of the head. Lives inline in its stripe's array and is only touched under the
 /// stripe's lock. Completed chunks are on disk (`mapped`); only the open chunk is on the heap.
 struct MemSeries {
-    /// Label ids in the head's symbol table: name, value, name, value, ... sorted by name.
-    var labelRefs: [UInt32]
+    /// Where this series' label ids (name, value, name, value, ... sorted by name, as ids in the
+    /// head's symbol table) are in its stripe's `labelIDs` arena: one shared array per stripe
+    /// instead of one small allocation per series.
+    var labelStart: UInt32 = 0
+    var labelIDCount: UInt16 = 0
     /// The open chunk, nil until the first sample.
     var head: XORAppender?
-    var headMinTime: Int64 = 0
     /// When the open chunk will be cut (Prometheus's `nextAt`).
     var nextAt: Int64 = .min
     var mapped: [MappedChunkMeta] = []
-    /// An uncommitted sample of appender `pendingOwner`, so a batch can check its own ordering.
+    /// Appender `pendingOwner` has an uncommitted sample for this series, at `pendingIndex` of
+    /// its buffer: a batch checks its own ordering against it.
     var pendingOwner: UInt32 = 0
-    var pendingTimestamp: Int64 = 0
-    var pendingValueBits: UInt64 = 0
+    var pendingIndex: UInt32 = 0
     /// False for an empty slot of the stripe's array.
     var alive = true
     /// Whether the series record is in the WAL. Until it is, every batch that appends to the
     /// series logs the record too, so its samples can never reach the WAL without it.
     var walLogged = false
 
-    init(labelRefs: [UInt32]) {
-        self.labelRefs = labelRefs
-    }
+    init() {}
+
+    /// Time of the first sample of the open chunk.
+    var headMinTime: Int64 { head?.firstTimestamp ?? 0 }
 
     /// Time of the newest committed sample, or `.min` if none.
     var maxTime: Int64 {
@@ -63,21 +66,23 @@ struct MemSeries {
         return .max
     }
 
-    /// Checks a sample and, if it can be appended, records it as `owner`'s pending sample.
+    /// Checks a sample and, if it can be appended, records it as `owner`'s pending sample at
+    /// `index` of its buffer. `pending` is that appender's previous pending sample for this series.
     /// Mutating so that it runs in place in the stripe's array, without copying the series.
     @inline(__always)
-    mutating func admit(_ t: Int64, _ vbits: UInt64, owner: UInt32) -> Appendability {
-        let verdict = appendable(t, vbits, owner: owner)
+    mutating func admit(
+        _ t: Int64, _ vbits: UInt64, owner: UInt32, index: Int, pending: (timestamp: Int64, valueBits: UInt64)?
+    ) -> Appendability {
+        let verdict = appendable(t, vbits, pending: pending)
         if case .ok = verdict {
             pendingOwner = owner
-            pendingTimestamp = t
-            pendingValueBits = vbits
+            pendingIndex = UInt32(truncatingIfNeeded: index)
         }
         return verdict
     }
 
-    /// Checks `t`/`v` against the newest committed sample and, for appender `owner`, its pending one.
-    func appendable(_ t: Int64, _ vbits: UInt64, owner: UInt32) -> Appendability {
+    /// Checks `t`/`v` against the newest committed sample and the batch's pending one.
+    func appendable(_ t: Int64, _ vbits: UInt64, pending: (timestamp: Int64, valueBits: UInt64)?) -> Appendability {
         var newest = Int64.min
         var newestBits: UInt64 = 0
         if let head, head.count > 0 {
@@ -86,9 +91,9 @@ struct MemSeries {
         } else if let last = mapped.last {
             if t <= last.maxTime { return .outOfOrder(newest: last.maxTime) }
         }
-        if pendingOwner == owner && owner != 0 && pendingTimestamp >= newest {
-            newest = pendingTimestamp
-            newestBits = pendingValueBits
+        if let pending, pending.timestamp >= newest {
+            newest = pending.timestamp
+            newestBits = pending.valueBits
         }
         if newest == .min || t > newest { return .ok }
         if t < newest { return .outOfOrder(newest: newest) }
@@ -107,8 +112,9 @@ struct MemSeries {
                 nextAt = predictedChunkEnd(start: headMinTime, current: newest, max: nextAt)
             }
             if t >= nextAt || Int(n) >= ChunkLimits.samplesPerChunk * 2 {
+                let previousSize = head!.byteCount
                 try cut(ref: ref, files: files)
-                startChunk(t, chunkRange: chunkRange)
+                startChunk(t, chunkRange: chunkRange, expectedSize: previousSize)
             }
         } else {
             if let last = mapped.last, t <= last.maxTime { return false }
@@ -119,19 +125,21 @@ struct MemSeries {
         return true
     }
 
-    private mutating func startChunk(_ t: Int64, chunkRange: Int64) {
-        head = XORAppender()
-        headMinTime = t
+    private mutating func startChunk(_ t: Int64, chunkRange: Int64, expectedSize: Int = 128) {
+        // A fresh buffer per chunk, sized like the previous chunk: it usually lands in the block
+        // the previous buffer just freed. (Reusing that buffer kept a larger capacity than the
+        // next chunk needed; growing a fresh one from 128 bytes left the heap full of holes.)
+        head = XORAppender(reservingCapacity: expectedSize)
         nextAt = rangeEnd(t, chunkRange)
     }
 
     /// Writes the open chunk to the chunk files and remembers only its location.
     mutating func cut(ref: UInt64, files: HeadChunkFiles) throws {
-        guard let chunk = head, chunk.count > 0 else { return }
-        let chunkRef = try files.write(seriesRef: ref, minTime: headMinTime, maxTime: chunk.lastTimestamp,
-                                       chunk: chunk.bytes)
-        mapped.append(MappedChunkMeta(ref: chunkRef, minTime: headMinTime, maxTime: chunk.lastTimestamp,
-                                      sampleCount: chunk.count))
+        guard let n = head?.count, n > 0 else { return }
+        let maxTime = head!.lastTimestamp
+        let minTime = headMinTime
+        let chunkRef = try files.write(seriesRef: ref, minTime: minTime, maxTime: maxTime, chunk: head!)
+        mapped.append(MappedChunkMeta(ref: chunkRef, minTime: minTime, maxTime: maxTime, sampleCount: n))
         head = nil
     }
 }

@@ -12,9 +12,48 @@ final class Stripe: Sendable {
     struct SeriesState {
         /// Indexed by ``Head/slot(ofRef:)``; a slot whose series is not (or no longer) there is not `alive`.
         var series: [MemSeries] = []
+        /// Label ids of every series of the stripe, back to back (see `MemSeries.labelStart`).
+        var labelIDs: [UInt32] = []
+        /// Ids in `labelIDs` that belong to removed series; compacted away when they dominate.
+        var deadLabelIDs = 0
 
         @inline(__always)
         func isLive(_ i: Int) -> Bool { i < series.count && series[i].alive }
+
+        /// The label ids of the series in slot `i`.
+        @inline(__always)
+        func labelIDs(of i: Int) -> ArraySlice<UInt32> {
+            let start = Int(series[i].labelStart)
+            return labelIDs[start..<(start + Int(series[i].labelIDCount))]
+        }
+
+        /// Stores a series' label ids in the arena, growing it by an eighth at a time.
+        mutating func storeLabelIDs(_ ids: [UInt32], for i: Int) {
+            if labelIDs.count + ids.count > labelIDs.capacity {
+                labelIDs.reserveCapacity(labelIDs.count + Swift.max(ids.count * 8, labelIDs.count >> 3))
+            }
+            series[i].labelStart = UInt32(labelIDs.count)
+            series[i].labelIDCount = UInt16(ids.count)
+            labelIDs.append(contentsOf: ids)
+        }
+
+        /// Marks slot `i` empty and, once most of the arena is dead, rebuilds it.
+        mutating func remove(_ i: Int) {
+            deadLabelIDs += Int(series[i].labelIDCount)
+            series[i] = MemSeries()
+            series[i].alive = false
+            if deadLabelIDs > 1024 && deadLabelIDs * 2 > labelIDs.count {
+                var compacted: [UInt32] = []
+                compacted.reserveCapacity(labelIDs.count - deadLabelIDs)
+                for j in series.indices where series[j].alive {
+                    let ids = labelIDs(of: j)
+                    series[j].labelStart = UInt32(compacted.count)
+                    compacted.append(contentsOf: ids)
+                }
+                labelIDs = compacted
+                deadLabelIDs = 0
+            }
+        }
     }
 
     struct HashState {

@@ -74,23 +74,24 @@ final class SymbolTable: @unchecked Sendable {
     }
 
     /// The label set with these ids.
-    func labels(_ ids: [UInt32]) -> Labels {
+    func labels(_ ids: some RandomAccessCollection<UInt32>) -> Labels {
         var out = [Label]()
         out.reserveCapacity(ids.count / 2)
-        var i = 0
-        while i + 1 < ids.count {
-            out.append(Label(string(ids[i]), string(ids[i + 1])))
-            i += 2
+        var it = ids.makeIterator()
+        while let name = it.next(), let value = it.next() {
+            out.append(Label(string(name), string(value)))
         }
         return Labels(sorted: out)
     }
 
     /// Whether the ids spell exactly `labels` (byte-wise, as Prometheus compares).
-    func equals(_ ids: [UInt32], _ labels: Labels) -> Bool {
+    func equals(_ ids: ArraySlice<UInt32>, _ labels: Labels) -> Bool {
         guard ids.count == labels.count * 2 else { return false }
-        for (i, l) in labels.enumerated() {
-            if !string(ids[2 * i]).utf8.elementsEqual(l.name.utf8) { return false }
-            if !string(ids[2 * i + 1]).utf8.elementsEqual(l.value.utf8) { return false }
+        var i = ids.startIndex
+        for l in labels {
+            if !string(ids[i]).utf8.elementsEqual(l.name.utf8) { return false }
+            if !string(ids[i + 1]).utf8.elementsEqual(l.value.utf8) { return false }
+            i += 2
         }
         return true
     }

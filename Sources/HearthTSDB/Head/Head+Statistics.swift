@@ -1,0 +1,41 @@
+import HearthChunks
+import HearthIndex
+import Synchronization
+
+extension Head {
+    /// Where the head's memory goes, by structure, in bytes of capacity (not counting malloc's
+    /// own overhead). For benchmarks and `status/tsdb`.
+    public struct MemoryStatistics: Sendable, CustomStringConvertible {
+        public var series = 0
+        public var seriesSlots = 0
+        public var labelRefBytes = 0
+        public var openChunkBytes = 0
+        public var openChunkCapacity = 0
+        public var mappedChunkMetaBytes = 0
+
+        public var description: String {
+            "series=\(series) series_slot_bytes=\(seriesSlots) label_ref_bytes=\(labelRefBytes) "
+                + "open_chunk_bytes=\(openChunkBytes) open_chunk_capacity=\(openChunkCapacity) "
+                + "mapped_chunk_meta_bytes=\(mappedChunkMetaBytes)"
+        }
+    }
+
+    public func memoryStatistics() -> MemoryStatistics {
+        var m = MemoryStatistics()
+        for stripe in stripes {
+            stripe.series.withLock { s in
+                m.seriesSlots += s.series.capacity * MemoryLayout<MemSeries>.stride
+                m.labelRefBytes += s.labelIDs.capacity * 4
+                for x in s.series where x.alive {
+                    m.series += 1
+                    if let h = x.head {
+                        m.openChunkBytes += h.byteCount
+                        m.openChunkCapacity += h.bufferCapacity
+                    }
+                    m.mappedChunkMetaBytes += x.mapped.capacity * MemoryLayout<MappedChunkMeta>.stride
+                }
+            }
+        }
+        return m
+    }
+}
