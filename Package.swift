@@ -33,10 +33,10 @@ let package = Package(
         .target(name: "HearthEncoding", dependencies: ["CHearthCRC32C"], swiftSettings: swiftSettings),
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
-        .target(name: "HearthModel", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        .target(name: "HearthModel", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
         .target(name: "HearthChunks", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "HearthIndex", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
+        .target(name: "HearthIndex", dependencies: ["HearthModel"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], exclude: ["README.md"],
                 swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),

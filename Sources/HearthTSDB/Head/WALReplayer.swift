@@ -134,13 +134,16 @@ enum RadixSort {
         for s in samples where s.ref > maxRef { maxRef = s.ref }
         maxRef &>>= Head.blockBits
         var scratch = [WALSample](repeating: WALSample(ref: 0, timestamp: 0, value: 0), count: samples.count)
-        var counts = [Int](repeating: 0, count: 1 << 16)
+        // Only as many buckets as there are blocks (one pass covers up to 65,536 blocks).
+        var counts = [Int](repeating: 0, count: Int(Swift.min(maxRef, 0xFFFF)) + 1)
         var shift: UInt64 = 0
         while shift < 64 && (maxRef &>> shift) != 0 {
             samples.withUnsafeBufferPointer { src in
                 scratch.withUnsafeMutableBufferPointer { dst in
                     counts.withUnsafeMutableBufferPointer { c in
                         for i in 0..<c.count { c[i] = 0 }
+                        // A digit never exceeds min(maxRef, 0xFFFF): in range of `counts` in the
+                        // first pass, and a second pass only happens with all 65,536 buckets.
                         for s in src { c[Int((s.ref &>> (shift &+ Head.blockBits)) & 0xFFFF)] &+= 1 }
                         var total = 0
                         for i in 0..<c.count {
