@@ -31,6 +31,7 @@ let package = Package(
             name: "hearth-bench",
             dependencies: [
                 "CBenchShims",
+                .product(name: "HearthChunks", package: "Hearth"),
                 .product(name: "HearthTSDB", package: "Hearth"),
                 .product(name: "HearthModel", package: "Hearth"),
                 .product(name: "HearthWAL", package: "Hearth"),

@@ -11,6 +11,7 @@ import HearthModel
 import HearthTSDB
 import HearthWAL
 import CBenchShims
+import HearthChunks
 import Logging
 
 #if canImport(Glibc)
@@ -97,6 +98,26 @@ func ingest(_ db: DB, series: Int, steps: Range<Int>, refs: inout [UInt64]) thro
 }
 
 let args = CommandLine.arguments
+if args.count == 2 && args[1] == "xor-hex" {
+    // Differential check against another XOR encoder: each stdin line is a chunk as
+    // "t:valuebits t:valuebits ..." (value bit patterns in hex); prints the chunk's bytes in hex.
+    let digits = Array("0123456789abcdef".utf8)
+    while let line = readLine() {
+        var chunk = XORAppender()
+        for field in line.split(separator: " ") {
+            let parts = field.split(separator: ":")
+            guard parts.count == 2, let t = Int64(parts[0]), let bits = UInt64(parts[1], radix: 16) else { continue }
+            chunk.append(timestamp: t, value: Double(bitPattern: bits))
+        }
+        var out: [UInt8] = []
+        for b in chunk.bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        print(String(decoding: out, as: UTF8.self))
+    }
+    exit(0)
+}
 if args.count == 4 && args[1] == "harness" {
     let baseline = residentBytes()
     var data: HarnessData? = HarnessData(path: args[2])
