@@ -151,20 +151,6 @@ public enum WALRecordCodec {
     public static func decodeSamples(
         _ payload: UnsafeRawBufferPointer, into out: inout [WALSample]
     ) throws(WALRecordDecodeError) {
-        guard payload.count >= 17 else {
-            if payload.count == 1 { return }
-            throw WALRecordDecodeError(reason: "samples header")
-        }
-        let baseRef = BigEndian.readUInt64(payload, at: 1)
-        let baseT = Int64(bitPattern: BigEndian.readUInt64(payload, at: 9))
-        var i = 17
-        while i < payload.count {
-            guard let dRef = VarInt.readSigned(payload, at: &i), let dT = VarInt.readSigned(payload, at: &i),
-                  i + 8 <= payload.count
-            else { throw WALRecordDecodeError(reason: "sample") }
-            let v = Double(bitPattern: BigEndian.readUInt64(payload, at: i))
-            i += 8
-            out.append(WALSample(ref: baseRef &+ UInt64(bitPattern: dRef), timestamp: baseT &+ dT, value: v))
-        }
+        try forEachSample(payload) { out.append($0) }
     }
 }
