@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "CHearthCRC32C"),
         .target(name: "HearthEncoding", dependencies: ["CHearthCRC32C"], swiftSettings: swiftSettings),
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
+        .target(name: "HearthRegex", exclude: ["README.md"], swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
         .target(name: "HearthModel", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
@@ -88,6 +89,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),

@@ -1,0 +1,34 @@
+import HearthRegex
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Patterns that make backtracking engines take exponential time must take time proportional
+/// to the input here: quadrupling the input may at most about quadruple the time.
+@Suite struct LinearTimeTests {
+    func seconds(_ body: () -> Void) -> Double {
+        var a = timespec(), b = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &a)
+        body()
+        clock_gettime(CLOCK_MONOTONIC, &b)
+        return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) / 1e9
+    }
+
+    @Test(arguments: [("(a*)*b", "a"), ("(a|aa)*c", "a"), ("(x+x+)+y", "x"), ("(a|a)*b", "a"), ("(.*)*z", "q")])
+    func timeGrowsLinearly(_ pattern: String, _ fill: String) throws {
+        let re = try RE2(pattern)
+        let small = String(repeating: fill, count: 25_000)
+        let large = String(repeating: fill, count: 100_000)
+        // Warm up (lazily built tables), then take the best of two runs of each size.
+        _ = re.wholeMatch(String(repeating: fill, count: 100))
+        let t1 = min(seconds { #expect(!re.wholeMatch(small)) }, seconds { _ = re.wholeMatch(small) })
+        let t4 = min(seconds { #expect(!re.wholeMatch(large)) }, seconds { _ = re.wholeMatch(large) })
+        let s1 = seconds { #expect(re.firstMatch(in: small) == nil) }
+        let s4 = seconds { #expect(re.firstMatch(in: large) == nil) }
+        // Linear is 4x; quadratic would be 16x. Allow noise.
+        #expect(t4 / t1 < 8, "whole match: \(t1)s at 25k, \(t4)s at 100k")
+        #expect(s4 / s1 < 8, "search: \(s1)s at 25k, \(s4)s at 100k")
+    }
+}
