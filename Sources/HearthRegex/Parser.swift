@@ -245,7 +245,6 @@ struct Parser {
                 $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType == .decimal))
             }
             guard valid else { throw RegexError(.invalidNamedCapture, text(start, end + 1)) }
-            if names.contains(name) { throw RegexError(.duplicateName, name) }
             captureCount += 1
             names.append(name)
             stack.append(.leftParen(capture: captureCount, name: name, saved: flags))

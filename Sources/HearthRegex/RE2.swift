@@ -11,6 +11,8 @@ public struct RE2: Sendable {
     public let captureNames: [String?]
     let program: Program
     let vm: PikeVM
+    /// A whole-match shortcut chosen at compile time, if the pattern's shape has one.
+    let fastPath: FastPath?
 
     public init(_ pattern: String) throws(RegexError) {
         self.pattern = pattern
@@ -20,11 +22,32 @@ public struct RE2: Sendable {
         captureNames = names
         program = Compiler.compile(root, captures: captures)
         vm = PikeVM(program: program)
+        fastPath = FastPath.analyze(root)
+    }
+
+    /// When the whole-match set is a finite set of literals (`a|b|c`), those literals: the
+    /// index answers such a matcher with a union of postings lists.
+    public var literalSet: [String]? { fastPath?.literalStrings }
+
+    /// Which whole-match strategy compilation chose, for tests and benchmarks.
+    public var strategy: String {
+        guard let fastPath else { return "automaton" }
+        switch fastPath {
+        case .literal: return "literal"
+        case .literalSet: return "literal set"
+        case .prefix: return "prefix"
+        case .suffix: return "suffix"
+        case .contains: return "contains"
+        case .any: return "any"
+        case .nonEmpty: return "non-empty"
+        case .caseInsensitiveASCII: return "case-insensitive literal"
+        }
     }
 
     /// Whether all of `s` matches.
     public func wholeMatch(_ s: String) -> Bool {
         var s = s
+        if let fastPath { return s.withUTF8 { fastPath.matches($0) } }
         return s.withUTF8 { vm.run($0, anchored: true, whole: true) != nil }
     }
 

@@ -15,7 +15,6 @@ public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
         case trailingBackslash = "trailing backslash at end of expression"
         case unexpectedParen = "unexpected )"
         case nestingDepth = "expression nests too deeply"
-        case duplicateName = "duplicate capture group name"
     }
 
     public let code: Code

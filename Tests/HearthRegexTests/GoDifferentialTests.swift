@@ -29,7 +29,8 @@ import Testing
 
         static let atoms = ["a", "b", "c", "A", ".", "[ab]", "[^a]", "[a-c]", "\\d", "\\w", "\\s", "\\W", "é", "k",
                             "[[:alpha:]]", "[[:^digit:]]", "\\pL", "\\PL", "\\p{Lu}", "\\.", "\\x41", "x", "",
-                            "^", "$", "\\b", "\\B", "\\A", "\\z", "(?i)", "(?s)", "(?m)", "(?U)", "\\Qa.\\E"]
+                            "^", "$", "\\b", "\\B", "\\A", "\\z", "(?i)", "(?s)", "(?m)", "(?U)", "\\Qa.\\E",
+                            "(?P<n>a)", "(?s:.*)", "(?s:.+)", "(?s).*", "(?i)ab", "(?i)get|post"]
         static let repeats = ["*", "+", "?", "*?", "+?", "??", "{2}", "{1,2}", "{0,}", "{2,}?", "{0}", "**", "{,2}"]
 
         mutating func pattern(depth: Int = 0) -> String {
@@ -79,14 +80,15 @@ import Testing
         try #require(build.terminationStatus == 0, "building the Go reference program failed")
 
         var gen = Generator(state: 20_261_121)
-        var queries: [(String, String)] = []
+        let templates = ["$1", "${1}x", "$1x", "$$", "${n}-$n", "$0", "${2}${1}", "a$", "${", "$-", "$10", "$01", "x"]
+        var queries: [(String, String, String)] = []
         for _ in 0..<3000 {
             let p = gen.pattern()
-            for _ in 0..<3 { queries.append((p, gen.subject())) }
+            for _ in 0..<3 { queries.append((p, gen.subject(), gen.pick(templates))) }
         }
         var input = Data()
-        for (p, s) in queries {
-            input.append(try JSONSerialization.data(withJSONObject: ["p": p, "s": s]))
+        for (p, s, t) in queries {
+            input.append(try JSONSerialization.data(withJSONObject: ["p": p, "s": s, "t": t]))
             input.append(0x0A)
         }
         let run = Process()
@@ -108,7 +110,7 @@ import Testing
         var validCount = 0
         for (k, line) in lines.enumerated() {
             let answer = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
-            let (p, s) = queries[k]
+            let (p, s, template) = queries[k]
             if compiled[p] == nil {
                 do throws(RegexError) { compiled[p] = .success(try RE2(p)) } catch { compiled[p] = .failure(error) }
             }
@@ -132,6 +134,11 @@ import Testing
                 } ?? []
                 if ours != goSub {
                     mismatches.append("/\(p)/ on \(s.debugDescription): submatches Hearth \(ours), Go \(goSub)")
+                } else if let match = re.firstMatch(in: s) {
+                    let expanded = re.expand(template, subject: s, match: match)
+                    if expanded != (answer["exp"] as! String) {
+                        mismatches.append("/\(p)/ on \(s.debugDescription): expand \(template) Hearth \(expanded.debugDescription), Go \((answer["exp"] as! String).debugDescription)")
+                    }
                 }
             }
             if mismatches.count > 20 { break }

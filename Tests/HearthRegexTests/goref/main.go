@@ -1,6 +1,7 @@
 // Reference answers from Go's regexp package for Hearth's differential regex tests.
-// Reads JSON lines {"p": pattern, "s": subject}; writes one JSON line per input:
-// {"valid": bool, "err": message, "full": whole-string match, "sub": FindStringSubmatchIndex}.
+// Reads JSON lines {"p": pattern, "s": subject, "t": template}; writes one JSON line per input:
+// {"valid": bool, "err": message, "full": whole-string match, "sub": FindStringSubmatchIndex,
+// "exp": ExpandString(t) of that match}.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 type query struct {
 	P string `json:"p"`
 	S string `json:"s"`
+	T string `json:"t"`
 }
 
 type answer struct {
@@ -20,6 +22,7 @@ type answer struct {
 	Err   string `json:"err"`
 	Full  bool   `json:"full"`
 	Sub   []int  `json:"sub"`
+	Exp   string `json:"exp"`
 }
 
 func main() {
@@ -40,6 +43,9 @@ func main() {
 		} else {
 			a.Valid = true
 			a.Sub = re.FindStringSubmatchIndex(q.S)
+			if a.Sub != nil {
+				a.Exp = string(re.ExpandString(nil, q.T, q.S, a.Sub))
+			}
 			a.Full = regexp.MustCompile(`^(?:` + q.P + `)$`).MatchString(q.S)
 		}
 		enc.Encode(a)
