@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         .target(name: "HearthRegex", exclude: ["README.md"], swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
-        .target(name: "HearthModel", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "HearthModel", dependencies: ["HearthEncoding", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
         .target(name: "HearthChunks", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthIndex", dependencies: ["HearthModel"], exclude: ["README.md"], swiftSettings: swiftSettings),

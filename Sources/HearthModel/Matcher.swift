@@ -28,9 +28,8 @@ public struct Matcher: Sendable, CustomStringConvertible {
     public let value: String
     public let regex: (any LabelRegex)?
 
-    /// The regex engine used when none is given. A stand-in until Hearth's linear-time
-    /// RE2 engine lands; only this line changes then.
-    public static let defaultRegexCompiler: LabelRegexCompiler = { try StandInRegex(pattern: $0) }
+    /// The regex engine used when none is given: Hearth's linear-time RE2 engine.
+    public static let defaultRegexCompiler: LabelRegexCompiler = { try RE2LabelRegex(pattern: $0) }
 
     public init(_ kind: Kind, _ name: String, _ value: String,
                 compiler: LabelRegexCompiler = Matcher.defaultRegexCompiler) throws {

@@ -43,3 +43,14 @@ import Testing
         #expect(try Matcher(.regexNoMatch, "job", "a").matches("b"))
     }
 }
+
+@Suite struct MatcherRegexTests {
+    @Test func matchersUsePrometheusAnchoringAndDotMatchesNewline() throws {
+        #expect(try Matcher(.regexMatch, "a", "foo.*").matches("foo\nbar"))
+        #expect(try !Matcher(.regexMatch, "a", "foo").matches("xfoo"))
+        #expect(try Matcher(.regexMatch, "a", "(?i)foo").matches("FOO"))
+        #expect(try Matcher(.regexMatch, "a", "(a*)*b").matches(String(repeating: "a", count: 5000) + "b"))
+        #expect(throws: (any Error).self) { try Matcher(.regexMatch, "a", "(?=x)") }
+        #expect(try Matcher(.regexMatch, "a", "a|b|c").regex?.literalSet == ["a", "b", "c"])
+    }
+}
