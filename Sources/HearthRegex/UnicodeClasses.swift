@@ -1,9 +1,8 @@
 
-/// Named classes: POSIX `[:alpha:]` (ASCII, as in Go) and Unicode general categories
-/// (`\pL`, `\p{Lu}`), computed from the standard library's Unicode properties on first use.
-///
-/// Not yet here: Unicode scripts (`\p{Greek}`), which the standard library does not expose;
-/// they need generated tables. Until then such names are rejected as unknown.
+/// Named classes: POSIX `[:alpha:]` (ASCII, as in Go), Unicode general categories (`\pL`,
+/// `\p{Lu}`, computed from the standard library's Unicode properties on first use) and scripts
+/// (`\p{Greek}`, from the generated `UnicodeScripts` table, since the standard library has no
+/// script property).
 enum UnicodeClasses {
     static func posix(_ name: String) -> CharClass? {
         switch name {
@@ -28,7 +27,14 @@ enum UnicodeClasses {
     /// `Any`, a one-letter category (`L`) or a two-letter one (`Lu`).
     static func named(_ name: String) -> CharClass? {
         if name == "Any" { return CharClass([0...CharClass.maxScalar]) }
-        return categories[name]
+        if let category = categories[name] { return category }
+        guard let ranges = UnicodeScripts.table[name] else { return nil }
+        var out = CharClass()
+        for part in ranges.split(separator: ",") {
+            let bounds = part.split(separator: "-").compactMap { UInt32($0, radix: 16) }
+            if let lo = bounds.first { out.add(lo...(bounds.last ?? lo)) }
+        }
+        return out
     }
 
     /// Ranges of every general category (one- and two-letter names), scanned once.

@@ -30,7 +30,8 @@ import Testing
         static let atoms = ["a", "b", "c", "A", ".", "[ab]", "[^a]", "[a-c]", "\\d", "\\w", "\\s", "\\W", "é", "k",
                             "[[:alpha:]]", "[[:^digit:]]", "\\pL", "\\PL", "\\p{Lu}", "\\.", "\\x41", "x", "",
                             "^", "$", "\\b", "\\B", "\\A", "\\z", "(?i)", "(?s)", "(?m)", "(?U)", "\\Qa.\\E",
-                            "(?P<n>a)", "(?s:.*)", "(?s:.+)", "(?s).*", "(?i)ab", "(?i)get|post"]
+                            "(?P<n>a)", "(?s:.*)", "(?s:.+)", "(?s).*", "(?i)ab", "(?i)get|post",
+                            "\\p{Greek}", "\\P{Latin}", "[\\p{Cyrillic}a]", "\\p{Han}"]
         static let repeats = ["*", "+", "?", "*?", "+?", "??", "{2}", "{1,2}", "{0,}", "{2,}?", "{0}", "**", "{,2}"]
 
         mutating func pattern(depth: Int = 0) -> String {
@@ -54,7 +55,8 @@ import Testing
         }
 
         mutating func subject() -> String {
-            let alphabet = ["a", "b", "c", "A", "B", "1", " ", "\n", "é", "É", "K", "\u{212A}", "k", ".", "x", "_", "ſ", "S"]
+            let alphabet = ["a", "b", "c", "A", "B", "1", " ", "\n", "é", "É", "K", "\u{212A}", "k", ".", "x", "_", "ſ", "S",
+                            "α", "Σ", "я", "日"]
             return (0..<int(10)).map { _ in pick(alphabet) }.joined()
         }
     }

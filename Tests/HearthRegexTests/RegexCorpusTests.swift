@@ -55,6 +55,10 @@ import Testing
         // Unicode.
         c("\\pL+", "héllo1", false, ["0..6"]), c("\\p{Lu}", "aÉ", false, ["1..3"]), c("\\PL", "é1", false, ["2..3"]),
         c("\\p{^L}", "a1", false, ["1..2"]), c("\\pN", "٣", true, ["0..2"]), c("\\p{Any}+", "a\n", true, ["0..2"]),
+        c("\\p{Greek}+", "aαβγb", false, ["1..7"]), c("\\P{Greek}", "αb", false, ["2..3"]),
+        c("\\p{Han}+", "x日本", false, ["1..7"]), c("\\p{^Latin}", "aя", false, ["1..3"]),
+        c("\\p{Cyrillic}", "Я", true, ["0..2"]), c("(?i)\\p{Greek}", "Σ", true, ["0..2"]),
+        c("[\\p{Greek}\\d]+", "α1", true, ["0..3"]), c("\\p{Common}", "1", true, ["0..1"]),
         c(".", "日", true, ["0..3"]), c("..", "日本", true, ["0..6"]), c("[日本]+", "本日", true, ["0..6"]),
         c("\\x{65e5}", "日", true, ["0..3"]), c("a.b", "a😀b", true, ["0..6"]),
         // Escapes.
