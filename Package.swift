@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "HearthModel", targets: ["HearthModel"]),
         .library(name: "HearthIndex", targets: ["HearthIndex"]),
         .library(name: "HearthWAL", targets: ["HearthWAL"]),
+        .library(name: "HearthRegex", targets: ["HearthRegex"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
     ],
     dependencies: [

@@ -35,8 +35,10 @@ let package = Package(
                 .product(name: "HearthTSDB", package: "Hearth"),
                 .product(name: "HearthModel", package: "Hearth"),
                 .product(name: "HearthWAL", package: "Hearth"),
+                .product(name: "HearthRegex", package: "Hearth"),
             ],
-            path: "Sources/hearth-bench"
+            path: "Sources/hearth-bench",
+            exclude: []
         ),
     ]
 )

@@ -2,6 +2,8 @@
 /// so that `job=~"api|web"` or `path=~"/api/.*"` never runs an automaton.
 enum FastPath: Sendable, Equatable {
     case literal([UInt8])
+    /// Few alternatives: compared one by one, without hashing or allocating.
+    case smallLiteralSet([[UInt8]])
     case literalSet(Set<[UInt8]>)
     case prefix([UInt8])
     case suffix([UInt8])
@@ -23,7 +25,7 @@ enum FastPath: Sendable, Equatable {
                 guard let lit = literalBytes(flatten(a)) else { return nil }
                 set.insert(lit)
             }
-            return .literalSet(set)
+            return set.count <= 16 ? .smallLiteralSet(set.sorted { $0.lexicographicallyPrecedes($1) }) : .literalSet(set)
         }
         if let lit = literalBytes(parts) { return .literal(lit) }
         if let folded = caseInsensitiveASCII(parts) { return .caseInsensitiveASCII(folded) }
@@ -101,6 +103,9 @@ enum FastPath: Sendable, Equatable {
         switch self {
         case .literal(let lit):
             return b.elementsEqual(lit)
+        case .smallLiteralSet(let options):
+            for o in options where o.count == b.count && b.elementsEqual(o) { return true }
+            return false
         case .literalSet(let set):
             return set.contains(Array(b))
         case .prefix(let p):
@@ -145,6 +150,7 @@ enum FastPath: Sendable, Equatable {
     var literalStrings: [String]? {
         switch self {
         case .literal(let l): return [String(decoding: l, as: UTF8.self)]
+        case .smallLiteralSet(let s): return s.map { String(decoding: $0, as: UTF8.self) }.sorted()
         case .literalSet(let s): return s.map { String(decoding: $0, as: UTF8.self) }.sorted()
         default: return nil
         }

@@ -13,6 +13,8 @@ public struct RE2: Sendable {
     let vm: PikeVM
     /// A whole-match shortcut chosen at compile time, if the pattern's shape has one.
     let fastPath: FastPath?
+    /// A DFA for whole matches when the program allows one (no assertions, bounded size).
+    let dfa: DFA?
 
     public init(_ pattern: String) throws(RegexError) {
         self.pattern = pattern
@@ -23,6 +25,7 @@ public struct RE2: Sendable {
         program = Compiler.compile(root, captures: captures)
         vm = PikeVM(program: program)
         fastPath = FastPath.analyze(root)
+        dfa = fastPath == nil ? DFA(program) : nil
     }
 
     /// When the whole-match set is a finite set of literals (`a|b|c`), those literals: the
@@ -31,10 +34,10 @@ public struct RE2: Sendable {
 
     /// Which whole-match strategy compilation chose, for tests and benchmarks.
     public var strategy: String {
-        guard let fastPath else { return "automaton" }
+        guard let fastPath else { return dfa != nil ? "DFA" : "Pike VM" }
         switch fastPath {
         case .literal: return "literal"
-        case .literalSet: return "literal set"
+        case .literalSet, .smallLiteralSet: return "literal set"
         case .prefix: return "prefix"
         case .suffix: return "suffix"
         case .contains: return "contains"
@@ -48,6 +51,7 @@ public struct RE2: Sendable {
     public func wholeMatch(_ s: String) -> Bool {
         var s = s
         if let fastPath { return s.withUTF8 { fastPath.matches($0) } }
+        if let dfa { return s.withUTF8 { dfa.matches($0) } }
         return s.withUTF8 { vm.run($0, anchored: true, whole: true) != nil }
     }
 

@@ -16,6 +16,20 @@ import Glibc
         return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) / 1e9
     }
 
+    /// A million characters against the classic catastrophic pattern, whole match and search.
+    @Test func aMillionCharacters() throws {
+        let re = try RE2("(a*)*b")
+        let input = String(repeating: "a", count: 1_000_000)
+        let quarter = String(repeating: "a", count: 250_000)
+        let tq = seconds { #expect(re.firstMatch(in: quarter) == nil) }
+        let t = seconds {
+            #expect(!re.wholeMatch(input))
+            #expect(re.firstMatch(in: input) == nil)
+        }
+        #expect(t < 60, "\(t)s for 10^6 characters")
+        #expect(t / tq < 10, "\(tq)s at 250k, \(t)s at 1M")
+    }
+
     @Test(arguments: [("(a*)*b", "a"), ("(a|aa)*c", "a"), ("(x+x+)+y", "x"), ("(a|a)*b", "a"), ("(.*)*z", "q")])
     func timeGrowsLinearly(_ pattern: String, _ fill: String) throws {
         let re = try RE2(pattern)

@@ -118,6 +118,10 @@ if args.count == 2 && args[1] == "xor-hex" {
     }
     exit(0)
 }
+if args.count == 4 && args[1] == "regex" {
+    try RegexBench.run(jsonOut: args[2])
+    exit(0)
+}
 if args.count == 4 && args[1] == "harness" {
     let baseline = residentBytes()
     var data: HarnessData? = HarnessData(path: args[2])

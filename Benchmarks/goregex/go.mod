@@ -1,0 +1,3 @@
+module goregex
+
+go 1.19
