@@ -90,7 +90,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
-        .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref"],
+        .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref", "testdata"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),

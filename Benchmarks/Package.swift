@@ -26,6 +26,15 @@ let package = Package(
             path: "Benchmarks/HearthTSDBBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "HearthRegexBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthRegex", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthRegexBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .target(name: "CBenchShims"),
         .executableTarget(
             name: "hearth-bench",

@@ -46,7 +46,12 @@ func main() {
 			if a.Sub != nil {
 				a.Exp = string(re.ExpandString(nil, q.T, q.S, a.Sub))
 			}
-			a.Full = regexp.MustCompile(`^(?:` + q.P + `)$`).MatchString(q.S)
+			// An unterminated \Q...  would swallow the wrapper's `)$`: close it first.
+			full, err := regexp.Compile(`^(?:` + q.P + `)$`)
+			if err != nil {
+				full = regexp.MustCompile(`^(?:` + q.P + `\E)$`)
+			}
+			a.Full = full.MatchString(q.S)
 		}
 		enc.Encode(a)
 	}
