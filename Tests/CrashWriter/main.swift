@@ -1,5 +1,5 @@
 // A child process for the crash tests: appends batches to a Hearth DB and prints
-// "ACK <batch>" after each commit returns, until it is killed.
+// "START <batch>" once open, then "ACK <batch>" after each commit returns, until it is killed.
 //
 // usage: hearth-crash-writer DIR SERIES SYNC_MODE
 // Batch b holds one sample per series at t = b * 1000 with value expectedValue(series, b).
@@ -34,16 +34,17 @@ let labels = (0..<seriesCount).map { Labels(["__name__": "crash_test", "series":
 var batch: Int64 = db.head.maxTime == .min ? 0 : db.head.maxTime / 1000 + 1
 var refs = [UInt64](repeating: 0, count: seriesCount)
 /// Writes straight to fd 1: an acknowledgement must leave the process before the next batch.
-func acknowledge(_ batch: Int64) {
-    var line = Array("ACK \(batch)\n".utf8)
+func report(_ word: String, _ batch: Int64) {
+    var line = Array("\(word) \(batch)\n".utf8)
     line.withUnsafeMutableBytes { _ = write(1, $0.baseAddress!, $0.count) }
 }
+report("START", batch)
 while true {
     let app = db.appender()
     for s in 0..<seriesCount {
         refs[s] = try app.append(refs[s], labels[s], batch * 1000, expectedValue(s, batch))
     }
     try app.commit()
-    acknowledge(batch)
+    report("ACK", batch)
     batch += 1
 }
