@@ -14,9 +14,15 @@ enum FastPath: Sendable, Equatable {
     case nonEmpty
     /// An ASCII literal under `(?i)`, stored lowercased.
     case caseInsensitiveASCII([UInt8])
+    /// A literal under `(?i)` whose letters fold outside ASCII too (`k` and KELVIN SIGN, `s` and
+    /// LONG S, or non-ASCII letters): the scalars each position accepts.
+    case caseInsensitive([[UInt32]])
 
     /// The fast path for a whole match of `node`, if its shape has one.
     static func analyze(_ node: Node) -> FastPath? {
+        // Groups do not change what a whole match accepts.
+        var node = node
+        while case .capture(_, _, let sub) = node { node = sub }
         let parts = flatten(node)
         if parts.isEmpty { return .literal([]) }
         if case .alternate(let alts) = node {
@@ -29,6 +35,7 @@ enum FastPath: Sendable, Equatable {
         }
         if let lit = literalBytes(parts) { return .literal(lit) }
         if let folded = caseInsensitiveASCII(parts) { return .caseInsensitiveASCII(folded) }
+        if let orbits = caseInsensitive(parts) { return .caseInsensitive(orbits) }
         let dotStar: (Node) -> Bool = { if case .repeat(.anyChar, 0, -1, _) = $0 { return true } else { return false } }
         let dotPlus: (Node) -> Bool = { if case .repeat(.anyChar, 1, -1, _) = $0 { return true } else { return false } }
         if parts.count == 1 && dotStar(parts[0]) { return .any }
@@ -98,6 +105,26 @@ enum FastPath: Sendable, Equatable {
         return sawFold ? out : nil
     }
 
+    /// Each part a literal scalar or a small class that is exactly one case-fold orbit.
+    static func caseInsensitive(_ parts: [Node]) -> [[UInt32]]? {
+        var out: [[UInt32]] = []
+        var sawFold = false
+        for p in parts {
+            switch p {
+            case .literal(let cs):
+                out.append(contentsOf: cs.map { [$0] })
+            case .charClass(let cls):
+                let members = cls.ranges.flatMap { Array($0) }
+                guard members.count >= 2, members.count <= 4, CaseFolding.orbit(members[0]) == members else { return nil }
+                out.append(members)
+                sawFold = true
+            default:
+                return nil
+            }
+        }
+        return sawFold ? out : nil
+    }
+
     @inline(__always)
     func matches(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         switch self {
@@ -126,6 +153,15 @@ enum FastPath: Sendable, Equatable {
                 if c != lower[i] { return false }
             }
             return true
+        case .caseInsensitive(let orbits):
+            var i = 0
+            for orbit in orbits {
+                guard i < b.count else { return false }
+                let (c, w) = PikeVM.decode(b, i)
+                guard orbit.contains(UInt32(c)) else { return false }
+                i += w
+            }
+            return i == b.count
         }
     }
 

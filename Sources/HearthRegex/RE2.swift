@@ -43,7 +43,7 @@ public struct RE2: Sendable {
         case .contains: return "contains"
         case .any: return "any"
         case .nonEmpty: return "non-empty"
-        case .caseInsensitiveASCII: return "case-insensitive literal"
+        case .caseInsensitiveASCII, .caseInsensitive: return "case-insensitive literal"
         }
     }
 

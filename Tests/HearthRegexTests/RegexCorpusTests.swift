@@ -75,6 +75,22 @@ import Testing
         groups.map { $0.map { "\($0.lowerBound)..\($0.upperBound)" } ?? "-" }
     }
 
+    @Test(arguments: [("api", "literal"), ("api|web|db", "literal set"), ("(api|web)", "literal set"),
+                      ("(?s:node_.*)", "prefix"), ("(?s:.*_total)", "suffix"), ("(?s:.*foo.*)", "contains"),
+                      ("(?s:.*)", "any"), ("(?s:.+)", "non-empty"), ("(?i)get", "case-insensitive literal"),
+                      ("(?i)worker", "case-insensitive literal"), ("(?i)straße", "case-insensitive literal"),
+                      ("(api|web)-[0-9]+", "DFA"), ("^a|b$", "Pike VM")])
+    func compileTimeStrategies(_ pattern: String, _ strategy: String) throws {
+        #expect(try RE2(pattern).strategy == strategy)
+    }
+
+    @Test func caseInsensitiveLiteralsFoldLikeGo() throws {
+        let re = try RE2("(?i)worker")
+        #expect(re.wholeMatch("WORKER") && re.wholeMatch("wor\u{212A}er") && !re.wholeMatch("workers"))
+        let s = try RE2("(?i)s")
+        #expect(s.wholeMatch("ſ") && s.wholeMatch("S") && !s.wholeMatch("ss"))
+    }
+
     @Test(arguments: cases)
     func matches(_ t: Case) throws {
         let re = try RE2(t.pattern)
