@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "HearthModel", dependencies: ["HearthEncoding", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
         .target(name: "HearthChunks", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "HearthPromQLParser", dependencies: ["HearthModel"], exclude: ["README.md"],
+                swiftSettings: swiftSettings),
         .target(name: "HearthIndex", dependencies: ["HearthModel"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], exclude: ["README.md"],
                 swiftSettings: swiftSettings),
@@ -92,6 +94,7 @@ let package = Package(
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref", "testdata"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),
