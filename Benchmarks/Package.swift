@@ -46,8 +46,7 @@ let package = Package(
                 .product(name: "HearthWAL", package: "Hearth"),
                 .product(name: "HearthRegex", package: "Hearth"),
             ],
-            path: "Sources/hearth-bench",
-            exclude: []
+            path: "Sources/hearth-bench"
         ),
     ]
 )

@@ -162,7 +162,13 @@ public struct Parser {
             throw PromQLParseError(start: nameToken.start, end: nameToken.end,
                                    message: "unknown function with name \"\(nameToken.text)\"")
         }
-        _ = try expect(.leftParen, "function call")
+        let (args, _) = try parseArguments("function call")
+        return .call(nameToken.text, args)
+    }
+
+    /// `(a, b, …)` with an optional trailing comma; returns the arguments and the closing `)`.
+    mutating func parseArguments(_ context: String) throws(PromQLParseError) -> ([Expr], Token) {
+        _ = try expect(.leftParen, context)
         var args: [Expr] = []
         if peek.kind != .rightParen {
             while true {
@@ -175,8 +181,7 @@ public struct Parser {
                 break
             }
         }
-        _ = try expect(.rightParen, "function call")
-        return .call(nameToken.text, args)
+        return (args, try expect(.rightParen, context))
     }
 
     mutating func parseAggregation(_ op: String) throws(PromQLParseError) -> Expr {
@@ -189,20 +194,7 @@ public struct Parser {
             grouping = try parseLabelList("grouping opts")
             written = true
         }
-        _ = try expect(.leftParen, "aggregation")
-        var args: [Expr] = []
-        if peek.kind != .rightParen {
-            while true {
-                args.append(try parseExpr(0))
-                if peek.kind == .comma {
-                    advance()
-                    if peek.kind == .rightParen { break }
-                    continue
-                }
-                break
-            }
-        }
-        let close = try expect(.rightParen, "aggregation")
+        let (args, close) = try parseArguments("aggregation")
         if !written && (peek.kind == .keyword(.by) || peek.kind == .keyword(.without)) {
             without = advance().kind == .keyword(.without)
             grouping = try parseLabelList("grouping opts")

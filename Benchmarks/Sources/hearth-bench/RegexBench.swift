@@ -12,8 +12,6 @@ enum RegexBench {
     }
 
     static func shapes() -> [Shape] {
-        var rng = SystemRandomNumberGenerator()
-        _ = rng
         var seed: UInt64 = 42
         func next() -> Int {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407

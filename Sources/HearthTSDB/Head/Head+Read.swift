@@ -77,12 +77,6 @@ extension Head: Querier {
         return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? (s.series[i], Array(s.labelIDs(of: i))) : nil }
     }
 
-    /// A copy of a series' state taken under its lock (arrays are shared, not copied).
-    func snapshotSeries(_ ref: UInt64) -> MemSeries? {
-        let i = slot(ofRef: ref)
-        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? s.series[i] : nil }
-    }
-
     public func labelNames(_ matchers: [Matcher]) -> [String] {
         if matchers.isEmpty { return postings.labelNames() }
         var names = Set<String>()

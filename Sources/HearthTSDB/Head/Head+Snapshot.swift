@@ -39,7 +39,7 @@ enum HeadSnapshot {
         var count = 0
         var scratch: [UInt8] = []
         for ref in refs {
-            guard let s = head.snapshotSeries(ref), let ids = head.labelRefs(ref) else { continue }
+            guard let (s, ids) = head.snapshotSeriesAndLabels(ref) else { continue }
             count += 1
             VarInt.appendUnsigned(ref, to: &body)
             BigEndian.append(head.symbols.labels(ids).stableHash(scratch: &scratch), to: &body)
