@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "HearthWAL", targets: ["HearthWAL"]),
         .library(name: "HearthRegex", targets: ["HearthRegex"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
+        .library(name: "HearthPromQL", targets: ["HearthPromQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,12 +41,16 @@ let package = Package(
         .target(name: "HearthChunks", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthPromQLParser", dependencies: ["HearthModel"], exclude: ["README.md"],
                 swiftSettings: swiftSettings),
-        .target(name: "HearthPromQLTesting", dependencies: ["HearthModel", "HearthPromQLParser"],
+        .target(name: "HearthPromQLTesting",
+                dependencies: ["HearthModel", "HearthPromQLParser", "HearthPromQL", "HearthChunks", "HearthStorage", "HearthRegex"],
                 swiftSettings: swiftSettings),
         .target(name: "HearthIndex", dependencies: ["HearthModel"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], exclude: ["README.md"],
                 swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
+        // L3: the query engine, over any Querier.
+        .target(name: "HearthPromQL", dependencies: ["HearthModel", "HearthPromQLParser", "HearthStorage", "HearthRegex"],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: the storage engine.
         .target(
             name: "HearthTSDB",
@@ -98,6 +103,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLTestingTests", dependencies: ["HearthPromQLTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthPromQLTests", dependencies: ["HearthPromQL", "HearthPromQLTesting", "HearthModel"],
+                    resources: [.copy("testdata")], swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),

@@ -32,6 +32,8 @@ public struct VectorMatching: Equatable, Sendable {
     public var include: [String] = []
     /// Whether `on`/`ignoring` was written (even with no labels).
     public var explicit = false
+
+    public init() {}
 }
 
 /// A PromQL expression.

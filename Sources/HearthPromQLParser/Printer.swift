@@ -154,3 +154,7 @@ enum Format {
         return out
     }
 }
+
+/// Go's `strconv.FormatFloat(v, 'f', -1, 64)`, which Prometheus uses for label values made from
+/// numbers (`count_values`) and for numbers in printed queries.
+public func formatFloatLikeGo(_ v: Double) -> String { Format.number(v) }

@@ -242,7 +242,12 @@ public enum ScriptParser {
                 a = av
                 b = 0
             }
-            for step in 0...n { out.append(.value(a + Double(step) * b)) }
+            // Accumulated, not multiplied, as Prometheus expands it (the rounding differs).
+            var v = a
+            for _ in 0...n {
+                out.append(.value(v))
+                v += b
+            }
         }
         return out
     }

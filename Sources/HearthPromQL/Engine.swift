@@ -1,0 +1,140 @@
+import HearthModel
+import HearthPromQLParser
+import HearthStorage
+
+/// Limits and defaults of the query engine; the names follow Prometheus's flags.
+public struct EngineOptions: Sendable {
+    /// `--query.lookback-delta`: how far back an instant selector looks for a sample (ms).
+    public var lookbackDelta: Int64 = 5 * 60 * 1000
+    /// `--query.max-samples`: samples a query may hold in memory at once.
+    public var maxSamples = 50_000_000
+    /// `--query.timeout`.
+    public var timeout: Duration = .seconds(120)
+    /// `--query.max-concurrency`.
+    public var maxConcurrentQueries = 20
+    /// The step of a subquery written without one (Prometheus uses the global evaluation interval).
+    public var noStepSubqueryInterval: Int64 = 60_000
+    /// Accept the functions Prometheus keeps behind `--enable-feature=promql-experimental-functions`.
+    public var experimentalFunctions = false
+
+    public init() {}
+}
+
+/// Parses and evaluates PromQL over a ``Querier``.
+public final class Engine: Sendable {
+    public let options: EngineOptions
+    private let slots: QuerySlots
+
+    public init(options: EngineOptions = EngineOptions()) {
+        self.options = options
+        self.slots = QuerySlots(limit: options.maxConcurrentQueries)
+    }
+
+    /// Parses `query` with this engine's feature set.
+    public func parse(_ query: String) throws(QueryError) -> Expr {
+        do { return try Parser.parse(query, experimentalFunctions: options.experimentalFunctions) } catch {
+            throw .parse(error.description)
+        }
+    }
+
+    /// An instant query at `time` (ms), waiting for a free slot and honouring the timeout and
+    /// task cancellation.
+    public func instantQuery(_ query: String, at time: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
+        let expr = try parse(query)
+        return try await withSlot { () throws(QueryError) in
+            try self.evaluate(expr, start: time, end: time, step: 0, querier: querier,
+                              deadline: ContinuousClock.now + self.options.timeout)
+        }
+    }
+
+    /// A range query over `[start, end]` every `step` ms.
+    public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
+        let expr = try parse(query)
+        return try await withSlot { () throws(QueryError) in
+            try self.evaluate(expr, start: start, end: end, step: step, querier: querier,
+                              deadline: ContinuousClock.now + self.options.timeout)
+        }
+    }
+
+    private func withSlot(_ body: @Sendable () throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
+        await slots.acquire()
+        defer { Task { await slots.release() } }
+        if Task.isCancelled { throw .canceled }
+        return try body()
+    }
+
+    /// Evaluates a parsed expression: an instant query when `step` is 0 (`start == end`), else a
+    /// range query whose result is a matrix sorted by labels.
+    public func evaluate(
+        _ expr: Expr, start: Int64, end: Int64, step: Int64, querier: any Querier,
+        deadline: ContinuousClock.Instant? = nil
+    ) throws(QueryError) -> QueryResult {
+        let instant = step == 0
+        if !instant {
+            guard step > 0 else { throw .parse("zero or negative query resolution step widths are not accepted. Try a positive integer") }
+            guard end >= start else { throw .parse("end timestamp must not be before start time") }
+            guard expr.type == .vector || expr.type == .scalar else {
+                throw .parse("invalid expression type \"\(expr.type.documentedName)\" for range query, must be Scalar or instant Vector")
+            }
+        }
+        let context = QueryContext(querier: querier, options: options, queryStart: start, queryEnd: end, deadline: deadline)
+        let evaluator = Evaluator(start: start, end: instant ? start : end, interval: instant ? 1 : step, context: context)
+        let value = try evaluator.eval(expr)
+        let annotations = evaluator.annotations
+        switch value {
+        case .string(let s):
+            return QueryResult(value: .string(t: start, s), annotations: annotations)
+        case .matrix(var matrix):
+            matrix = try finish(matrix, evaluator: evaluator)
+            if !instant {
+                matrix.sort { $0.labels < $1.labels }
+                return QueryResult(value: .matrix(matrix), annotations: annotations)
+            }
+            switch expr.type {
+            case .scalar:
+                return QueryResult(value: .scalar(t: start, f: matrix.first?.floats.first?.f ?? .nan), annotations: annotations)
+            case .matrix:
+                matrix.sort { $0.labels < $1.labels }
+                return QueryResult(value: .matrix(matrix), annotations: annotations)
+            default:
+                let vector = matrix.map { VectorSample(labels: $0.labels, t: start, f: $0.floats[0].f) }
+                return QueryResult(value: .vector(vector), annotations: annotations)
+            }
+        }
+    }
+
+    /// Delayed name removal: drops `__name__` from series marked for it, then merges series that
+    /// became identical (two with a sample at the same step is an error).
+    private func finish(_ matrix: Matrix, evaluator: Evaluator) throws(QueryError) -> Matrix {
+        var m = matrix
+        for i in m.indices where m[i].dropName {
+            m[i].labels = m[i].labels.droppingMetricName()
+            m[i].dropName = false
+        }
+        return try evaluator.mergeSeriesWithSameLabels(m)
+    }
+}
+
+/// A counting semaphore for `--query.max-concurrency`.
+actor QuerySlots {
+    private var free: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { free = max(1, limit) }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            free += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,279 @@
+import HearthModel
+import HearthPromQLParser
+import HearthStorage
+
+/// Evaluates an expression over the steps `start, start+interval, ..., end` (one step for an
+/// instant query). Every expression of a vector or scalar type evaluates to a matrix with a point
+/// at each step where it has a value; Prometheus's engine is built the same way, which keeps range
+/// queries to one pass over each series and makes instant and range results agree.
+final class Evaluator {
+    let start: Int64
+    let end: Int64
+    let interval: Int64
+    let context: QueryContext
+    var annotations = Annotations()
+
+    init(start: Int64, end: Int64, interval: Int64, context: QueryContext) {
+        self.start = start
+        self.end = end
+        self.interval = interval
+        self.context = context
+    }
+
+    var stepCount: Int { Int((end - start) / interval) + 1 }
+    var isInstant: Bool { start == end }
+
+    // MARK: - Entry
+
+    func eval(_ expr: Expr) throws(QueryError) -> EvalValue {
+        try context.checkDeadline()
+        if end < start { return .matrix([]) }
+        switch expr {
+        case .number(let v):
+            return .matrix([Series(labels: Labels(), floats: steps().map { FPoint(t: $0, f: v) })])
+        case .string(let s):
+            return .string(s)
+        case .paren(let e):
+            return try eval(e)
+        case .unary(let negative, let e):
+            var mat = try evalMatrix(e)
+            if negative {
+                for i in mat.indices {
+                    mat[i].dropName = true
+                    for j in mat[i].floats.indices { mat[i].floats[j].f = -mat[i].floats[j].f }
+                }
+            }
+            return .matrix(mat)
+        case .vectorSelector(let vs):
+            return .matrix(try evalVectorSelector(vs, timestamps: false))
+        case .matrixSelector(let vs, let range):
+            guard isInstant else { throw .execution("cannot do range evaluation of matrix selector") }
+            return .matrix(try evalMatrixSelector(vs, range: range))
+        case .subquery(let inner, let range, let step, let offset, let at):
+            return .matrix(try runSubquery(inner, range: range, step: step, offset: offset, at: at))
+        case .call(let name, let args):
+            return .matrix(try evalCall(name, args))
+        case .aggregate(let op, let inner, let param, let grouping, let without, _):
+            return .matrix(try evalAggregation(op: op, inner, param: param, grouping: grouping, without: without))
+        case .binary(let op, let lhs, let rhs, let returnBool, let matching):
+            return .matrix(try evalBinary(op, lhs, rhs, returnBool: returnBool, matching: matching))
+        }
+    }
+
+    func evalMatrix(_ expr: Expr) throws(QueryError) -> Matrix {
+        switch try eval(expr) {
+        case .matrix(let m): return m
+        case .string: throw .execution("unexpected string where a vector was expected")
+        }
+    }
+
+    /// The timestamps of the steps.
+    func steps() -> StrideThrough<Int64> { stride(from: start, through: end, by: Int64.Stride(interval)) }
+
+    func resolve(_ at: AtModifier?) -> Int64? {
+        switch at {
+        case nil: return nil
+        case .timestamp(let t): return t
+        case .start: return context.queryStart
+        case .end: return context.queryEnd
+        }
+    }
+
+    // MARK: - Step-wise evaluation
+
+    /// Evaluates `exprs` to matrices, then calls `body` once per step with the instant vectors
+    /// they hold at that step, and collects its outputs into series. With `matching`, each input
+    /// element also carries the ordinal of its join signature.
+    func rangeEval(
+        _ exprs: [Expr], matching: VectorMatching? = nil,
+        _ body: (_ inputs: [Vector], _ signatures: [[Int]], _ ts: Int64) throws(QueryError) -> Vector
+    ) throws(QueryError) -> Matrix {
+        var matrices: [Matrix] = []
+        matrices.reserveCapacity(exprs.count)
+        for e in exprs {
+            if e.type == .string { matrices.append([]); continue }
+            matrices.append(try evalMatrix(e))
+        }
+        return try rangeEval(matrices: matrices, matching: matching, body)
+    }
+
+    func rangeEval(
+        matrices: [Matrix], matching: VectorMatching?,
+        _ body: (_ inputs: [Vector], _ signatures: [[Int]], _ ts: Int64) throws(QueryError) -> Vector
+    ) throws(QueryError) -> Matrix {
+        var seriesSignatures: [[Int]] = Array(repeating: [], count: matrices.count)
+        if let matching {
+            var ordinals: [[UInt8]: Int] = [:]
+            let names = Set(matching.labels)
+            var buffer: [UInt8] = []
+            for (i, m) in matrices.enumerated() {
+                seriesSignatures[i] = m.map { s in
+                    signature(s.labels, on: matching.on, names: names, into: &buffer)
+                    if let o = ordinals[buffer] { return o }
+                    let o = ordinals.count
+                    ordinals[buffer] = o
+                    return o
+                }
+            }
+        }
+        var cursors = matrices.map { Array(repeating: 0, count: $0.count) }
+        var vectors: [Vector] = Array(repeating: [], count: matrices.count)
+        var signatures: [[Int]] = Array(repeating: [], count: matrices.count)
+        var output: Matrix = []
+        var outputIndex: [Labels: Int] = [:]
+        var lastStep: [Int64] = []
+        let baseSamples = context.currentSamples
+        for ts in steps() {
+            try context.checkDeadline()
+            for i in matrices.indices {
+                vectors[i].removeAll(keepingCapacity: true)
+                signatures[i].removeAll(keepingCapacity: true)
+                for (si, s) in matrices[i].enumerated() {
+                    let c = cursors[i][si]
+                    guard c < s.floats.count, s.floats[c].t == ts else { continue }
+                    vectors[i].append(VectorSample(labels: s.labels, t: ts, f: s.floats[c].f, dropName: s.dropName))
+                    if matching != nil { signatures[i].append(seriesSignatures[i][si]) }
+                    cursors[i][si] = c + 1
+                }
+            }
+            let result = try body(vectors, signatures, ts)
+            if isInstant {
+                return result.map { Series(labels: $0.labels, floats: [FPoint(t: ts, f: $0.f)], dropName: $0.dropName) }
+            }
+            try context.hold(result.count)
+            for sample in result {
+                if let i = outputIndex[sample.labels] {
+                    if lastStep[i] == ts { throw .execution("vector cannot contain metrics with the same labelset") }
+                    lastStep[i] = ts
+                    output[i].floats.append(FPoint(t: ts, f: sample.f))
+                } else {
+                    outputIndex[sample.labels] = output.count
+                    lastStep.append(ts)
+                    output.append(Series(labels: sample.labels, floats: [FPoint(t: ts, f: sample.f)], dropName: sample.dropName))
+                }
+            }
+        }
+        context.currentSamples = baseSamples + output.reduce(0) { $0 + $1.floats.count }
+        return output
+    }
+
+    /// The bytes that identify a series for vector matching: the `on` labels, or all labels but
+    /// the `ignoring` ones and the metric name.
+    func signature(_ labels: Labels, on: Bool, names: Set<String>, into buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        for l in labels {
+            let include = on ? names.contains(l.name) : (l.name != Labels.metricName && !names.contains(l.name))
+            guard include else { continue }
+            buffer.append(contentsOf: l.name.utf8)
+            buffer.append(0xFF)
+            buffer.append(contentsOf: l.value.utf8)
+            buffer.append(0xFF)
+        }
+    }
+
+    // MARK: - Selectors
+
+    /// Series selected by `vs` with samples in `[mint, maxt]`, decoded.
+    func select(_ vs: VectorSelector, mint: Int64, maxt: Int64) throws(QueryError) -> [LoadedSeries] {
+        var matchers: [Matcher] = []
+        if let name = vs.name, let m = try? Matcher(.equal, Labels.metricName, name) { matchers.append(m) }
+        for m in vs.matchers {
+            do { matchers.append(try Matcher(m.kind, m.name, m.value)) } catch {
+                throw .execution("invalid regular expression in matcher \(m.name)\(m.kind.rawValue)\"\(m.value)\"")
+            }
+        }
+        return context.querier.select(matchers, minTime: mint, maxTime: maxt).map { data in
+            var ts: [Int64] = []
+            var vs: [Double] = []
+            let samples = data.samples()
+            ts.reserveCapacity(samples.count)
+            vs.reserveCapacity(samples.count)
+            for s in samples {
+                ts.append(s.timestamp)
+                vs.append(s.value)
+            }
+            return LoadedSeries(labels: data.labels, timestamps: ts, values: vs)
+        }
+    }
+
+    /// An instant-vector selector at every step: the latest sample within the lookback window,
+    /// unless it is a staleness marker. With `timestamps`, the value is the sample's timestamp
+    /// in seconds (what `timestamp(selector)` returns).
+    func evalVectorSelector(_ vs: VectorSelector, timestamps: Bool) throws(QueryError) -> Matrix {
+        let at = resolve(vs.at)
+        let lookback = context.lookbackDelta
+        let first = (at ?? start) - vs.offset
+        let last = (at ?? end) - vs.offset
+        let loaded = try select(vs, mint: first - lookback + 1, maxt: last)
+        var out: Matrix = []
+        for s in loaded {
+            try context.checkDeadline()
+            var series = Series(labels: s.labels, dropName: timestamps)
+            var next = 0
+            let n = s.timestamps.count
+            for ts in steps() {
+                let ref = (at ?? ts) - vs.offset
+                while next < n && s.timestamps[next] <= ref { next += 1 }
+                guard next > 0 else { continue }
+                let t = s.timestamps[next - 1]
+                let v = s.values[next - 1]
+                guard t > ref - lookback, !StaleMarker.isStale(v) else { continue }
+                try context.hold(1)
+                series.floats.append(FPoint(t: ts, f: timestamps ? Double(t) / 1000 : v))
+            }
+            if !series.floats.isEmpty { out.append(series) }
+        }
+        return out
+    }
+
+    /// A range-vector selector evaluated at the (single) step: the samples in
+    /// `(t - range, t]`, staleness markers left out.
+    func evalMatrixSelector(_ vs: VectorSelector, range: Int64) throws(QueryError) -> Matrix {
+        let ref = (resolve(vs.at) ?? start) - vs.offset
+        var out: Matrix = []
+        for s in try select(vs, mint: ref - range + 1, maxt: ref) {
+            var series = Series(labels: s.labels)
+            for i in s.timestamps.indices where s.timestamps[i] > ref - range && s.timestamps[i] <= ref {
+                guard !StaleMarker.isStale(s.values[i]) else { continue }
+                series.floats.append(FPoint(t: s.timestamps[i], f: s.values[i]))
+            }
+            try context.hold(series.floats.count)
+            if !series.floats.isEmpty { out.append(series) }
+        }
+        return out
+    }
+
+    // MARK: - Subqueries
+
+    /// Evaluates a subquery's inner expression at its own steps, aligned to multiples of its step,
+    /// over `(t - range, t]` for every outer step `t` (shifted by offset, or pinned by `@`).
+    func runSubquery(_ inner: Expr, range: Int64, step: Int64?, offset: Int64, at: AtModifier?) throws(QueryError) -> Matrix {
+        let interval = step ?? context.noStepSubqueryInterval
+        var parentStart = start
+        var parentEnd = isInstant ? end : start + ((end - start) / self.interval) * self.interval
+        if let t = resolve(at) {
+            parentStart = t
+            parentEnd = t
+        }
+        let subEnd = parentEnd - offset
+        var subStart = interval * ((parentStart - offset - range) / interval)
+        if subStart <= parentStart - offset - range { subStart += interval }
+        let child = Evaluator(start: subStart, end: subEnd, interval: interval, context: context)
+        let result = try child.evalMatrix(inner)
+        annotations.merge(child.annotations)
+        return result
+    }
+}
+
+/// A value during evaluation: every vector and scalar is a matrix over the steps.
+enum EvalValue {
+    case matrix(Matrix)
+    case string(String)
+}
+
+/// One selected series, decoded.
+struct LoadedSeries {
+    var labels: Labels
+    var timestamps: [Int64]
+    var values: [Double]
+}

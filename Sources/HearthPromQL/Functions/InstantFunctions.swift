@@ -1,0 +1,192 @@
+import HearthModel
+import HearthPromQLParser
+
+/// Functions over instant vectors and scalars, evaluated once per step.
+enum InstantFunctions {
+    typealias Function = @Sendable (_ call: FunctionCall) -> Vector
+
+    static let table: [String: Function] = {
+        var t: [String: Function] = [
+            "time": { c in [VectorSample(labels: Labels(), f: Double(c.ts) / 1000)] },
+            "pi": { _ in [VectorSample(labels: Labels(), f: Double.pi)] },
+            "vector": { c in [VectorSample(labels: Labels(), f: c.scalar(0))] },
+            "scalar": { c in
+                [VectorSample(labels: Labels(), f: c.inputs[0].count == 1 ? c.inputs[0][0].f : .nan)]
+            },
+            "absent": { c in
+                c.inputs[0].isEmpty ? [VectorSample(labels: c.evaluator.absentLabels(c.args[0]), f: 1, dropName: true)] : []
+            },
+            "timestamp": { c in c.inputs[0].map { VectorSample(labels: $0.labels, f: Double($0.t) / 1000, dropName: true) } },
+            "clamp": { c in clamp(c.inputs[0], c.scalar(1), c.scalar(2)) },
+            "clamp_min": { c in clamp(c.inputs[0], c.scalar(1), .infinity) },
+            "clamp_max": { c in clamp(c.inputs[0], -.infinity, c.scalar(1)) },
+            "round": { c in
+                let toNearest = c.inputs.count > 1 ? c.scalar(1) : 1
+                let inverse = 1.0 / toNearest
+                return map(c.inputs[0]) { ($0 * inverse + 0.5).rounded(.down) / inverse }
+            },
+            "sort": { c in
+                // Ascending, NaN last; a stable sort keeps equal values in input order.
+                sortedStable(c.inputs[0]) { a, b in !a.f.isNaN && (b.f.isNaN || a.f < b.f) }
+            },
+            "sort_desc": { c in sortedStable(c.inputs[0]) { a, b in !a.f.isNaN && (b.f.isNaN || a.f > b.f) } },
+            "sort_by_label": { c in sortByLabel(c, descending: false) },
+            "sort_by_label_desc": { c in sortByLabel(c, descending: true) },
+            "histogram_quantile": { c in HistogramFunctions.quantile(c) },
+            "histogram_fraction": { c in HistogramFunctions.fraction(c) },
+            // Native histograms are not stored yet: these have nothing to return for float series.
+            "histogram_count": { _ in [] },
+            "histogram_sum": { _ in [] },
+            "histogram_avg": { _ in [] },
+            "histogram_stddev": { _ in [] },
+            "histogram_stdvar": { _ in [] },
+        ]
+        let math: [String: @Sendable (Double) -> Double] = [
+            "abs": { abs($0) }, "ceil": { $0.rounded(.up) }, "floor": { $0.rounded(.down) },
+            "exp": { Math.exp($0) }, "sqrt": { $0.squareRoot() }, "ln": { Math.log($0) },
+            "log2": { Math.log2($0) }, "log10": { Math.log10($0) },
+            "sin": { Math.sin($0) }, "cos": { Math.cos($0) }, "tan": { Math.tan($0) },
+            "asin": { Math.asin($0) }, "acos": { Math.acos($0) }, "atan": { Math.atan($0) },
+            "sinh": { Math.sinh($0) }, "cosh": { Math.cosh($0) }, "tanh": { Math.tanh($0) },
+            "asinh": { Math.asinh($0) }, "acosh": { Math.acosh($0) }, "atanh": { Math.atanh($0) },
+            "rad": { $0 * Double.pi / 180 }, "deg": { $0 * 180 / Double.pi },
+            "sgn": { $0 < 0 ? -1 : ($0 > 0 ? 1 : $0) },
+        ]
+        for (name, f) in math {
+            t[name] = { c in map(c.inputs[0], f) }
+        }
+        let dates: [String: @Sendable (CivilTime) -> Double] = [
+            "year": { Double($0.year) }, "month": { Double($0.month) }, "day_of_month": { Double($0.day) },
+            "day_of_year": { Double($0.dayOfYear) }, "day_of_week": { Double($0.weekday) },
+            "hour": { Double($0.hour) }, "minute": { Double($0.minute) },
+            "days_in_month": { Double($0.daysInMonth) },
+        ]
+        for (name, f) in dates {
+            t[name] = { c in
+                if c.inputs.isEmpty {
+                    return [VectorSample(labels: Labels(), f: f(CivilTime(unixSeconds: c.ts / 1000)))]
+                }
+                return c.inputs[0].map {
+                    VectorSample(labels: $0.labels, f: f(CivilTime(unixSeconds: goInt64($0.f))), dropName: true)
+                }
+            }
+        }
+        return t
+    }()
+
+    /// Applies `f` to every value; the result no longer carries the metric name.
+    static func map(_ v: Vector, _ f: (Double) -> Double) -> Vector {
+        v.map { VectorSample(labels: $0.labels, f: f($0.f), dropName: true) }
+    }
+
+    static func clamp(_ v: Vector, _ minValue: Double, _ maxValue: Double) -> Vector {
+        if maxValue < minValue { return [] }
+        // Go's math.Max/Min: NaN wins.
+        return map(v) { x in
+            if x.isNaN || minValue.isNaN || maxValue.isNaN { return .nan }
+            return Swift.max(minValue, Swift.min(maxValue, x))
+        }
+    }
+
+    static func sortedStable(_ v: Vector, by less: (VectorSample, VectorSample) -> Bool) -> Vector {
+        // Merge-sort order is stable for equal elements, like the insertion sort Go uses on
+        // small inputs.
+        let indexed = v.enumerated().sorted { a, b in
+            if less(a.element, b.element) { return true }
+            if less(b.element, a.element) { return false }
+            return a.offset < b.offset
+        }
+        return indexed.map(\.element)
+    }
+
+    static func sortByLabel(_ c: FunctionCall, descending: Bool) -> Vector {
+        let names: [String] = c.args.dropFirst().compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+        return c.inputs[0].sorted { a, b in
+            for name in names {
+                let x = a.labels[name] ?? "", y = b.labels[name] ?? ""
+                if x == y { continue }
+                return naturalLess(x, y) != descending
+            }
+            return descending ? b.labels < a.labels : a.labels < b.labels
+        }
+    }
+
+    /// Natural order: runs of digits compare as numbers.
+    static func naturalLess(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var i = 0, j = 0
+        func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+        while i < x.count && j < y.count {
+            if isDigit(x[i]) && isDigit(y[j]) {
+                var ie = i, je = j
+                while ie < x.count && isDigit(x[ie]) { ie += 1 }
+                while je < y.count && isDigit(y[je]) { je += 1 }
+                var xs = x[i..<ie].drop { $0 == 48 }, ys = y[j..<je].drop { $0 == 48 }
+                if xs.isEmpty { xs = x[(ie - 1)..<ie] }
+                if ys.isEmpty { ys = y[(je - 1)..<je] }
+                if xs.count != ys.count { return xs.count < ys.count }
+                if !xs.elementsEqual(ys) { return xs.lexicographicallyPrecedes(ys) }
+                i = ie
+                j = je
+            } else {
+                if x[i] != y[j] { return x[i] < y[j] }
+                i += 1
+                j += 1
+            }
+        }
+        return x.count - i < y.count - j
+    }
+}
+
+/// Go's `int64(f)` on amd64: truncation, with NaN and out-of-range values mapped to the minimum.
+func goInt64(_ f: Double) -> Int64 {
+    guard f.isFinite, f > -9.223372036854775808e18, f < 9.223372036854775808e18 else { return Int64.min }
+    return Int64(f)
+}
+
+/// A UTC calendar date and time of day from Unix seconds (proleptic Gregorian calendar).
+struct CivilTime {
+    var year: Int64
+    var month: Int64
+    var day: Int64
+    var hour: Int64
+    var minute: Int64
+    var weekday: Int64
+    var dayOfYear: Int64
+    var daysInMonth: Int64
+
+    init(unixSeconds s: Int64) {
+        let (days, secs) = s.floorDivided(by: 86_400)
+        hour = secs / 3600
+        minute = (secs % 3600) / 60
+        weekday = (days + 4).floorDivided(by: 7).remainder
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let cumulative: [Int64] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
+        dayOfYear = cumulative[Int(month - 1)] + day + (leap && month > 2 ? 1 : 0)
+        let lengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        daysInMonth = lengths[Int(month - 1)]
+    }
+}
+
+extension Int64 {
+    /// Floor division and the non-negative remainder.
+    func floorDivided(by d: Int64) -> (quotient: Int64, remainder: Int64) {
+        var q = self / d
+        var r = self % d
+        if r < 0 {
+            q -= 1
+            r += d
+        }
+        return (q, r)
+    }
+}
