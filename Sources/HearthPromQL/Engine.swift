@@ -77,7 +77,7 @@ public final class Engine: Sendable {
                 throw .parse("invalid expression type \"\(expr.type.documentedName)\" for range query, must be Scalar or instant Vector")
             }
         }
-        let context = QueryContext(querier: querier, options: options, queryStart: start, queryEnd: end, deadline: deadline)
+        let context = QueryContext(querier: querier, options: options, queryStart: start, queryEnd: end, queryStep: step, deadline: deadline)
         let evaluator = Evaluator(start: start, end: instant ? start : end, interval: instant ? 1 : step, context: context)
         let value = try evaluator.eval(expr)
         let annotations = evaluator.annotations

@@ -9,11 +9,13 @@ final class QueryContext {
     let noStepSubqueryInterval: Int64
     let queryStart: Int64
     let queryEnd: Int64
+    /// The range query's step (0 for an instant query).
+    let queryStep: Int64
     let deadline: ContinuousClock.Instant?
     var currentSamples = 0
     private var checks = 0
 
-    init(querier: any Querier, options: EngineOptions, queryStart: Int64, queryEnd: Int64,
+    init(querier: any Querier, options: EngineOptions, queryStart: Int64, queryEnd: Int64, queryStep: Int64,
          deadline: ContinuousClock.Instant?) {
         self.querier = querier
         self.lookbackDelta = options.lookbackDelta
@@ -21,6 +23,7 @@ final class QueryContext {
         self.noStepSubqueryInterval = options.noStepSubqueryInterval
         self.queryStart = queryStart
         self.queryEnd = queryEnd
+        self.queryStep = queryStep
         self.deadline = deadline
     }
 

@@ -214,7 +214,11 @@ public enum ScriptParser {
                 out.append(contentsOf: repeatElement(.missing, count: n))
                 continue
             }
-            if let v = number(String(word)) { out.append(.value(v)); continue }
+            // `0x59` is 0 repeated, not hex: in series descriptions `x` always means repetition.
+            let isRepetition = word.lastIndex(of: "x").map { x in
+                x != word.startIndex && !word[word.index(after: x)...].isEmpty && word[word.index(after: x)...].allSatisfy(\.isNumber)
+            } ?? false
+            if !isRepetition, let v = number(String(word)) { out.append(.value(v)); continue }
             // a+bxn, a-bxn, axn
             guard let x = word.lastIndex(of: "x"), let n = Int(word[word.index(after: x)...]) else {
                 throw fail("invalid point \"\(word)\"")

@@ -47,6 +47,27 @@ enum HistogramFunctions {
         return out
     }
 
+    /// `histogram_quantiles(v, "label", q1, q2, ...)`: one output series per quantile, told apart
+    /// by `label`.
+    static func quantiles(_ c: FunctionCall) -> Vector {
+        let label = c.args[1].stringLiteral
+        let qs = (2..<c.inputs.count).map { c.scalar($0) }
+        for q in qs where q.isNaN || q < 0 || q > 1 { c.evaluator.annotations.warn(invalidQuantile(q)) }
+        let groups = groupBuckets(c.inputs[0], evaluator: c.evaluator).filter { !$0.buckets.isEmpty }
+        var out: Vector = []
+        for q in qs {
+            for g in groups {
+                let (value, forced) = bucketQuantile(q, g.buckets)
+                if forced {
+                    c.evaluator.annotations.info(
+                        "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \"\(g.labels.metricName ?? "")\"")
+                }
+                out.append(VectorSample(labels: g.labels.setting(label, formatOpenMetricsFloat(q)), f: value, dropName: true))
+            }
+        }
+        return out
+    }
+
     static func fraction(_ c: FunctionCall) -> Vector {
         guard c.inputs.count == 3, let lower = c.inputs[0].first?.f, let upper = c.inputs[1].first?.f else { return [] }
         return groupBuckets(c.inputs[2], evaluator: c.evaluator).filter { !$0.buckets.isEmpty }.map { g in
@@ -183,4 +204,12 @@ func parseGoFloat(_ s: String) -> Double? {
     }
     if lower.contains("_") || lower.contains("n") || lower.contains("i") { return nil }
     return Double(s)
+}
+
+/// The OpenMetrics text form of a float: integers keep a `.0`.
+func formatOpenMetricsFloat(_ f: Double) -> String {
+    if f.isNaN { return "NaN" }
+    if f.isInfinite { return f > 0 ? "+Inf" : "-Inf" }
+    if f == f.rounded() && abs(f) < 1e21 { return String(Int64(f)) + ".0" }
+    return "\(f)"
 }

@@ -9,6 +9,15 @@ enum InstantFunctions {
         var t: [String: Function] = [
             "time": { c in [VectorSample(labels: Labels(), f: Double(c.ts) / 1000)] },
             "pi": { _ in [VectorSample(labels: Labels(), f: Double.pi)] },
+            "start": { c in [VectorSample(labels: Labels(), f: Double(c.evaluator.context.queryStart) / 1000)] },
+            "end": { c in [VectorSample(labels: Labels(), f: Double(c.evaluator.context.queryEnd) / 1000)] },
+            "range": { c in
+                let ctx = c.evaluator.context
+                return [VectorSample(labels: Labels(), f: Double(ctx.queryEnd - ctx.queryStart) / 1000)]
+            },
+            "step": { c in [VectorSample(labels: Labels(), f: Double(c.evaluator.context.queryStep) / 1000)] },
+            "min_of": { c in [VectorSample(labels: Labels(), f: goMin(c.scalar(0), c.scalar(1)))] },
+            "max_of": { c in [VectorSample(labels: Labels(), f: goMax(c.scalar(0), c.scalar(1)))] },
             "vector": { c in [VectorSample(labels: Labels(), f: c.scalar(0))] },
             "scalar": { c in
                 [VectorSample(labels: Labels(), f: c.inputs[0].count == 1 ? c.inputs[0][0].f : .nan)]
@@ -34,6 +43,7 @@ enum InstantFunctions {
             "sort_by_label_desc": { c in sortByLabel(c, descending: true) },
             "histogram_quantile": { c in HistogramFunctions.quantile(c) },
             "histogram_fraction": { c in HistogramFunctions.fraction(c) },
+            "histogram_quantiles": { c in HistogramFunctions.quantiles(c) },
             // Native histograms are not stored yet: these have nothing to return for float series.
             "histogram_count": { _ in [] },
             "histogram_sum": { _ in [] },
@@ -136,6 +146,20 @@ enum InstantFunctions {
         }
         return x.count - i < y.count - j
     }
+}
+
+/// Go's `math.Max`: NaN if either is NaN, +0 over -0.
+func goMax(_ a: Double, _ b: Double) -> Double {
+    if a.isNaN || b.isNaN { return .nan }
+    if a == 0 && b == 0 { return a.sign == .plus ? a : b }
+    return a > b ? a : b
+}
+
+/// Go's `math.Min`: NaN if either is NaN, -0 over +0.
+func goMin(_ a: Double, _ b: Double) -> Double {
+    if a.isNaN || b.isNaN { return .nan }
+    if a == 0 && b == 0 { return a.sign == .minus ? a : b }
+    return a < b ? a : b
 }
 
 /// Go's `int64(f)` on amd64: truncation, with NaN and out-of-range values mapped to the minimum.
