@@ -6,8 +6,15 @@ import HearthStorage
 /// as XOR chunks, the same form the head and blocks hand out.
 public final class MemoryStorage: Querier, @unchecked Sendable {
     private var series: [Labels: [Int64: Double]] = [:]
+    /// Series that were given native-histogram samples, which Hearth does not store yet.
+    public private(set) var histogramSeries = Set<Labels>()
 
     public init() {}
+
+    /// Notes a native-histogram sample that could not be stored.
+    public func appendHistogram(_ labels: Labels) {
+        histogramSeries.insert(labels)
+    }
 
     /// Adds (or overwrites) a sample.
     public func append(_ labels: Labels, _ t: Int64, _ v: Double) {

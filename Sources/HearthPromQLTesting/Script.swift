@@ -18,6 +18,8 @@ public struct Load: Sendable {
     public var line: Int
     public var interval: Int64  // milliseconds
     public var series: [SeriesSpec]
+    /// `load_with_nhcb`: classic histograms are also loaded as native histograms with custom buckets.
+    public var withNativeHistogramsWithCustomBuckets = false
 }
 
 /// A series line: labels and points, with the step between points given by its context.

@@ -36,6 +36,7 @@ public enum ScriptParser {
             case "load", "load_with_nhcb":
                 guard words.count >= 2, let interval = try? Self.duration(words[1]) else { throw fail(number, "invalid load interval") }
                 var load = Load(line: number, interval: interval, series: [])
+                load.withNativeHistogramsWithCustomBuckets = words[0] == "load_with_nhcb"
                 for (n, l) in block(from: i) {
                     load.series.append(try seriesLine(l, line: n, file: file))
                     i = n

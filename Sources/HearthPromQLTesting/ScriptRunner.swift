@@ -9,12 +9,17 @@ public struct ScriptReport: Sendable {
         public var line: Int
         public var query: String
         public var message: String
-        public var description: String { "line \(line): \(query): \(message)" }
+        /// The query reads series that were loaded with native-histogram samples.
+        public var readsNativeHistograms: Bool
+        public var description: String {
+            "line \(line): \(query): \(message)" + (readsNativeHistograms ? " [reads native histograms]" : "")
+        }
 
-        public init(line: Int, query: String, message: String) {
+        public init(line: Int, query: String, message: String, readsNativeHistograms: Bool = false) {
             self.line = line
             self.query = query
             self.message = message
+            self.readsNativeHistograms = readsNativeHistograms
         }
     }
 
@@ -52,25 +57,70 @@ public struct ScriptRunner {
                 storage = MemoryStorage()
             case .load(let load):
                 for s in load.series {
+                    if load.withNativeHistogramsWithCustomBuckets, let name = s.labels.metricName,
+                       let suffix = ["_bucket", "_count", "_sum"].first(where: { name.hasSuffix($0) }) {
+                        // Prometheus also loads these as one native histogram per classic one.
+                        let base = s.labels.filter { $0.name != "le" }.map {
+                            $0.name == Labels.metricName ? Label($0.name, String(name.dropLast(suffix.count))) : $0
+                        }
+                        storage.appendHistogram(Labels(sorted: base))
+                    }
                     for (i, p) in s.points.enumerated() {
                         let t = Int64(i) * load.interval
                         switch p {
                         case .value(let v): storage.append(s.labels, t, v)
                         case .stale: storage.append(s.labels, t, StaleMarker.value)
-                        case .missing, .histogram: continue
+                        case .histogram: storage.appendHistogram(s.labels)
+                        case .missing: continue
                         }
                     }
                 }
             case .eval(let eval):
                 report.total += 1
                 if let message = check(eval, storage: storage) {
-                    report.failures.append(.init(line: eval.line, query: eval.query, message: message))
+                    report.failures.append(.init(line: eval.line, query: eval.query, message: message,
+                                                 readsNativeHistograms: readsHistograms(eval, storage: storage)))
                 } else {
                     report.passed += 1
                 }
             }
         }
         return report
+    }
+
+    /// Whether a selector of the case's query (or an expected series) touches a series that was
+    /// loaded with native-histogram samples.
+    func readsHistograms(_ eval: Eval, storage: MemoryStorage) -> Bool {
+        if eval.results.contains(where: { $0.points.contains { if case .histogram = $0 { return true } else { return false } } }) {
+            return true
+        }
+        guard !storage.histogramSeries.isEmpty, let expr = try? engine.parse(eval.query) else { return false }
+        var selectors: [VectorSelector] = []
+        collectSelectors(expr, into: &selectors)
+        for vs in selectors {
+            var matchers: [Matcher] = []
+            if let name = vs.name, let m = try? Matcher(.equal, Labels.metricName, name) { matchers.append(m) }
+            for m in vs.matchers { if let c = try? Matcher(m.kind, m.name, m.value) { matchers.append(c) } }
+            if storage.histogramSeries.contains(where: { l in matchers.allSatisfy { $0.matches(l[$0.name] ?? "") } }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    private func collectSelectors(_ e: Expr, into out: inout [VectorSelector]) {
+        switch e {
+        case .number, .string: break
+        case .vectorSelector(let vs), .matrixSelector(let vs, _): out.append(vs)
+        case .subquery(let inner, _, _, _, _), .unary(_, let inner), .paren(let inner): collectSelectors(inner, into: &out)
+        case .call(_, let args): for a in args { collectSelectors(a, into: &out) }
+        case .aggregate(_, let inner, let param, _, _, _):
+            collectSelectors(inner, into: &out)
+            if let param { collectSelectors(param, into: &out) }
+        case .binary(_, let l, let r, _, _):
+            collectSelectors(l, into: &out)
+            collectSelectors(r, into: &out)
+        }
     }
 
     /// Nil when the case passes, else why it failed.

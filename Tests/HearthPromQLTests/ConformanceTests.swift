@@ -11,10 +11,16 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("shared/promql-tests")
     static let ours = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata")
 
-    /// The upstream files Prometheus 3 considers stable for float samples: every case must pass.
+    /// The upstream files Prometheus 3 considers stable: every case that does not read native
+    /// histograms (not stored yet) must pass, classic histograms in `histograms.test` included.
     static let stableFiles: Set<String> = [
         "aggregators", "at_modifier", "collision", "functions", "literals", "operators", "range_queries",
-        "selectors", "staleness", "subquery", "trig_functions", "name_label_dropping",
+        "selectors", "staleness", "subquery", "trig_functions", "name_label_dropping", "histograms",
+    ]
+
+    /// Cases of the stable files where Hearth deliberately differs, with the reason.
+    static let knownDivergences: [String: String] = [
+        "aggregators.test:481": "string literals must be valid UTF-8 (a Swift String); Prometheus accepts the bytes and fails at evaluation",
     ]
 
     static func run(_ url: URL) throws -> ScriptReport {
@@ -54,11 +60,17 @@ import Testing
             let report = try Self.run(url)
             passed += report.passed
             total += report.total
-            print("\(report.file): \(report.passed)/\(report.total)")
+            let histogramCases = report.failures.filter(\.readsNativeHistograms).count
+            print("\(report.file): \(report.passed)/\(report.total)"
+                  + (histogramCases > 0 ? " (\(histogramCases) failing cases read native histograms)" : ""))
             let stem = url.deletingPathExtension().lastPathComponent
-            if Self.stableFiles.contains(stem) || ProcessInfo.processInfo.environment["HEARTH_PROMQL_VERBOSE"] != nil {
-                for f in report.failures {
-                    if Self.stableFiles.contains(stem) { Issue.record("\(report.file) \(f)") } else { print("  \(f)") }
+            let verbose = ProcessInfo.processInfo.environment["HEARTH_PROMQL_VERBOSE"] != nil
+            for f in report.failures {
+                if verbose { print("  \(f)") }
+                // Stable files: every case that does not read native histograms must pass.
+                if Self.stableFiles.contains(stem) && !f.readsNativeHistograms
+                    && Self.knownDivergences["\(report.file):\(f.line)"] == nil {
+                    Issue.record("\(report.file) \(f)")
                 }
             }
         }
