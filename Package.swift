@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "HearthServer",
             dependencies: [
-                "HearthTSDB", "HearthWAL",
+                "HearthTSDB", "HearthWAL", "HearthPromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthServer", "HearthWAL",
+                "HearthServer", "HearthWAL", "HearthPromQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,7 +103,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLTestingTests", dependencies: ["HearthPromQLTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "HearthPromQLTests", dependencies: ["HearthPromQL", "HearthPromQLTesting", "HearthModel"],
+        .testTarget(name: "HearthPromQLTests",
+                    dependencies: ["HearthPromQL", "HearthPromQLTesting", "HearthModel", "HearthTSDB", "HearthStorage",
+                                   "HearthTestSupport"],
                     resources: [.copy("testdata")], swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),

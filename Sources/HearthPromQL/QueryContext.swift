@@ -38,7 +38,7 @@ final class QueryContext {
     /// and per step: the clock is read every 64th call.
     @inline(__always)
     func checkDeadline() throws(QueryError) {
-        checks &+= 1
+        defer { checks &+= 1 }
         guard checks & 63 == 0 else { return }
         if Task.isCancelled { throw .canceled }
         if let deadline, ContinuousClock.now > deadline { throw .timeout }

@@ -1,3 +1,4 @@
+import HearthPromQL
 import HearthWAL
 
 /// Everything `hearth server` is configured with, independent of how it was parsed.
@@ -9,6 +10,8 @@ public struct ServerOptions: Sendable {
     public var configFile: String?
     public var walSyncMode = WALSyncMode.none
     public var walSegmentSize = Segment.defaultMaxSize
+    /// `--query.*`: the PromQL engine's limits.
+    public var query = EngineOptions()
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HearthPromQL
 import HearthServer
 import HearthWAL
 import Logging
@@ -38,6 +39,20 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "Prometheus configuration file path.")
     var configFile: String?
 
+    @Option(name: .customLong("query.max-samples"),
+            help: "Maximum number of samples a single query can load into memory.")
+    var queryMaxSamples = 50_000_000
+
+    @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take before being aborted.")
+    var queryTimeout = "2m"
+
+    @Option(name: .customLong("query.max-concurrency"), help: "Maximum number of queries executed concurrently.")
+    var queryMaxConcurrency = 20
+
+    @Option(name: .customLong("query.lookback-delta"),
+            help: "The maximum lookback duration for retrieving metrics during expression evaluations.")
+    var queryLookbackDelta = "5m"
+
     @Option(name: .customLong("log.level"), help: "Only log messages of this severity or above: debug, info, warn, error.")
     var logLevel = "info"
 
@@ -50,6 +65,14 @@ struct ServerCommand: AsyncParsableCommand {
         }
         guard parseLogLevel(logLevel) != nil else {
             throw ValidationError("invalid --log.level \"\(logLevel)\": expected debug, info, warn or error")
+        }
+        for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta)] {
+            guard let ms = PrometheusDuration.parseMilliseconds(value), ms > 0 else {
+                throw ValidationError("invalid --\(flag) \"\(value)\": expected a positive duration such as 2m")
+            }
+        }
+        guard queryMaxSamples > 0, queryMaxConcurrency > 0 else {
+            throw ValidationError("--query.max-samples and --query.max-concurrency must be positive")
         }
         guard walSegmentSize >= 1 << 16 else {
             throw ValidationError("--storage.tsdb.wal-segment-size must be at least 65536 bytes")
@@ -66,6 +89,10 @@ struct ServerCommand: AsyncParsableCommand {
         options.configFile = configFile
         options.walSyncMode = WALSyncMode(rawValue: walSync)!
         options.walSegmentSize = walSegmentSize
+        options.query.maxSamples = queryMaxSamples
+        options.query.timeout = .milliseconds(PrometheusDuration.parseMilliseconds(queryTimeout)!)
+        options.query.maxConcurrentQueries = queryMaxConcurrency
+        options.query.lookbackDelta = PrometheusDuration.parseMilliseconds(queryLookbackDelta)!
         try await Server.run(options, logger: logger)
     }
 }
