@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLTestingTests", dependencies: ["HearthPromQLTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLTests",
-                    dependencies: ["HearthPromQL", "HearthPromQLTesting", "HearthModel", "HearthTSDB", "HearthStorage",
+                    dependencies: ["HearthPromQL", "HearthPromQLParser", "HearthPromQLTesting", "HearthModel", "HearthTSDB", "HearthStorage",
                                    "HearthTestSupport"],
                     resources: [.copy("testdata")], swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),

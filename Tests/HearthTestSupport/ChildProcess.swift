@@ -9,13 +9,15 @@ public final class ChildProcess {
     private let stdoutFD: Int32
     private var buffered: [UInt8] = []
 
-    public init(_ path: String, _ arguments: [String]) throws {
+    /// - Parameter quietStderr: send the child's stderr to /dev/null (peers that log a lot).
+    public init(_ path: String, _ arguments: [String], quietStderr: Bool = false) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ChildError("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
+        if quietStderr { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
