@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "HearthModel", package: "Hearth"),
                 .product(name: "HearthWAL", package: "Hearth"),
                 .product(name: "HearthRegex", package: "Hearth"),
+                .product(name: "HearthPromQL", package: "Hearth"),
             ],
             path: "Sources/hearth-bench"
         ),

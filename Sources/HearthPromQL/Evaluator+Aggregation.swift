@@ -106,39 +106,45 @@ extension Evaluator {
         }
         var cursors = Array(repeating: 0, count: input.count)
         var output: Matrix = []
-        var outputIndex: [Labels: Int] = [:]
+        var outputIndex = [Int](repeating: -1, count: input.count)  // input series -> output series
+        var values = [Double](repeating: 0, count: input.count)
+        var heaps = Array(repeating: [Int](), count: groupCount)
+        var present: [Int] = []
+        var selected: [(series: Int, value: Double)] = []
+        // Go's heap orders: topk keeps the smallest on top, bottomk the largest; NaN sorts first.
+        let topk = op == "topk"
+        let less: (Int, Int) -> Bool = { a, b in
+            let x = values[a], y = values[b]
+            return x.isNaN || (topk ? x < y : x > y)
+        }
         for (stepIndex, ts) in steps().enumerated() {
             try context.checkDeadline()
             let p = stepIndex < params.count ? params[stepIndex] : .nan
-            var heaps = Array(repeating: [Int](), count: groupCount)
-            var present: [(Int, Double)] = []
+            present.removeAll(keepingCapacity: true)
+            selected.removeAll(keepingCapacity: true)
             for (si, s) in input.enumerated() {
                 let c = cursors[si]
                 guard c < s.floats.count, s.floats[c].t == ts else { continue }
                 cursors[si] = c + 1
-                present.append((si, s.floats[c].f))
+                values[si] = s.floats[c].f
+                present.append(si)
             }
-            var selected: [(series: Int, value: Double)] = []
             switch op {
             case "topk", "bottomk", "limitk":
                 let k = min(Int(p), present.count)
                 guard k >= 1 else { continue }
-                var values: [Int: Double] = [:]
-                for (si, v) in present {
-                    values[si] = v
+                for g in heaps.indices { heaps[g].removeAll(keepingCapacity: true) }
+                for si in present {
                     let g = seriesGroup[si]
                     if op == "limitk" {
                         if heaps[g].count < k { heaps[g].append(si) }
                         continue
                     }
-                    let less: (Int, Int) -> Bool = op == "topk"
-                        ? { a, b in let x = values[a]!, y = values[b]!; return x.isNaN || x < y }
-                        : { a, b in let x = values[a]!, y = values[b]!; return x.isNaN || x > y }
                     if heaps[g].count < k {
                         GoHeap.push(&heaps[g], si, less: less)
                     } else {
-                        let top = values[heaps[g][0]]!
-                        let replace = op == "topk" ? (top < v || (top.isNaN && !v.isNaN)) : (top > v || (top.isNaN && !v.isNaN))
+                        let top = values[heaps[g][0]], v = values[si]
+                        let replace = topk ? (top < v || (top.isNaN && !v.isNaN)) : (top > v || (top.isNaN && !v.isNaN))
                         if replace {
                             heaps[g][0] = si
                             if k > 1 { GoHeap.fix(&heaps[g], 0, less: less) }
@@ -146,31 +152,25 @@ extension Evaluator {
                     }
                 }
                 for g in heaps.indices where !heaps[g].isEmpty {
-                    var h = heaps[g]
-                    if op != "limitk" {
-                        let less: (Int, Int) -> Bool = op == "topk"
-                            ? { a, b in let x = values[a]!, y = values[b]!; return x.isNaN || x < y }
-                            : { a, b in let x = values[a]!, y = values[b]!; return x.isNaN || x > y }
-                        // Largest first for topk, smallest first for bottomk.
-                        h = GoHeap.sortReversed(h, less: less)
-                    }
-                    for si in h { selected.append((si, values[si]!)) }
+                    // Largest first for topk, smallest first for bottomk.
+                    let h = op == "limitk" ? heaps[g] : GoHeap.sortReversed(heaps[g], less: less)
+                    for si in h { selected.append((si, values[si])) }
                 }
             default:  // limit_ratio
                 let r = max(-1, min(1, p))
                 guard r != 0 else { continue }
-                for (si, v) in present where RatioSampler.keeps(input[si].labels, ratio: r) {
-                    selected.append((si, v))
+                for si in present where RatioSampler.keeps(input[si].labels, ratio: r) {
+                    selected.append((si, values[si]))
                 }
             }
             for (si, v) in selected {
                 let s = input[si]
                 if isInstant {
                     output.append(Series(labels: s.labels, floats: [FPoint(t: ts, f: v)], dropName: s.dropName))
-                } else if let i = outputIndex[s.labels] {
-                    output[i].floats.append(FPoint(t: ts, f: v))
+                } else if outputIndex[si] >= 0 {
+                    output[outputIndex[si]].floats.append(FPoint(t: ts, f: v))
                 } else {
-                    outputIndex[s.labels] = output.count
+                    outputIndex[si] = output.count
                     output.append(Series(labels: s.labels, floats: [FPoint(t: ts, f: v)], dropName: s.dropName))
                 }
             }

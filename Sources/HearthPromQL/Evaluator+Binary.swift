@@ -20,13 +20,9 @@ extension Evaluator {
                 }
             }
         case (.vector, .scalar):
-            return try rangeEval([lhs, rhs]) { (v, _, _) throws(QueryError) in
-                vectorScalarBinop(op, v[0], v[1][0].f, swap: false, returnBool: returnBool)
-            }
+            return try vectorScalar(op, vector: evalMatrix(lhs), scalar: evalMatrix(rhs), swap: false, returnBool: returnBool)
         case (.scalar, .vector):
-            return try rangeEval([lhs, rhs]) { (v, _, _) throws(QueryError) in
-                vectorScalarBinop(op, v[1], v[0][0].f, swap: true, returnBool: returnBool)
-            }
+            return try vectorScalar(op, vector: evalMatrix(rhs), scalar: evalMatrix(lhs), swap: true, returnBool: returnBool)
         default:
             throw .execution("invalid operand types for binary operator \(op.rawValue)")
         }
@@ -108,7 +104,9 @@ extension Evaluator {
                 matchedManyToOne[ls[i], default: []].insert(metric)
             }
             if !keep && !returnBool { continue }
-            out.append(VectorSample(labels: metric, t: l.t, f: value, dropName: returnBool))
+            // The pair of input series identifies the output series.
+            let id = l.id >= 0 && r.id >= 0 && l.id < 1 << 31 && r.id < 1 << 31 ? l.id << 32 | r.id : -1
+            out.append(VectorSample(labels: metric, t: l.t, f: value, dropName: returnBool, id: id))
         }
         return out
     }
@@ -138,22 +136,30 @@ extension Evaluator {
         return matching.on ? labels.keeping(names) : labels.removing(names.union([Labels.metricName]))
     }
 
-    private func vectorScalarBinop(_ op: BinaryOp, _ vector: Vector, _ scalar: Double, swap: Bool, returnBool: Bool) -> Vector {
-        var out: Vector = []
+    /// A vector and a scalar: series by series (a scalar has a value at every step), without
+    /// gathering steps, since the labels of each series stay as they are.
+    private func vectorScalar(_ op: BinaryOp, vector: Matrix, scalar: Matrix, swap: Bool, returnBool: Bool) throws(QueryError) -> Matrix {
+        let scalars = scalar.first?.floats ?? []
+        var out: Matrix = []
         out.reserveCapacity(vector.count)
-        for var s in vector {
-            let (l, r) = swap ? (scalar, s.f) : (s.f, scalar)
-            var (value, keep) = vectorElementBinop(op, l, r)
-            // A comparison keeps the vector's value even when the scalar is on the left.
-            if op.isComparison && swap { value = r }
-            if returnBool {
-                value = keep ? 1 : 0
-                keep = true
+        for series in vector {
+            try context.checkDeadline()
+            var result = Series(labels: series.labels, dropName: series.dropName || op.changesMetricSchema || returnBool)
+            result.floats.reserveCapacity(series.floats.count)
+            for p in series.floats {
+                let step = Int((p.t - start) / interval)
+                guard step < scalars.count else { continue }
+                let (l, r) = swap ? (scalars[step].f, p.f) : (p.f, scalars[step].f)
+                var (value, keep) = vectorElementBinop(op, l, r)
+                // A comparison keeps the vector's value even when the scalar is on the left.
+                if op.isComparison && swap { value = r }
+                if returnBool {
+                    value = keep ? 1 : 0
+                    keep = true
+                }
+                if keep { result.floats.append(FPoint(t: p.t, f: value)) }
             }
-            guard keep else { continue }
-            s.f = value
-            if op.changesMetricSchema || returnBool { s.dropName = true }
-            out.append(s)
+            if !result.floats.isEmpty { out.append(result) }
         }
         return out
     }

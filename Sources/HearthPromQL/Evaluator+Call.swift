@@ -20,12 +20,39 @@ extension Evaluator {
         if let matrixIndex = args.firstIndex(where: { $0.type == .matrix }) {
             return try evalRangeCall(name, args, matrixIndex: matrixIndex)
         }
+        if let function = InstantFunctions.elementwise[name], !args.isEmpty {
+            return try evalElementwise(function, args)
+        }
         guard let function = InstantFunctions.table[name] else {
             throw .execution("function \"\(name)\" is not supported")
         }
+        let cache = FunctionCache()
         return try rangeEval(args) { (inputs, _, ts) throws(QueryError) in
-            function(FunctionCall(inputs: inputs, args: args, ts: ts, evaluator: self))
+            function(FunctionCall(inputs: inputs, args: args, ts: ts, evaluator: self, cache: cache))
         }
+    }
+
+    /// An element-wise function, series by series: labels do not change, so no step needs to
+    /// gather a vector.
+    private func evalElementwise(_ function: InstantFunctions.Elementwise, _ args: [Expr]) throws(QueryError) -> Matrix {
+        let input = try evalMatrix(args[0])
+        var scalars: [[FPoint]] = []
+        for a in args.dropFirst() { scalars.append(try evalMatrix(a).first?.floats ?? []) }
+        var arguments = Array(repeating: Double.nan, count: scalars.count)
+        var out: Matrix = []
+        out.reserveCapacity(input.count)
+        for series in input {
+            try context.checkDeadline()
+            var result = Series(labels: series.labels, dropName: true)
+            result.floats.reserveCapacity(series.floats.count)
+            for p in series.floats {
+                let step = Int((p.t - start) / interval)
+                for i in scalars.indices { arguments[i] = step < scalars[i].count ? scalars[i][step].f : .nan }
+                if let v = function(p.f, p.t, arguments) { result.floats.append(FPoint(t: p.t, f: v)) }
+            }
+            if !result.floats.isEmpty { out.append(result) }
+        }
+        return out
     }
 
     /// A function whose argument `matrixIndex` is a range vector (a selector or a subquery).
@@ -153,9 +180,19 @@ struct FunctionCall {
     var args: [Expr]
     var ts: Int64
     unowned let evaluator: Evaluator
+    /// State kept across the steps of one call site.
+    let cache: FunctionCache
 
     /// The scalar argument `i` at this step.
     func scalar(_ i: Int) -> Double { inputs[i].first?.f ?? .nan }
+}
+
+/// What a function remembers between steps about input series, by their ids.
+final class FunctionCache {
+    /// Classic-histogram buckets: the series' group (labels without `le`) and upper bound.
+    var bucket: [Int: (group: Int, bound: Double?)] = [:]
+    var groupLabels: [Labels] = []
+    var groupIndex: [Labels: Int] = [:]
 }
 
 /// The inputs of a range-vector function for one window.

@@ -119,8 +119,15 @@ final class Evaluator {
         var cursors = matrices.map { Array(repeating: 0, count: $0.count) }
         var vectors: [Vector] = Array(repeating: [], count: matrices.count)
         var signatures: [[Int]] = Array(repeating: [], count: matrices.count)
+        var idOffset = 0
+        var idOffsets: [Int] = []
+        for m in matrices {
+            idOffsets.append(idOffset)
+            idOffset += m.count
+        }
         var output: Matrix = []
         var outputIndex: [Labels: Int] = [:]
+        var outputByID: [Int: Int] = [:]
         var lastStep: [Int64] = []
         let baseSamples = context.currentSamples
         for ts in steps() {
@@ -131,7 +138,8 @@ final class Evaluator {
                 for (si, s) in matrices[i].enumerated() {
                     let c = cursors[i][si]
                     guard c < s.floats.count, s.floats[c].t == ts else { continue }
-                    vectors[i].append(VectorSample(labels: s.labels, t: ts, f: s.floats[c].f, dropName: s.dropName))
+                    vectors[i].append(VectorSample(labels: s.labels, t: ts, f: s.floats[c].f, dropName: s.dropName,
+                                                   id: idOffsets[i] + si))
                     if matching != nil { signatures[i].append(seriesSignatures[i][si]) }
                     cursors[i][si] = c + 1
                 }
@@ -142,15 +150,21 @@ final class Evaluator {
             }
             try context.hold(result.count)
             for sample in result {
-                if let i = outputIndex[sample.labels] {
-                    if lastStep[i] == ts { throw .execution("vector cannot contain metrics with the same labelset") }
-                    lastStep[i] = ts
-                    output[i].floats.append(FPoint(t: ts, f: sample.f))
-                } else {
-                    outputIndex[sample.labels] = output.count
-                    lastStep.append(ts)
-                    output.append(Series(labels: sample.labels, floats: [FPoint(t: ts, f: sample.f)], dropName: sample.dropName))
+                var index = sample.id >= 0 ? outputByID[sample.id] : nil
+                if index == nil {
+                    index = outputIndex[sample.labels]
+                    if index == nil {
+                        index = output.count
+                        outputIndex[sample.labels] = output.count
+                        lastStep.append(Int64.min)
+                        output.append(Series(labels: sample.labels, dropName: sample.dropName))
+                    }
+                    if sample.id >= 0 { outputByID[sample.id] = index }
                 }
+                let i = index!
+                if lastStep[i] == ts { throw .execution("vector cannot contain metrics with the same labelset") }
+                lastStep[i] = ts
+                output[i].floats.append(FPoint(t: ts, f: sample.f))
             }
         }
         context.currentSamples = baseSamples + output.reduce(0) { $0 + $1.floats.count }

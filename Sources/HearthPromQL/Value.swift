@@ -35,12 +35,25 @@ public struct VectorSample: Sendable {
     public var t: Int64
     public var f: Double
     public var dropName: Bool
+    /// Identifies where the sample came from within one step-wise evaluation (an input series,
+    /// or a pair of them): samples with the same id always have the same labels, which lets the
+    /// evaluator find their output series without hashing labels. -1 when unknown.
+    var id: Int
 
     public init(labels: Labels, t: Int64 = 0, f: Double, dropName: Bool = false) {
         self.labels = labels
         self.t = t
         self.f = f
         self.dropName = dropName
+        self.id = -1
+    }
+
+    init(labels: Labels, t: Int64, f: Double, dropName: Bool, id: Int) {
+        self.labels = labels
+        self.t = t
+        self.f = f
+        self.dropName = dropName
+        self.id = id
     }
 }
 

@@ -5,6 +5,7 @@
 //   hearth-bench restart SERIES SAMPLES     open time from the head snapshot and from the WAL alone
 //   hearth-bench append  SERIES ROUNDS      samples/s appending to existing series, one thread
 //   hearth-bench fsync   WRITERS BATCHES    samples/s with --storage.tsdb.wal-sync none vs group-commit
+//   hearth-bench promql SERIES HOURS      PromQL engine time, Hearth vs Debian's Prometheus, same data
 //   hearth-bench harness FILE 0             the harness data set (scripts/dump_harness_data.py):
 //                                           ingest rate, resident bytes per series, restart times
 import HearthModel
@@ -120,6 +121,10 @@ if args.count == 2 && args[1] == "xor-hex" {
 }
 if args.count == 4 && args[1] == "regex" {
     try RegexBench.run(jsonOut: args[2])
+    exit(0)
+}
+if args.count == 4 && args[1] == "promql" {
+    try PromQLCompare.run(series: Int(args[2])!, hours: Int(args[3])!)
     exit(0)
 }
 if args.count == 4 && args[1] == "harness" {

@@ -9,23 +9,39 @@ enum HistogramFunctions {
     }
 
     /// Groups the input's buckets by their labels without `le`, in order of first appearance;
-    /// warns about bucket labels that are not numbers.
-    static func groupBuckets(_ input: Vector, evaluator: Evaluator) -> [(labels: Labels, buckets: [Bucket], dropName: Bool)] {
+    /// warns about bucket labels that are not numbers. Each series' group and bound are worked
+    /// out once and remembered across steps.
+    static func groupBuckets(_ c: FunctionCall, _ input: Vector) -> [(labels: Labels, buckets: [Bucket], dropName: Bool)] {
+        let cache = c.cache
         var groups: [(labels: Labels, buckets: [Bucket], dropName: Bool)] = []
-        var index: [Labels: Int] = [:]
+        var slot: [Int: Int] = [:]  // cache group -> index in `groups`
         for s in input {
-            let le = s.labels["le"] ?? ""
-            guard let bound = parseGoFloat(le) else {
-                evaluator.annotations.warn(
+            let entry: (group: Int, bound: Double?)
+            if s.id >= 0, let cached = cache.bucket[s.id] {
+                entry = cached
+            } else {
+                let bound = parseGoFloat(s.labels["le"] ?? "")
+                let key = s.labels.removing(["le"])
+                var group = cache.groupIndex[key]
+                if group == nil {
+                    group = cache.groupLabels.count
+                    cache.groupIndex[key] = group
+                    cache.groupLabels.append(key)
+                }
+                entry = (group!, bound)
+                if s.id >= 0 { cache.bucket[s.id] = entry }
+            }
+            guard let bound = entry.bound else {
+                let le = s.labels["le"] ?? ""
+                c.evaluator.annotations.warn(
                     "bucket label \"le\" is missing or has a malformed value of \"\(le)\" for metric name \"\(s.labels.metricName ?? "")\"")
                 continue
             }
-            let key = s.labels.removing(["le"])
-            if let i = index[key] {
+            if let i = slot[entry.group] {
                 groups[i].buckets.append(Bucket(upperBound: bound, count: s.f))
             } else {
-                index[key] = groups.count
-                groups.append((key, [Bucket(upperBound: bound, count: s.f)], true))
+                slot[entry.group] = groups.count
+                groups.append((cache.groupLabels[entry.group], [Bucket(upperBound: bound, count: s.f)], true))
             }
         }
         return groups
@@ -36,7 +52,7 @@ enum HistogramFunctions {
         let q = qSample.f
         if q.isNaN || q < 0 || q > 1 { c.evaluator.annotations.warn(invalidQuantile(q)) }
         var out: Vector = []
-        for g in groupBuckets(c.inputs[1], evaluator: c.evaluator) where !g.buckets.isEmpty {
+        for g in groupBuckets(c, c.inputs[1]) where !g.buckets.isEmpty {
             let (value, forced) = bucketQuantile(q, g.buckets)
             if forced {
                 c.evaluator.annotations.info(
@@ -53,7 +69,7 @@ enum HistogramFunctions {
         let label = c.args[1].stringLiteral
         let qs = (2..<c.inputs.count).map { c.scalar($0) }
         for q in qs where q.isNaN || q < 0 || q > 1 { c.evaluator.annotations.warn(invalidQuantile(q)) }
-        let groups = groupBuckets(c.inputs[0], evaluator: c.evaluator).filter { !$0.buckets.isEmpty }
+        let groups = groupBuckets(c, c.inputs[0]).filter { !$0.buckets.isEmpty }
         var out: Vector = []
         for q in qs {
             for g in groups {
@@ -70,7 +86,7 @@ enum HistogramFunctions {
 
     static func fraction(_ c: FunctionCall) -> Vector {
         guard c.inputs.count == 3, let lower = c.inputs[0].first?.f, let upper = c.inputs[1].first?.f else { return [] }
-        return groupBuckets(c.inputs[2], evaluator: c.evaluator).filter { !$0.buckets.isEmpty }.map { g in
+        return groupBuckets(c, c.inputs[2]).filter { !$0.buckets.isEmpty }.map { g in
             VectorSample(labels: g.labels, f: bucketFraction(lower, upper, g.buckets), dropName: true)
         }
     }

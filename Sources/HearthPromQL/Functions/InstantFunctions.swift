@@ -25,15 +25,6 @@ enum InstantFunctions {
             "absent": { c in
                 c.inputs[0].isEmpty ? [VectorSample(labels: c.evaluator.absentLabels(c.args[0]), f: 1, dropName: true)] : []
             },
-            "timestamp": { c in c.inputs[0].map { VectorSample(labels: $0.labels, f: Double($0.t) / 1000, dropName: true) } },
-            "clamp": { c in clamp(c.inputs[0], c.scalar(1), c.scalar(2)) },
-            "clamp_min": { c in clamp(c.inputs[0], c.scalar(1), .infinity) },
-            "clamp_max": { c in clamp(c.inputs[0], -.infinity, c.scalar(1)) },
-            "round": { c in
-                let toNearest = c.inputs.count > 1 ? c.scalar(1) : 1
-                let inverse = 1.0 / toNearest
-                return map(c.inputs[0]) { ($0 * inverse + 0.5).rounded(.down) / inverse }
-            },
             "sort": { c in
                 // Ascending, NaN last; a stable sort keeps equal values in input order.
                 sortedStable(c.inputs[0]) { a, b in !a.f.isNaN && (b.f.isNaN || a.f < b.f) }
@@ -51,6 +42,35 @@ enum InstantFunctions {
             "histogram_stddev": { _ in [] },
             "histogram_stdvar": { _ in [] },
         ]
+        let dates: [String: @Sendable (CivilTime) -> Double] = [
+            "year": { Double($0.year) }, "month": { Double($0.month) }, "day_of_month": { Double($0.day) },
+            "day_of_year": { Double($0.dayOfYear) }, "day_of_week": { Double($0.weekday) },
+            "hour": { Double($0.hour) }, "minute": { Double($0.minute) },
+            "days_in_month": { Double($0.daysInMonth) },
+        ]
+        // Without an argument, the date functions read the evaluation time.
+        for (name, f) in dates {
+            t[name] = { c in [VectorSample(labels: Labels(), f: f(CivilTime(unixSeconds: c.ts / 1000)))] }
+        }
+        return t
+    }()
+
+    /// Functions applied to each element on its own: the value, the step's timestamp and the
+    /// scalar arguments at that step give the new value (nil: no output at that step). The
+    /// result loses the metric name. They run series by series, not step by step.
+    typealias Elementwise = @Sendable (_ value: Double, _ t: Int64, _ scalars: [Double]) -> Double?
+
+    static let elementwise: [String: Elementwise] = {
+        var t: [String: Elementwise] = [
+            "timestamp": { _, t, _ in Double(t) / 1000 },
+            "clamp": { v, _, a in clamp(v, a[0], a[1]) },
+            "clamp_min": { v, _, a in clamp(v, a[0], .infinity) },
+            "clamp_max": { v, _, a in clamp(v, -.infinity, a[0]) },
+            "round": { v, _, a in
+                let inverse = 1.0 / (a.isEmpty ? 1 : a[0])
+                return (v * inverse + 0.5).rounded(.down) / inverse
+            },
+        ]
         let math: [String: @Sendable (Double) -> Double] = [
             "abs": { abs($0) }, "ceil": { $0.rounded(.up) }, "floor": { $0.rounded(.down) },
             "exp": { Math.exp($0) }, "sqrt": { $0.squareRoot() }, "ln": { Math.log($0) },
@@ -62,40 +82,22 @@ enum InstantFunctions {
             "rad": { $0 * Double.pi / 180 }, "deg": { $0 * 180 / Double.pi },
             "sgn": { $0 < 0 ? -1 : ($0 > 0 ? 1 : $0) },
         ]
-        for (name, f) in math {
-            t[name] = { c in map(c.inputs[0], f) }
-        }
+        for (name, f) in math { t[name] = { v, _, _ in f(v) } }
         let dates: [String: @Sendable (CivilTime) -> Double] = [
             "year": { Double($0.year) }, "month": { Double($0.month) }, "day_of_month": { Double($0.day) },
             "day_of_year": { Double($0.dayOfYear) }, "day_of_week": { Double($0.weekday) },
             "hour": { Double($0.hour) }, "minute": { Double($0.minute) },
             "days_in_month": { Double($0.daysInMonth) },
         ]
-        for (name, f) in dates {
-            t[name] = { c in
-                if c.inputs.isEmpty {
-                    return [VectorSample(labels: Labels(), f: f(CivilTime(unixSeconds: c.ts / 1000)))]
-                }
-                return c.inputs[0].map {
-                    VectorSample(labels: $0.labels, f: f(CivilTime(unixSeconds: goInt64($0.f))), dropName: true)
-                }
-            }
-        }
+        for (name, f) in dates { t[name] = { v, _, _ in f(CivilTime(unixSeconds: goInt64(v))) } }
         return t
     }()
 
-    /// Applies `f` to every value; the result no longer carries the metric name.
-    static func map(_ v: Vector, _ f: (Double) -> Double) -> Vector {
-        v.map { VectorSample(labels: $0.labels, f: f($0.f), dropName: true) }
-    }
-
-    static func clamp(_ v: Vector, _ minValue: Double, _ maxValue: Double) -> Vector {
-        if maxValue < minValue { return [] }
-        // Go's math.Max/Min: NaN wins.
-        return map(v) { x in
-            if x.isNaN || minValue.isNaN || maxValue.isNaN { return .nan }
-            return Swift.max(minValue, Swift.min(maxValue, x))
-        }
+    /// Go's `math.Max(min, math.Min(max, v))`: NaN wins; no output when max < min.
+    static func clamp(_ v: Double, _ minValue: Double, _ maxValue: Double) -> Double? {
+        if maxValue < minValue { return nil }
+        if v.isNaN || minValue.isNaN || maxValue.isNaN { return .nan }
+        return Swift.max(minValue, Swift.min(maxValue, v))
     }
 
     static func sortedStable(_ v: Vector, by less: (VectorSample, VectorSample) -> Bool) -> Vector {
