@@ -49,7 +49,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
         // L3: the query engine, over any Querier.
-        .target(name: "HearthPromQL", dependencies: ["HearthModel", "HearthPromQLParser", "HearthStorage", "HearthRegex"],
+        .target(name: "HearthPromQL", dependencies: ["HearthModel", "HearthChunks", "HearthPromQLParser", "HearthStorage", "HearthRegex"],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: the storage engine.
         .target(

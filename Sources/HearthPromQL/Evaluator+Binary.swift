@@ -11,12 +11,13 @@ extension Evaluator {
         case (.vector, .vector):
             var m = matching ?? VectorMatching()
             if op.isSetOperator { m.cardinality = .manyToMany }
+            let state = BinopState()
             return try rangeEval([lhs, rhs], matching: m) { (v, sigs, _) throws(QueryError) in
                 switch op {
                 case .and: return vectorAnd(v[0], v[1], sigs[0], sigs[1])
                 case .or: return vectorOr(v[0], v[1], sigs[0], sigs[1])
                 case .unless: return vectorUnless(v[0], v[1], sigs[0], sigs[1])
-                default: return try vectorBinop(op, v[0], v[1], sigs[0], sigs[1], matching: m, returnBool: returnBool)
+                default: return try vectorBinop(op, v[0], v[1], sigs[0], sigs[1], matching: m, returnBool: returnBool, state: state)
                 }
             }
         case (.vector, .scalar):
@@ -51,16 +52,16 @@ extension Evaluator {
     /// with `group_left`/`group_right`, with Prometheus's errors for ambiguous matches.
     private func vectorBinop(
         _ op: BinaryOp, _ lhsIn: Vector, _ rhsIn: Vector, _ lsIn: [Int], _ rsIn: [Int],
-        matching: VectorMatching, returnBool: Bool
+        matching: VectorMatching, returnBool: Bool, state: BinopState
     ) throws(QueryError) -> Vector {
         if lhsIn.isEmpty || rhsIn.isEmpty { return [] }
         let swapped = matching.cardinality == .oneToMany
         let (lhs, rhs, ls, rs) = swapped ? (rhsIn, lhsIn, rsIn, lsIn) : (lhsIn, rhsIn, lsIn, rsIn)
 
         // The "one" side, by signature.
-        var one: [Int: Int] = [:]
+        state.one.removeAll(keepingCapacity: true)
         for (i, r) in rhs.enumerated() {
-            if let previous = one[rs[i]] {
+            if let previous = state.one[rs[i]] {
                 let side = swapped ? "left" : "right"
                 let group = matchLabels(r.labels, matching)
                 var pair = [r.labels.promString, rhs[previous].labels.promString]
@@ -68,15 +69,14 @@ extension Evaluator {
                 throw .execution(
                     "found duplicate series for the match group \(group.promString) on the \(side) hand-side of the operation: [\(pair[0]), \(pair[1])];many-to-many matching not allowed: matching labels must be unique on one side")
             }
-            one[rs[i]] = i
+            state.one[rs[i]] = i
         }
 
-        var matchedOneToOne = Set<Int>()
-        var matchedManyToOne: [Int: Set<Labels>] = [:]
-        var resultCache: [ResultKey: Labels] = [:]
+        state.matched.removeAll(keepingCapacity: true)
         var out: Vector = []
+        out.reserveCapacity(lhs.count)
         for (i, l) in lhs.enumerated() {
-            guard let ri = one[ls[i]] else { continue }
+            guard let ri = state.one[ls[i]] else { continue }
             let r = rhs[ri]
             var (fl, fr) = (l.f, r.f)
             if swapped { swap(&fl, &fr) }
@@ -84,36 +84,22 @@ extension Evaluator {
             if returnBool {
                 value = keep ? 1 : 0
             }
-            let key = ResultKey(lhs: l.labels, rhs: r.labels)
-            let metric: Labels
-            if let cached = resultCache[key] {
-                metric = cached
-            } else {
-                metric = resultMetric(l.labels, r.labels, op: op, matching: matching)
-                resultCache[key] = metric
+            // The pair of input series identifies the output series and its labels.
+            let id = l.id >= 0 && r.id >= 0 && l.id < 1 << 31 && r.id < 1 << 31 ? l.id << 32 | r.id : -1
+            let (metric, metricKey) = state.result(id: id) {
+                resultMetric(l.labels, r.labels, op: op, matching: matching)
             }
             if matching.cardinality == .oneToOne {
-                if matchedOneToOne.contains(ls[i]) {
+                if !state.matched.insert(ls[i]).inserted {
                     throw .execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
                 }
-                matchedOneToOne.insert(ls[i])
-            } else {
-                if matchedManyToOne[ls[i], default: []].contains(metric) {
-                    throw .execution("multiple matches for labels: grouping labels must ensure unique matches")
-                }
-                matchedManyToOne[ls[i], default: []].insert(metric)
+            } else if !state.matched.insert(ls[i] << 32 | metricKey).inserted {
+                throw .execution("multiple matches for labels: grouping labels must ensure unique matches")
             }
             if !keep && !returnBool { continue }
-            // The pair of input series identifies the output series.
-            let id = l.id >= 0 && r.id >= 0 && l.id < 1 << 31 && r.id < 1 << 31 ? l.id << 32 | r.id : -1
             out.append(VectorSample(labels: metric, t: l.t, f: value, dropName: returnBool, id: id))
         }
         return out
-    }
-
-    private struct ResultKey: Hashable {
-        var lhs: Labels
-        var rhs: Labels
     }
 
     /// The labels of a result: the "many" side's, reduced to the matching labels for one-to-one
@@ -162,6 +148,30 @@ extension Evaluator {
             if !result.floats.isEmpty { out.append(result) }
         }
         return out
+    }
+}
+
+/// What a vector-vector operation keeps across steps: result labels by input pair, and the
+/// per-step tables, reused to avoid allocating at every step.
+final class BinopState {
+    /// Result labels and their interned key, by the pair of input series ids.
+    private var byPair: [Int: (Labels, Int)] = [:]
+    private var keys: [Labels: Int] = [:]
+    var one: [Int: Int] = [:]
+    var matched = Set<Int>()
+
+    func result(id: Int, _ make: () -> Labels) -> (Labels, Int) {
+        if id >= 0, let r = byPair[id] { return r }
+        let labels = make()
+        let key: Int
+        if let k = keys[labels] {
+            key = k
+        } else {
+            key = keys.count
+            keys[labels] = key
+        }
+        if id >= 0 { byPair[id] = (labels, key) }
+        return (labels, key)
     }
 }
 

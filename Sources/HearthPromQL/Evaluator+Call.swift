@@ -78,12 +78,9 @@ extension Evaluator {
             let first = (at ?? start) - offset
             let last = (at ?? end) - offset
             sources = try select(vs, mint: first - range + 1, maxt: last).map { s in
-                var series = Series(labels: s.labels)
-                series.floats.reserveCapacity(s.timestamps.count)
-                for i in s.timestamps.indices where !StaleMarker.isStale(s.values[i]) {
-                    series.floats.append(FPoint(t: s.timestamps[i], f: s.values[i]))
-                }
-                return series
+                var points = s.points
+                points.removeAll { StaleMarker.isStale($0.f) }
+                return Series(labels: s.labels, floats: points)
             }
         case .subquery(let inner, let r, let step, let o, let a):
             range = r

@@ -1,3 +1,4 @@
+import HearthChunks
 import HearthModel
 import HearthPromQLParser
 import HearthStorage
@@ -197,17 +198,28 @@ final class Evaluator {
             }
         }
         return context.querier.select(matchers, minTime: mint, maxTime: maxt).map { data in
-            var ts: [Int64] = []
-            var vs: [Double] = []
-            let samples = data.samples()
-            ts.reserveCapacity(samples.count)
-            vs.reserveCapacity(samples.count)
-            for s in samples {
-                ts.append(s.timestamp)
-                vs.append(s.value)
-            }
-            return LoadedSeries(labels: data.labels, timestamps: ts, values: vs)
+            LoadedSeries(labels: data.labels, points: decode(data, mint: mint, maxt: maxt))
         }
+    }
+
+    /// The samples of a selected series within `[mint, maxt]`, decoded straight from its chunks.
+    func decode(_ data: SeriesData, mint: Int64, maxt: Int64) -> [FPoint] {
+        var points: [FPoint] = []
+        points.reserveCapacity(data.chunks.reduce(0) { $0 + XORDecoderCount.of($1.bytes) })
+        for chunk in data.chunks where chunk.encoding == .xor && chunk.maxTime >= mint && chunk.minTime <= maxt {
+            chunk.bytes.withUnsafeBytes { raw in
+                let total = XORDecoder.declaredCount(raw)
+                var decoder = XORDecoder()
+                while true {
+                    let more: Bool
+                    do { more = try decoder.next(raw, total: total) } catch { return }
+                    guard more else { return }
+                    if decoder.t > maxt { return }
+                    if decoder.t >= mint { points.append(FPoint(t: decoder.t, f: decoder.value)) }
+                }
+            }
+        }
+        return points
     }
 
     /// An instant-vector selector at every step: the latest sample within the lookback window,
@@ -224,13 +236,14 @@ final class Evaluator {
             try context.checkDeadline()
             var series = Series(labels: s.labels, dropName: timestamps)
             var next = 0
-            let n = s.timestamps.count
+            let n = s.points.count
+            series.floats.reserveCapacity(min(n, stepCount))
             for ts in steps() {
                 let ref = (at ?? ts) - vs.offset
-                while next < n && s.timestamps[next] <= ref { next += 1 }
+                while next < n && s.points[next].t <= ref { next += 1 }
                 guard next > 0 else { continue }
-                let t = s.timestamps[next - 1]
-                let v = s.values[next - 1]
+                let t = s.points[next - 1].t
+                let v = s.points[next - 1].f
                 guard t > ref - lookback, !StaleMarker.isStale(v) else { continue }
                 try context.hold(1)
                 series.floats.append(FPoint(t: ts, f: timestamps ? Double(t) / 1000 : v))
@@ -247,9 +260,8 @@ final class Evaluator {
         var out: Matrix = []
         for s in try select(vs, mint: ref - range + 1, maxt: ref) {
             var series = Series(labels: s.labels)
-            for i in s.timestamps.indices where s.timestamps[i] > ref - range && s.timestamps[i] <= ref {
-                guard !StaleMarker.isStale(s.values[i]) else { continue }
-                series.floats.append(FPoint(t: s.timestamps[i], f: s.values[i]))
+            for p in s.points where p.t > ref - range && p.t <= ref && !StaleMarker.isStale(p.f) {
+                series.floats.append(p)
             }
             try context.hold(series.floats.count)
             if !series.floats.isEmpty { out.append(series) }
@@ -288,6 +300,12 @@ enum EvalValue {
 /// One selected series, decoded.
 struct LoadedSeries {
     var labels: Labels
-    var timestamps: [Int64]
-    var values: [Double]
+    var points: [FPoint]
+}
+
+/// The sample count a chunk declares in its header, for reserving capacity.
+enum XORDecoderCount {
+    static func of(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { XORDecoder.declaredCount($0) }
+    }
 }

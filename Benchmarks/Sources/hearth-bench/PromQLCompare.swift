@@ -26,7 +26,8 @@ enum PromQLCompare {
         ("quantile_over_time(0.9, memory_bytes[6h])", false),
     ]
 
-    static func run(series: Int, hours: Int) throws {
+    /// With `profile`, only Hearth runs that query (index into `queries`) 30 times, for perf.
+    static func run(series: Int, hours: Int, profile: Int? = nil) throws {
         let dir = tempDir()
         defer { _ = system("rm -rf '\(dir)'") }
         let end = (Int64(Date().timeIntervalSince1970) / 3600) * 3600 - 3600
@@ -101,6 +102,19 @@ enum PromQLCompare {
         out.write("# EOF\n".data(using: .utf8)!)
         try out.close()
         let seriesCount = families.values.reduce(0) { $0 + $1.count }
+        if let profile {
+            let (query, isRange) = queries[profile]
+            let engine = Engine()
+            let expr = try engine.parse(query)
+            let t0 = now()
+            for _ in 0..<30 {
+                _ = try engine.evaluate(expr, start: isRange ? (start + 3600) * 1000 : end * 1000, end: end * 1000,
+                                        step: isRange ? 60_000 : 0, querier: db.querier())
+            }
+            print("\(query): \(String(format: "%.2f", (now() - t0) / 30 * 1000)) ms per run")
+            try db.close()
+            return
+        }
         print("series=\(seriesCount) samples=\(samples); writing Prometheus blocks with promtool ...")
         guard system("promtool tsdb create-blocks-from openmetrics '\(omPath)' '\(dir)/prom' > /dev/null 2>&1") == 0 else {
             print("promtool failed")

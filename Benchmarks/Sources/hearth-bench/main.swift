@@ -123,6 +123,10 @@ if args.count == 4 && args[1] == "regex" {
     try RegexBench.run(jsonOut: args[2])
     exit(0)
 }
+if args.count == 5 && args[1] == "promql-profile" {
+    try PromQLCompare.run(series: Int(args[2])!, hours: Int(args[3])!, profile: Int(args[4])!)
+    exit(0)
+}
 if args.count == 4 && args[1] == "promql" {
     try PromQLCompare.run(series: Int(args[2])!, hours: Int(args[3])!)
     exit(0)
