@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "HearthPromQLTests",
                     dependencies: ["HearthPromQL", "HearthPromQLParser", "HearthPromQLTesting", "HearthModel", "HearthTSDB", "HearthStorage",
                                    "HearthTestSupport"],
-                    resources: [.copy("testdata")], swiftSettings: swiftSettings),
+                    exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthModelTests", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),
