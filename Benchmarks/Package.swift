@@ -35,6 +35,17 @@ let package = Package(
             path: "Benchmarks/HearthRegexBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "HearthPromQLBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthPromQL", package: "Hearth"),
+                .product(name: "HearthTSDB", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthPromQLBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .target(name: "CBenchShims"),
         .executableTarget(
             name: "hearth-bench",
