@@ -8,7 +8,7 @@ extension Evaluator {
         var grouping = rawGrouping.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         if op == "count_values" {
             let valueLabel = param?.stringLiteral ?? ""
-            guard isValidLabelName(valueLabel) else { throw .execution("invalid label name \(goQuote(valueLabel))") }
+            guard isValidLabelName(valueLabel) else { throw .execution("invalid label name \(quoteLikeGo(valueLabel))") }
             if !without { grouping.append(valueLabel) }
             let groupingSet = Set(grouping)
             return try rangeEval([inner]) { (v, _, _) throws(QueryError) in
@@ -188,12 +188,12 @@ struct Accumulator {
     var kahanC = 0.0
     var mean = 0.0
     var count = 0.0
-    var incrementalMean = false
+    var average = KahanMean(0)
     var values: [Double] = []
 
     mutating func add(_ f: Double, op: String, dropName seriesDropName: Bool) {
         if !seen {
-            self = Accumulator(seen: true, dropName: seriesDropName, value: f, mean: f, count: 1)
+            self = Accumulator(seen: true, dropName: seriesDropName, value: f, mean: f, count: 1, average: KahanMean(f))
             switch op {
             case "stddev", "stdvar": value = f.isNaN || f.isInfinite ? .nan : 0
             case "quantile": values = [f]
@@ -207,20 +207,7 @@ struct Accumulator {
         case "sum":
             (value, kahanC) = KahanSum.increment(f, value, kahanC)
         case "avg":
-            count += 1
-            if !incrementalMean {
-                let (s, c) = KahanSum.increment(f, value, kahanC)
-                if !s.isInfinite {
-                    value = s
-                    kahanC = c
-                    break
-                }
-                incrementalMean = true
-                mean = value / (count - 1)
-                kahanC /= count - 1
-            }
-            let q = (count - 1) / count
-            (mean, kahanC) = KahanSum.increment(f / count, q * mean, q * kahanC)
+            average.add(f)
         case "max":
             if value < f || value.isNaN { value = f }
         case "min":
@@ -242,7 +229,7 @@ struct Accumulator {
     mutating func result(op: String, q: Double) -> Double {
         switch op {
         case "sum": return value.isInfinite ? value : value + kahanC
-        case "avg": return incrementalMean ? mean + kahanC : value / count + kahanC / count
+        case "avg": return average.value
         case "count": return count
         case "stdvar": return value / count
         case "stddev": return (value / count).squareRoot()

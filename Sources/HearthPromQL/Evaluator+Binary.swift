@@ -224,24 +224,8 @@ extension Labels {
     public var promString: String {
         "{" + map { l in
             let name = l.name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
-                ? l.name : goQuote(l.name)
-            return name + "=" + goQuote(l.value)
+                ? l.name : quoteLikeGo(l.name)
+            return name + "=" + quoteLikeGo(l.value)
         }.joined(separator: ", ") + "}"
     }
-}
-
-/// Go's `strconv.Quote` for printable text.
-func goQuote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
 }

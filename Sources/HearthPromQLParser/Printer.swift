@@ -155,6 +155,9 @@ enum Format {
     }
 }
 
+/// Go's `strconv.Quote`, which Prometheus uses for strings in messages and printed queries.
+public func quoteLikeGo(_ s: String) -> String { Format.quote(s) }
+
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`, which Prometheus uses for label values made from
 /// numbers (`count_values`) and for numbers in printed queries.
 public func formatFloatLikeGo(_ v: Double) -> String { Format.number(v) }

@@ -47,8 +47,8 @@ import Testing
         #expect(!files.isEmpty)
         for url in files {
             let report = try Self.run(url)
-            print("\(report.file): \(report.passed)/\(report.total)")
-            for f in report.failures { Issue.record("\(report.file) \(f)") }
+            print("testdata/\(report.file): \(report.passed)/\(report.total)")
+            for f in report.failures { Issue.record("testdata/\(report.file) \(f)") }
         }
     }
 

@@ -117,29 +117,10 @@ enum RangeFunctions {
         return result
     }
 
-    /// The mean with Kahan summation, switching to an incremental mean if the sum overflows.
     static func average(_ w: ArraySlice<FPoint>) -> Double {
-        var sum = w.first!.f, c = 0.0, mean = 0.0
-        var count = 1.0
-        var incremental = false
-        for (i, p) in w.dropFirst().enumerated() {
-            count = Double(i + 2)
-            if !incremental {
-                let (s, nc) = KahanSum.increment(p.f, sum, c)
-                if !s.isInfinite {
-                    sum = s
-                    c = nc
-                    continue
-                }
-                incremental = true
-                mean = sum / (count - 1)
-                c /= count - 1
-            }
-            let q = (count - 1) / count
-            (mean, c) = KahanSum.increment(p.f / count, q * mean, q * c)
-        }
-        if incremental { return mean + c }
-        return sum / count + c / count
+        var mean = KahanMean(w.first!.f)
+        for p in w.dropFirst() { mean.add(p.f) }
+        return mean.value
     }
 
     static func extreme(_ w: ArraySlice<FPoint>, _ better: (Double, Double) -> Bool) -> Double {
@@ -260,6 +241,37 @@ func quantile(_ q: Double, _ values: inout [Double]) -> Double {
     let upper = min(n - 1, lower + 1)
     let weight = rank - rank.rounded(.down)
     return values[Int(lower)] * (1 - weight) + values[Int(upper)] * weight
+}
+
+/// Prometheus's mean: a Kahan-compensated sum divided at the end, switching to an incremental
+/// mean only if the sum would overflow.
+struct KahanMean {
+    private var sum: Double
+    private var c = 0.0
+    private var mean = 0.0
+    private(set) var count = 1.0
+    private var incremental = false
+
+    init(_ first: Double) { sum = first }
+
+    mutating func add(_ f: Double) {
+        count += 1
+        if !incremental {
+            let (s, nc) = KahanSum.increment(f, sum, c)
+            if !s.isInfinite {
+                sum = s
+                c = nc
+                return
+            }
+            incremental = true
+            mean = sum / (count - 1)
+            c /= count - 1
+        }
+        let q = (count - 1) / count
+        (mean, c) = KahanSum.increment(f / count, q * mean, q * c)
+    }
+
+    var value: Double { incremental ? mean + c : sum / count + c / count }
 }
 
 /// Kahan–Neumaier summation, as Prometheus's `kahansum.Inc`.
