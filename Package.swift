@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "HearthRegex", targets: ["HearthRegex"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthPromQL", targets: ["HearthPromQL"]),
+        .library(name: "HearthSnappy", targets: ["HearthSnappy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "HearthEncoding", dependencies: ["CHearthCRC32C"], swiftSettings: swiftSettings),
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         .target(name: "HearthRegex", exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "HearthSnappy", swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
         .target(name: "HearthModel", dependencies: ["HearthEncoding", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
@@ -99,6 +101,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthSnappyTests", dependencies: ["HearthSnappy"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref", "testdata"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),
