@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "HearthWAL", dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel"], exclude: ["README.md"],
                 swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
+        .target(name: "HearthRemoteProtocol", dependencies: ["HearthModel", "HearthEncoding"], swiftSettings: swiftSettings),
         // L3: the query engine, over any Querier.
         .target(name: "HearthPromQL", dependencies: ["HearthModel", "HearthChunks", "HearthPromQLParser", "HearthStorage", "HearthRegex"],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -102,6 +103,8 @@ let package = Package(
 
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthSnappyTests", dependencies: ["HearthSnappy"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthRemoteProtocolTests", dependencies: ["HearthRemoteProtocol", "HearthModel"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref", "testdata"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),

@@ -1,0 +1,260 @@
+import HearthModel
+
+/// One series of a remote-write request, as handed to the caller: labels in request order,
+/// float samples, and how many native histograms and exemplars it carried (not stored yet).
+public struct WriteSeries {
+    public var labels: [Label] = []
+    public var samples: [Sample] = []
+    public var histograms = 0
+    public var exemplars = 0
+
+    public init() {}
+
+    mutating func reset() {
+        labels.removeAll(keepingCapacity: true)
+        samples.removeAll(keepingCapacity: true)
+        histograms = 0
+        exemplars = 0
+    }
+}
+
+/// Decodes remote-write requests: `prometheus.WriteRequest` (protocol 1.0) and
+/// `io.prometheus.write.v2.Request` (2.0), straight from the decompressed body.
+///
+/// Structural errors (bad wire format, a label ref outside the symbol table) throw: nothing of
+/// the request may be written. A series whose labels break the spec (no metric name, an empty
+/// name, invalid UTF-8, names out of order or repeated) is not handed out; its problem is
+/// returned so the caller can answer 400 after writing the rest, as the 2.0 spec asks.
+public enum WriteRequestDecoder {
+    /// Protocol 1.0. `body` is called once per valid series, with a reused value.
+    public static func decodeV1(_ message: UnsafeRawBufferPointer, _ body: (inout WriteSeries) throws -> Void) throws -> [String] {
+        var reader = ProtoReader(message)
+        var series = WriteSeries()
+        var invalid: [String] = []
+        while let (field, wire) = try reader.tag() {
+            guard field == 1 else {
+                try reader.skip(wire)  // metadata (3) and anything newer
+                continue
+            }
+            try ProtoReader.expect(wire, 2, field: "timeseries")
+            series.reset()
+            var ts = ProtoReader(try reader.bytes())
+            while let (f, w) = try ts.tag() {
+                switch f {
+                case 1:
+                    try ProtoReader.expect(w, 2, field: "labels")
+                    var label = ProtoReader(try ts.bytes())
+                    var name: String?, value: String?
+                    while let (lf, lw) = try label.tag() {
+                        switch lf {
+                        case 1:
+                            try ProtoReader.expect(lw, 2, field: "label name")
+                            name = try string(label.bytes(), what: "label name")
+                        case 2:
+                            try ProtoReader.expect(lw, 2, field: "label value")
+                            value = try string(label.bytes(), what: "label value")
+                        default: try label.skip(lw)
+                        }
+                    }
+                    series.labels.append(Label(name ?? "", value ?? ""))
+                case 2:
+                    try ProtoReader.expect(w, 2, field: "samples")
+                    series.samples.append(try sample(ts.bytes()))
+                case 3:
+                    try ts.skip(w)
+                    series.exemplars += 1
+                case 4:
+                    try ts.skip(w)
+                    series.histograms += 1
+                default: try ts.skip(w)
+                }
+            }
+            if let problem = validate(series.labels) {
+                invalid.append(problem)
+                continue
+            }
+            try body(&series)
+        }
+        return invalid
+    }
+
+    /// Protocol 2.0: label names and values are references into the request's symbol table.
+    public static func decodeV2(_ message: UnsafeRawBufferPointer, _ body: (inout WriteSeries) throws -> Void) throws -> [String] {
+        // The symbols first (they may in principle come after the series that use them).
+        var symbols: [UnsafeRawBufferPointer] = []
+        var reader = ProtoReader(message)
+        while let (field, wire) = try reader.tag() {
+            if field == 4 {
+                try ProtoReader.expect(wire, 2, field: "symbols")
+                symbols.append(try reader.bytes())
+            } else {
+                try reader.skip(wire)
+            }
+        }
+        if let first = symbols.first, !first.isEmpty {
+            throw ProtoError("the first symbol must be the empty string")
+        }
+        var strings = [String?](repeating: nil, count: symbols.count)
+        func symbol(_ ref: UInt64, what: String) throws -> String {
+            guard ref < UInt64(symbols.count) else { throw ProtoError("\(what) reference \(ref) is outside the symbol table (\(symbols.count) symbols)") }
+            let i = Int(ref)
+            if let s = strings[i] { return s }
+            let s = try string(symbols[i], what: what)
+            strings[i] = s
+            return s
+        }
+
+        var series = WriteSeries()
+        var invalid: [String] = []
+        var refs: [UInt64] = []
+        reader = ProtoReader(message)
+        while let (field, wire) = try reader.tag() {
+            guard field == 5 else {
+                try reader.skip(wire)
+                continue
+            }
+            try ProtoReader.expect(wire, 2, field: "timeseries")
+            series.reset()
+            refs.removeAll(keepingCapacity: true)
+            var ts = ProtoReader(try reader.bytes())
+            while let (f, w) = try ts.tag() {
+                switch f {
+                case 1:
+                    if w == 2 {
+                        var packed = ProtoReader(try ts.bytes())
+                        while !packed.isAtEnd { refs.append(try packed.varint()) }
+                    } else {
+                        try ProtoReader.expect(w, 0, field: "labels_refs")
+                        refs.append(try ts.varint())
+                    }
+                case 2:
+                    try ProtoReader.expect(w, 2, field: "samples")
+                    series.samples.append(try sample(ts.bytes()))
+                case 3:
+                    try ts.skip(w)
+                    series.histograms += 1
+                case 4:
+                    try ts.skip(w)
+                    series.exemplars += 1
+                default: try ts.skip(w)  // metadata, created timestamp
+                }
+            }
+            guard refs.count % 2 == 0 else { throw ProtoError("labels_refs has an odd number of references") }
+            for i in stride(from: 0, to: refs.count, by: 2) {
+                series.labels.append(Label(try symbol(refs[i], what: "label name"), try symbol(refs[i + 1], what: "label value")))
+            }
+            if let problem = validate(series.labels) {
+                invalid.append(problem)
+                continue
+            }
+            try body(&series)
+        }
+        return invalid
+    }
+
+    static func sample(_ bytes: UnsafeRawBufferPointer) throws(ProtoError) -> Sample {
+        var r = ProtoReader(bytes)
+        var value = 0.0
+        var timestamp: Int64 = 0
+        while let (f, w) = try r.tag() {
+            switch f {
+            case 1:
+                try ProtoReader.expect(w, 1, field: "sample value")
+                value = try r.double()
+            case 2:
+                try ProtoReader.expect(w, 0, field: "sample timestamp")
+                timestamp = Int64(bitPattern: try r.varint())
+            default: try r.skip(w)
+            }
+        }
+        return Sample(timestamp, value)
+    }
+
+    static func string(_ bytes: UnsafeRawBufferPointer, what: String) throws(ProtoError) -> String {
+        guard let s = bytes.validatedString() else { throw ProtoError("\(what) is not valid UTF-8") }
+        return s
+    }
+
+    /// Why a label set breaks the remote-write spec, or nil.
+    public static func validate(_ labels: [Label]) -> String? {
+        var hasName = false
+        for (i, l) in labels.enumerated() {
+            if l.name.isEmpty { return "invalid labels \(render(labels)): empty label name" }
+            if l.name == Labels.metricName {
+                hasName = true
+                if l.value.isEmpty { return "invalid labels \(render(labels)): empty metric name" }
+            }
+            if i > 0 {
+                let previous = labels[i - 1].name
+                if previous == l.name { return "invalid labels \(render(labels)): duplicate label name \"\(l.name)\"" }
+                if !previous.utf8.lexicographicallyPrecedes(l.name.utf8) {
+                    return "invalid labels \(render(labels)): label names out of order (\"\(previous)\" before \"\(l.name)\")"
+                }
+            }
+        }
+        if !hasName { return "invalid labels \(render(labels)): no metric name" }
+        return nil
+    }
+
+    static func render(_ labels: [Label]) -> String {
+        "{" + labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ", ") + "}"
+    }
+}
+
+/// Encodes remote-write requests (for tests, and for the agent's queue later).
+public enum WriteRequestEncoder {
+    /// A protocol 1.0 `WriteRequest`.
+    public static func v1(_ series: [(Labels, [Sample])]) -> [UInt8] {
+        var w = ProtoWriter()
+        for (labels, samples) in series {
+            w.messageField(1) { ts in
+                for l in labels {
+                    ts.messageField(1) { m in
+                        m.stringField(1, l.name)
+                        m.stringField(2, l.value)
+                    }
+                }
+                for s in samples {
+                    ts.messageField(2) { m in
+                        m.doubleField(1, s.value)
+                        m.int64Field(2, s.timestamp)
+                    }
+                }
+            }
+        }
+        return w.bytes
+    }
+
+    /// A protocol 2.0 `io.prometheus.write.v2.Request` with its symbol table.
+    public static func v2(_ series: [(Labels, [Sample])]) -> [UInt8] {
+        var symbols = [""]
+        var index = ["": 0]
+        func ref(_ s: String) -> UInt64 {
+            if let i = index[s] { return UInt64(i) }
+            index[s] = symbols.count
+            symbols.append(s)
+            return UInt64(symbols.count - 1)
+        }
+        var body = ProtoWriter()
+        for (labels, samples) in series {
+            body.messageField(5) { ts in
+                var packed = ProtoWriter()
+                for l in labels {
+                    packed.varint(ref(l.name))
+                    packed.varint(ref(l.value))
+                }
+                ts.bytesField(1, packed.bytes)
+                for s in samples {
+                    ts.messageField(2) { m in
+                        m.doubleField(1, s.value)
+                        m.int64Field(2, s.timestamp)
+                    }
+                }
+            }
+        }
+        var w = ProtoWriter()
+        for s in symbols { w.stringField(4, s) }
+        w.bytes.append(contentsOf: body.bytes)
+        return w.bytes
+    }
+}
