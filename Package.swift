@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // L0: leaf algorithms, standard library only.
@@ -66,11 +68,26 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // L5: the HTTP API, remote write/read and federation, on SwiftNIO.
+        .target(
+            name: "HearthHTTPAPI",
+            dependencies: [
+                "HearthModel", "HearthChunks", "HearthPromQL", "HearthPromQLParser", "HearthStorage", "HearthTSDB",
+                "HearthRemoteProtocol", "HearthSnappy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // L6: wiring of every component into runnable services.
         .target(
             name: "HearthServer",
             dependencies: [
-                "HearthTSDB", "HearthWAL", "HearthPromQL",
+                "HearthTSDB", "HearthWAL", "HearthPromQL", "HearthHTTPAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

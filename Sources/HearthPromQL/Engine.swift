@@ -33,7 +33,7 @@ public final class Engine: Sendable {
     /// Parses `query` with this engine's feature set.
     public func parse(_ query: String) throws(QueryError) -> Expr {
         do { return try Parser.parse(query, experimentalFunctions: options.experimentalFunctions) } catch {
-            throw .parse(error.description)
+            throw .parse(error.describe(in: query))
         }
     }
 
@@ -57,6 +57,12 @@ public final class Engine: Sendable {
     }
 
     private func withSlot(_ body: @Sendable () throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
+        try await runLimited(body)
+    }
+
+    /// Runs `body` once one of the `--query.max-concurrency` slots is free (a cancelled task
+    /// fails with `.canceled` instead).
+    public func runLimited<T: Sendable>(_ body: @Sendable () throws(QueryError) -> T) async throws(QueryError) -> T {
         await slots.acquire()
         defer { Task { await slots.release() } }
         if Task.isCancelled { throw .canceled }

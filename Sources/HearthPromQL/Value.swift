@@ -93,6 +93,11 @@ public struct Annotations: Sendable, Equatable {
         if !infos.contains(m) { infos.append(m) }
     }
 
+    /// A warning worded by the caller (API-level warnings such as truncated results).
+    public mutating func appendRawWarning(_ message: String) {
+        if !warnings.contains(message) { warnings.append(message) }
+    }
+
     public mutating func merge(_ other: Annotations) {
         for w in other.warnings where !warnings.contains(w) { warnings.append(w) }
         for i in other.infos where !infos.contains(i) { infos.append(i) }

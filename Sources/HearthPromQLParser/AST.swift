@@ -83,6 +83,12 @@ public struct MatcherSpec: Equatable, Sendable {
     public var name: String
     public var kind: Matcher.Kind
     public var value: String
+
+    public init(name: String, kind: Matcher.Kind, value: String) {
+        self.name = name
+        self.kind = kind
+        self.value = value
+    }
 }
 
 /// Binary operators with Prometheus's precedence (higher binds tighter).

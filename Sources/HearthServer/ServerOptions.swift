@@ -12,6 +12,12 @@ public struct ServerOptions: Sendable {
     public var walSegmentSize = Segment.defaultMaxSize
     /// `--query.*`: the PromQL engine's limits.
     public var query = EngineOptions()
+    public var enableAdminAPI = false
+    public var enableLifecycle = false
+    /// `--storage.tsdb.retention.time` as written, for `status/runtimeinfo`.
+    public var retention = "15d"
+    /// Every flag and its value (names without dashes), for `status/flags`.
+    public var flags: [(String, String)] = []
 
     public init() {}
 }

@@ -1,7 +1,12 @@
+import HearthHTTPAPI
+import HearthPromQL
 import HearthTSDB
 import HearthWAL
 import Logging
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 import UnixSignals
 
 /// Runs the storage engine for the life of the process: opens it, keeps self-metrics current,
@@ -46,9 +51,28 @@ public enum Server {
         let db = try DB(options: dbOptions, logger: logger)
         let metrics = SelfMetrics()
         let storage = StorageService(db: db, metrics: metrics, logger: logger)
+        guard let (host, port) = splitListenAddress(options.listenAddress) else {
+            throw ServerError("invalid --web.listen-address \"\(options.listenAddress)\": expected host:port")
+        }
+        var api = APIContext(db: db, engine: Engine(options: options.query))
+        api.flags = options.flags
+        api.startTimeMs = nowUnixMilliseconds()
+        api.workingDirectory = currentDirectory()
+        api.retention = options.retention
+        api.enableAdminAPI = options.enableAdminAPI
+        api.enableLifecycle = options.enableLifecycle
+        api.logger = logger
+        let instrumentation = api.instrumentation
+        api.metricsText = {
+            metrics.update(from: db)
+            return metrics.exposition() + instrumentation.exposition()
+        }
+        api.quit = { requestShutdown() }
+        let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), logger: logger),
+                               logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: storage)],
+                services: [.init(service: storage), .init(service: http)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -59,4 +83,21 @@ public enum Server {
         ])
         try await group.run()
     }
+}
+
+struct ServerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+func nowUnixMilliseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, 4096) != nil else { return "" }
+    return String(cString: buffer)
 }

@@ -33,7 +33,7 @@ struct ServerCommand: AsyncParsableCommand {
     var walSegmentSize = 128 * 1024 * 1024
 
     @Option(name: .customLong("web.listen-address"),
-            help: "Address to listen on for the HTTP API (served from the HTTP API milestone on).")
+            help: "Address to listen on for the HTTP API, remote write and read, and /metrics.")
     var listenAddress = "0.0.0.0:9090"
 
     @Option(name: .customLong("config.file"), help: "Prometheus configuration file path.")
@@ -52,6 +52,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("query.lookback-delta"),
             help: "The maximum lookback duration for retrieving metrics during expression evaluations.")
     var queryLookbackDelta = "5m"
+
+    @Flag(name: .customLong("web.enable-admin-api"), help: "Enable API endpoints for admin control actions.")
+    var enableAdminAPI = false
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request.")
+    var enableLifecycle = false
 
     @Option(name: .customLong("log.level"), help: "Only log messages of this severity or above: debug, info, warn, error.")
     var logLevel = "info"
@@ -93,6 +99,18 @@ struct ServerCommand: AsyncParsableCommand {
         options.query.timeout = .milliseconds(PrometheusDuration.parseMilliseconds(queryTimeout)!)
         options.query.maxConcurrentQueries = queryMaxConcurrency
         options.query.lookbackDelta = PrometheusDuration.parseMilliseconds(queryLookbackDelta)!
+        options.enableAdminAPI = enableAdminAPI
+        options.enableLifecycle = enableLifecycle
+        options.retention = retentionTime
+        options.flags = [
+            ("storage.tsdb.path", storagePath), ("storage.tsdb.retention.time", retentionTime),
+            ("storage.tsdb.wal-sync", walSync), ("storage.tsdb.wal-segment-size", String(walSegmentSize)),
+            ("web.listen-address", listenAddress), ("config.file", configFile ?? ""),
+            ("query.max-samples", String(queryMaxSamples)), ("query.timeout", queryTimeout),
+            ("query.max-concurrency", String(queryMaxConcurrency)), ("query.lookback-delta", queryLookbackDelta),
+            ("web.enable-admin-api", String(enableAdminAPI)), ("web.enable-lifecycle", String(enableLifecycle)),
+            ("log.level", logLevel),
+        ]
         try await Server.run(options, logger: logger)
     }
 }

@@ -39,3 +39,10 @@ extension Head {
         return m
     }
 }
+
+extension Head {
+    /// The number of series carrying each label pair, for `status/tsdb`'s cardinality tables.
+    public func labelPairCounts() -> [(name: String, value: String, count: Int)] {
+        postings.pairCounts()
+    }
+}

@@ -1,0 +1,196 @@
+import HearthChunks
+import HearthModel
+import HearthPromQL
+import HearthPromQLParser
+import HearthStorage
+import HearthTSDB
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Version and build details for `status/buildinfo`.
+public struct BuildInfo: Sendable {
+    public var version = "0.5.0"
+    public var revision = "unknown"
+    public var branch = "main"
+    public var buildUser = "hearth"
+    public var buildDate = "unknown"
+    public var swiftVersion = "6.3"
+
+    public init() {}
+}
+
+/// Everything the HTTP API serves from, assembled by `HearthServer`.
+public struct APIContext: Sendable {
+    public var db: DB
+    public var engine: Engine
+    /// Flag names (without dashes) and values, for `status/flags`.
+    public var flags: [(String, String)] = []
+    /// The loaded configuration file's text, for `status/config`.
+    public var configYAML = ""
+    public var startTimeMs: Int64 = 0
+    public var workingDirectory = ""
+    public var retention = "15d"
+    public var buildInfo = BuildInfo()
+    public var enableAdminAPI = false
+    public var enableLifecycle = false
+    /// Largest decompressed remote-write or remote-read body.
+    public var maxDecodedBodySize = 64 << 20
+    /// Hearth's own metrics in the text exposition format.
+    public var metricsText: @Sendable () -> String = { "" }
+    /// `/-/reload`: nil on success, else the error.
+    public var reload: @Sendable () async -> String? = { nil }
+    /// `/-/quit`.
+    public var quit: @Sendable () -> Void = {}
+    public var logger = Logger(label: "hearth.api")
+    public var instrumentation = HTTPInstrumentation()
+
+    public init(db: DB, engine: Engine) {
+        self.db = db
+        self.engine = engine
+    }
+}
+
+/// An API error with Prometheus's `errorType` and status code.
+struct APIError: Error {
+    var type: String
+    var message: String
+    var status: HTTPResponseStatus
+
+    static func badData(_ m: String) -> APIError { APIError(type: "bad_data", message: m, status: .badRequest) }
+    static func internalError(_ m: String) -> APIError { APIError(type: "internal", message: m, status: .internalServerError) }
+    static func notFound(_ m: String) -> APIError { APIError(type: "not_found", message: m, status: .notFound) }
+    static func unavailable(_ m: String) -> APIError { APIError(type: "unavailable", message: m, status: .serviceUnavailable) }
+
+    static func query(_ e: QueryError) -> APIError {
+        switch e {
+        case .parse: return APIError(type: "bad_data", message: e.description, status: .badRequest)
+        case .execution, .tooManySamples: return APIError(type: "execution", message: e.description, status: .unprocessableEntity)
+        case .timeout: return APIError(type: "timeout", message: e.description, status: .serviceUnavailable)
+        case .canceled:
+            return APIError(type: "canceled", message: e.description, status: .custom(code: 499, reasonPhrase: "Client Closed Request"))
+        case .storage: return APIError(type: "internal", message: e.description, status: .internalServerError)
+        }
+    }
+}
+
+/// What a JSON endpoint returns: a writer for its `data` value, and annotations.
+struct APIResult {
+    var write: (inout JSONWriter) -> Void
+    var annotations = Annotations()
+
+    init(annotations: Annotations = Annotations(), _ write: @escaping (inout JSONWriter) -> Void) {
+        self.write = write
+        self.annotations = annotations
+    }
+}
+
+/// The Prometheus HTTP API, remote write and read, federation, `/metrics` and the lifecycle
+/// endpoints, routed by path.
+public struct API: HTTPResponder {
+    let context: APIContext
+
+    public init(context: APIContext) { self.context = context }
+
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let start = ContinuousClock.now
+        let path = String(request.path)
+        let (handler, route) = self.route(path, request.method)
+        let response = await handler(request)
+        context.instrumentation.observe(handler: route, code: response.status.code, seconds: (ContinuousClock.now - start).seconds)
+        return response
+    }
+
+    typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    /// The handler for a path, and the route name used in metrics.
+    func route(_ path: String, _ method: HTTPMethod) -> (Handler, String) {
+        let get = method == .GET || method == .HEAD
+        let post = method == .POST
+        func json(_ body: @escaping @Sendable (HTTPRequest) async throws(APIError) -> APIResult) -> Handler {
+            { request in
+                do throws(APIError) {
+                    return success(try await body(request))
+                } catch {
+                    return failure(error)
+                }
+            }
+        }
+        let methodNotAllowed: Handler = { _ in .text(.methodNotAllowed, "method not allowed\n") }
+
+        switch path {
+        case "/api/v1/query": return (get || post ? json(query) : methodNotAllowed, path)
+        case "/api/v1/query_range": return (get || post ? json(queryRange) : methodNotAllowed, path)
+        case "/api/v1/series": return (get || post ? json(series) : methodNotAllowed, path)
+        case "/api/v1/labels": return (get || post ? json(labels) : methodNotAllowed, path)
+        case "/api/v1/metadata": return (get ? json(metadata) : methodNotAllowed, path)
+        case "/api/v1/query_exemplars": return (get || post ? json(exemplars) : methodNotAllowed, path)
+        case "/api/v1/format_query": return (get || post ? json(formatQuery) : methodNotAllowed, path)
+        case "/api/v1/parse_query": return (get || post ? json(parseQuery) : methodNotAllowed, path)
+        case "/api/v1/status/buildinfo": return (json(buildInfo), path)
+        case "/api/v1/status/runtimeinfo": return (json(runtimeInfo), path)
+        case "/api/v1/status/flags": return (json(flags), path)
+        case "/api/v1/status/config": return (json(config), path)
+        case "/api/v1/status/tsdb": return (json(tsdbStatus), path)
+        case "/api/v1/status/walreplay": return (json(walReplay), path)
+        case "/api/v1/targets": return (json(targets), path)
+        case "/api/v1/rules": return (json(rules), path)
+        case "/api/v1/alerts": return (json(alerts), path)
+        case "/api/v1/alertmanagers": return (json(alertmanagers), path)
+        case "/api/v1/write": return (post ? remoteWrite : methodNotAllowed, path)
+        case "/api/v1/read": return (post ? remoteRead : methodNotAllowed, path)
+        case "/federate": return (get || post ? federate : methodNotAllowed, path)
+        case "/metrics": return ({ _ in HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(context.metricsText().utf8)) }, path)
+        case "/-/healthy": return ({ _ in .text(.ok, "Hearth is Healthy.\n") }, path)
+        case "/-/ready": return ({ _ in .text(.ok, "Hearth is Ready.\n") }, path)
+        case "/-/reload": return (post || method == .PUT ? lifecycleReload : methodNotAllowed, path)
+        case "/-/quit": return (post || method == .PUT ? lifecycleQuit : methodNotAllowed, path)
+        default:
+            if path.hasPrefix("/api/v1/label/") && path.hasSuffix("/values") {
+                return (get ? json(labelValues) : methodNotAllowed, "/api/v1/label/:name/values")
+            }
+            if path.hasPrefix("/api/v1/admin/tsdb/") {
+                return (post || method == .PUT ? json(admin) : methodNotAllowed, "/api/v1/admin/tsdb")
+            }
+            return ({ _ in .text(.notFound, "404 page not found\n") }, "other")
+        }
+    }
+
+    /// `{"status":"success","data":…}` plus warnings and infos when there are any.
+    func success(_ result: APIResult) -> HTTPResponse {
+        var w = JSONWriter(capacity: 4096)
+        w.beginObject()
+        w.key("status")
+        w.string("success")
+        w.key("data")
+        result.write(&w)
+        for (key, list) in [("warnings", result.annotations.warnings), ("infos", result.annotations.infos)] where !list.isEmpty {
+            w.key(key)
+            w.beginArray()
+            for m in list { w.string(m) }
+            w.endArray()
+        }
+        w.endObject()
+        return HTTPResponse(status: .ok, contentType: "application/json", bytes: w.bytes)
+    }
+
+    func failure(_ e: APIError) -> HTTPResponse {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("status")
+        w.string("error")
+        w.key("errorType")
+        w.string(e.type)
+        w.key("error")
+        w.string(e.message)
+        w.endObject()
+        return HTTPResponse(status: e.status, contentType: "application/json", bytes: w.bytes)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

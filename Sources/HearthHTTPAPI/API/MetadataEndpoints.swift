@@ -1,0 +1,168 @@
+import HearthChunks
+import HearthModel
+import HearthPromQL
+import HearthPromQLParser
+import HearthStorage
+import HearthTSDB
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension API {
+    static let minTime: Int64 = -9_223_309_901_257_974_000
+    static let maxTime: Int64 = 9_223_309_901_257_974_999
+
+    /// The matchers of each `match[]` selector.
+    func matcherSets(_ p: Parameters) throws(APIError) -> [[Matcher]] {
+        var sets: [[Matcher]] = []
+        for text in p.all("match[]") {
+            let expr: Expr
+            do { expr = try context.engine.parse(text) } catch {
+                throw .badData("invalid parameter \"match[]\": \(error.description)")
+            }
+            guard case .vectorSelector(let vs) = expr.unwrapped else {
+                throw .badData("invalid parameter \"match[]\": \(text) is not a series selector")
+            }
+            sets.append(try Self.matchers(vs))
+        }
+        return sets
+    }
+
+    static func matchers(_ vs: VectorSelector) throws(APIError) -> [Matcher] {
+        var out: [Matcher] = []
+        do {
+            if let name = vs.name { out.append(try Matcher(.equal, Labels.metricName, name)) }
+            for m in vs.matchers { out.append(try Matcher(m.kind, m.name, m.value)) }
+        } catch {
+            throw .badData("invalid parameter \"match[]\": \(error)")
+        }
+        return out
+    }
+
+    func limit(_ p: Parameters) throws(APIError) -> Int? {
+        guard let text = p["limit"], !text.isEmpty else { return nil }
+        guard let n = Int(text), n >= 0 else { throw .badData("invalid parameter \"limit\": cannot parse \"\(text)\" to a valid limit") }
+        return n == 0 ? nil : n
+    }
+
+    /// `series?match[]=…&start=…&end=…`: the label sets of matching series.
+    func series(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let p = Parameters(request)
+        let sets = try matcherSets(p)
+        guard !sets.isEmpty else { throw .badData("no match[] parameter provided") }
+        let start = try time(p, "start", default: Self.minTime)
+        let end = try time(p, "end", default: Self.maxTime)
+        let limit = try limit(p)
+        let querier = context.db.querier()
+        var found = Set<Labels>()
+        for matchers in sets {
+            for s in querier.select(matchers, minTime: start, maxTime: end) { found.insert(s.labels) }
+        }
+        var sorted = found.sorted(by: <)
+        var annotations = Annotations()
+        if let limit, sorted.count > limit {
+            sorted = Array(sorted.prefix(limit))
+            annotations.warnRaw("results truncated due to limit")
+        }
+        return APIResult(annotations: annotations) { w in
+            w.beginArray()
+            for l in sorted { Self.writeLabels(l, into: &w) }
+            w.endArray()
+        }
+    }
+
+    /// `labels`: label names, of all series or of those matching `match[]`.
+    func labels(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let p = Parameters(request)
+        let sets = try matcherSets(p)
+        _ = try time(p, "start", default: Self.minTime)
+        _ = try time(p, "end", default: Self.maxTime)
+        let querier = context.db.querier()
+        var names = Set<String>()
+        for matchers in sets.isEmpty ? [[]] : sets { names.formUnion(querier.labelNames(matchers)) }
+        return try listResult(names, limit: limit(p))
+    }
+
+    /// `label/<name>/values`.
+    func labelValues(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let path = request.path
+        var name = Parameters.percentDecode(path.dropFirst("/api/v1/label/".count).dropLast("/values".count))
+        // Prometheus's escaping for names that are not valid legacy names: `U__` + underscores.
+        if name.hasPrefix("U__") { name = Self.unescapeLabelName(name) }
+        guard !name.isEmpty else { throw .badData("invalid label name: \"\"") }
+        let p = Parameters(request)
+        let sets = try matcherSets(p)
+        _ = try time(p, "start", default: Self.minTime)
+        _ = try time(p, "end", default: Self.maxTime)
+        let querier = context.db.querier()
+        var values = Set<String>()
+        for matchers in sets.isEmpty ? [[]] : sets { values.formUnion(querier.labelValues(name, matchers)) }
+        return try listResult(values, limit: limit(p))
+    }
+
+    func listResult(_ set: Set<String>, limit: Int?) -> APIResult {
+        var sorted = set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var annotations = Annotations()
+        if let limit, sorted.count > limit {
+            sorted = Array(sorted.prefix(limit))
+            annotations.warnRaw("results truncated due to limit")
+        }
+        return APIResult(annotations: annotations) { w in
+            w.beginArray()
+            for s in sorted { w.string(s) }
+            w.endArray()
+        }
+    }
+
+    /// `U__` escaping: `_` followed by hex digits and `_` stands for that code point.
+    static func unescapeLabelName(_ s: String) -> String {
+        var out = ""
+        var chars = Array(s.dropFirst(3))
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "_", let end = chars[(i + 1)...].firstIndex(of: "_"), end > i + 1,
+               let code = UInt32(String(chars[(i + 1)..<end]), radix: 16), let scalar = Unicode.Scalar(code) {
+                out.unicodeScalars.append(scalar)
+                i = end + 1
+            } else if chars[i] == "_" && i + 1 < chars.count && chars[i + 1] == "_" {
+                out.append("_")
+                i += 2
+            } else {
+                out.append(chars[i])
+                i += 1
+            }
+        }
+        chars.removeAll()
+        return out
+    }
+
+    /// `metadata`: metric metadata is not stored yet.
+    func metadata(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.endObject()
+        }
+    }
+
+    /// `query_exemplars`: exemplars are not stored yet; the query is still checked.
+    func exemplars(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let p = Parameters(request)
+        _ = try parse(p)
+        return APIResult { w in
+            w.beginArray()
+            w.endArray()
+        }
+    }
+}
+
+extension Annotations {
+    /// A warning that is not a PromQL one (no "PromQL warning:" prefix).
+    mutating func warnRaw(_ message: String) { appendRawWarning(message) }
+}
+
+extension Expr {
+    var unwrapped: Expr {
+        if case .paren(let inner) = self { return inner.unwrapped }
+        return self
+    }
+}

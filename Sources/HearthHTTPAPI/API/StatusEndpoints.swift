@@ -1,0 +1,240 @@
+import Glibc
+import HearthChunks
+import HearthModel
+import HearthPromQL
+import HearthPromQLParser
+import HearthStorage
+import HearthTSDB
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension API {
+    func buildInfo(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let b = context.buildInfo
+        return APIResult { w in
+            w.beginObject()
+            for (k, v) in [("version", b.version), ("revision", b.revision), ("branch", b.branch),
+                           ("buildUser", b.buildUser), ("buildDate", b.buildDate), ("goVersion", "swift" + b.swiftVersion)] {
+                w.key(k)
+                w.string(v)
+            }
+            w.endObject()
+        }
+    }
+
+    func runtimeInfo(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let c = context
+        return APIResult { w in
+            w.beginObject()
+            w.key("startTime")
+            w.string(TimeParameter.formatRFC3339(c.startTimeMs))
+            w.key("CWD")
+            w.string(c.workingDirectory)
+            w.key("hostname")
+            w.string(hostName())
+            w.key("serverTime")
+            w.string(TimeParameter.formatRFC3339(nowMilliseconds()))
+            w.key("reloadConfigSuccess")
+            w.bool(true)
+            w.key("lastConfigTime")
+            w.string(TimeParameter.formatRFC3339(c.startTimeMs))
+            w.key("corruptionCount")
+            w.int(0)
+            w.key("goroutineCount")
+            w.int(0)
+            w.key("GOMAXPROCS")
+            w.int(System.coreCount)
+            w.key("GOMEMLIMIT")
+            w.int(Int.max)
+            w.key("GOGC")
+            w.string("")
+            w.key("GODEBUG")
+            w.string("")
+            w.key("storageRetention")
+            w.string(c.retention)
+            w.endObject()
+        }
+    }
+
+    func flags(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let flags = context.flags
+        return APIResult { w in
+            w.beginObject()
+            for (k, v) in flags.sorted(by: { $0.0 < $1.0 }) {
+                w.key(k)
+                w.string(v)
+            }
+            w.endObject()
+        }
+    }
+
+    func config(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let yaml = context.configYAML
+        return APIResult { w in
+            w.beginObject()
+            w.key("yaml")
+            w.string(yaml)
+            w.endObject()
+        }
+    }
+
+    /// `status/tsdb`: head statistics and the top 10 of cardinality tables.
+    func tsdbStatus(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let p = Parameters(request)
+        var limit = 10
+        if let text = p["limit"] {
+            guard let n = Int(text), n > 0 else { throw .badData("limit must be a positive number") }
+            limit = n
+        }
+        let head = context.db.head
+        let pairs = head.labelPairCounts()
+        var byMetric: [(String, Int)] = []
+        var valuesByName: [String: Int] = [:]
+        var bytesByName: [String: Int] = [:]
+        var byPair: [(String, Int)] = []
+        for (name, value, count) in pairs {
+            if name == Labels.metricName { byMetric.append((value, count)) }
+            valuesByName[name, default: 0] += 1
+            bytesByName[name, default: 0] += value.utf8.count * count
+            byPair.append(("\(name)=\(value)", count))
+        }
+        func top(_ list: [(String, Int)]) -> [(String, Int)] {
+            Array(list.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit))
+        }
+        let tables: [(String, [(String, Int)])] = [
+            ("seriesCountByMetricName", top(byMetric)),
+            ("labelValueCountByLabelName", top(valuesByName.map { ($0.key, $0.value) })),
+            ("memoryInBytesByLabelName", top(bytesByName.map { ($0.key, $0.value) })),
+            ("seriesCountByLabelValuePair", top(byPair)),
+        ]
+        let numSeries = head.numSeries
+        let (minTime, maxTime) = numSeries == 0 ? (Int64(0), Int64(0)) : (head.minTime, head.maxTime)
+        let chunks = head.memoryStatistics().mappedChunkMetaBytes / 24 + numSeries
+        return APIResult { w in
+            w.beginObject()
+            w.key("headStats")
+            w.beginObject()
+            w.key("numSeries")
+            w.int(numSeries)
+            w.key("numLabelPairs")
+            w.int(pairs.count)
+            w.key("chunkCount")
+            w.int(chunks)
+            w.key("minTime")
+            w.int(Int(minTime))
+            w.key("maxTime")
+            w.int(Int(maxTime))
+            w.endObject()
+            for (key, table) in tables {
+                w.key(key)
+                w.beginArray()
+                for (name, value) in table {
+                    w.beginObject()
+                    w.key("name")
+                    w.string(name)
+                    w.key("value")
+                    w.int(value)
+                    w.endObject()
+                }
+                w.endArray()
+            }
+            w.endObject()
+        }
+    }
+
+    func walReplay(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.key("min")
+            w.int(0)
+            w.key("max")
+            w.int(0)
+            w.key("current")
+            w.int(0)
+            w.endObject()
+        }
+    }
+
+    /// `targets`: scraping is a later milestone, so there are none yet.
+    func targets(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.key("activeTargets")
+            w.beginArray()
+            w.endArray()
+            w.key("droppedTargets")
+            w.beginArray()
+            w.endArray()
+            w.key("droppedTargetCounts")
+            w.beginObject()
+            w.endObject()
+            w.endObject()
+        }
+    }
+
+    /// `rules`: the rules milestone fills this; no groups yet.
+    func rules(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.key("groups")
+            w.beginArray()
+            w.endArray()
+            w.endObject()
+        }
+    }
+
+    func alerts(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.key("alerts")
+            w.beginArray()
+            w.endArray()
+            w.endObject()
+        }
+    }
+
+    func alertmanagers(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.key("activeAlertmanagers")
+            w.beginArray()
+            w.endArray()
+            w.key("droppedAlertmanagers")
+            w.beginArray()
+            w.endArray()
+            w.endObject()
+        }
+    }
+
+    /// `admin/tsdb/*`: behind `--web.enable-admin-api`; the operations arrive with blocks.
+    func admin(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        guard context.enableAdminAPI else { throw .unavailable("admin APIs disabled") }
+        throw APIError(type: "internal", message: "\(request.path) needs persistent blocks, which this version of Hearth does not have yet",
+                       status: .notImplemented)
+    }
+
+    func lifecycleReload(_ request: HTTPRequest) async -> HTTPResponse {
+        guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
+        if let error = await context.reload() {
+            return .text(.internalServerError, "failed to reload config: \(error)\n")
+        }
+        return HTTPResponse(status: .ok)
+    }
+
+    func lifecycleQuit(_ request: HTTPRequest) async -> HTTPResponse {
+        guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
+        context.quit()
+        return .text(.ok, "Requesting termination... Goodbye!\n")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, 255) == 0 else { return "" }
+    return String(cString: buffer)
+}

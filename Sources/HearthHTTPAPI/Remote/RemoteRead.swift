@@ -1,0 +1,126 @@
+import HearthChunks
+import HearthModel
+import HearthPromQL
+import HearthPromQLParser
+import HearthRemoteProtocol
+import HearthSnappy
+import HearthStorage
+import HearthTSDB
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension API {
+    /// `POST /api/v1/read`: remote read with the `SAMPLES` response (snappy-compressed
+    /// `ReadResponse`) or, when the client accepts it, `STREAMED_XOR_CHUNKS` (length-prefixed,
+    /// checksummed `ChunkedReadResponse` frames of at most ~1 MiB, chunks as stored).
+    func remoteRead(_ request: HTTPRequest) async -> HTTPResponse {
+        let decoded: [UInt8]
+        do {
+            decoded = try request.body.withUnsafeReadableBytes { raw throws(Snappy.DecodeError) in
+                try Snappy.decode(raw, limit: context.maxDecodedBodySize)
+            }
+        } catch {
+            return .text(.badRequest, "\(error)\n")
+        }
+        let read: ReadRequest
+        do {
+            read = try decoded.withUnsafeBytes { raw throws(ProtoError) in try ReadRequest.decode(raw) }
+        } catch {
+            return .text(.badRequest, "invalid prometheus.ReadRequest: \(error)\n")
+        }
+        var matcherSets: [[Matcher]] = []
+        for q in read.queries {
+            do {
+                matcherSets.append(try q.matchers.map { try Matcher($0.0, $0.1, $0.2) })
+            } catch {
+                return .text(.badRequest, "invalid matcher: \(error)\n")
+            }
+        }
+        let streamed = read.acceptedResponseTypes.first { $0 == .streamedXORChunks || $0 == .samples } == .streamedXORChunks
+        let querier = context.db.querier()
+        if streamed {
+            var body: [UInt8] = []
+            for (index, q) in read.queries.enumerated() {
+                var frame: [(Labels, [ReadResponseEncoder.XORChunk])] = []
+                var frameBytes = 0
+                for s in querier.select(matcherSets[index], minTime: q.startMs, maxTime: q.endMs) {
+                    let chunks = s.chunks.filter { $0.encoding == .xor }.map {
+                        ReadResponseEncoder.XORChunk(minTime: $0.minTime, maxTime: $0.maxTime, bytes: $0.bytes)
+                    }
+                    frame.append((s.labels, chunks))
+                    frameBytes += chunks.reduce(0) { $0 + $1.bytes.count + 32 } + 64
+                    if frameBytes >= 1 << 20 {
+                        body += ReadResponseEncoder.chunkedFrame(frame, queryIndex: Int64(index))
+                        frame.removeAll()
+                        frameBytes = 0
+                    }
+                }
+                if !frame.isEmpty { body += ReadResponseEncoder.chunkedFrame(frame, queryIndex: Int64(index)) }
+            }
+            return HTTPResponse(status: .ok, contentType: "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
+                                bytes: body)
+        }
+        var results: [[ReadResponseEncoder.SeriesSamples]] = []
+        for (index, q) in read.queries.enumerated() {
+            results.append(querier.select(matcherSets[index], minTime: q.startMs, maxTime: q.endMs).map {
+                ReadResponseEncoder.SeriesSamples(labels: $0.labels, samples: $0.samples())
+            })
+        }
+        var response = HTTPResponse(status: .ok, contentType: "application/x-protobuf",
+                                    bytes: Snappy.encode(ReadResponseEncoder.samples(results)))
+        response.headers.add(name: "Content-Encoding", value: "snappy")
+        return response
+    }
+
+    /// `/federate?match[]=…`: the latest sample of each matching series (within the lookback
+    /// window, stale series left out) in the text exposition format, with timestamps.
+    func federate(_ request: HTTPRequest) async -> HTTPResponse {
+        let p = Parameters(request)
+        let sets: [[Matcher]]
+        do { sets = try matcherSets(p) } catch {
+            return .text(.badRequest, "\(error.message)\n")
+        }
+        let now = nowMilliseconds()
+        let lookback = context.engine.options.lookbackDelta
+        let querier = context.db.querier()
+        var latest: [Labels: Sample] = [:]
+        for matchers in sets {
+            for s in querier.select(matchers, minTime: now - lookback, maxTime: now) {
+                guard let last = s.samples().last, !StaleMarker.isStale(last.value) else { continue }
+                latest[s.labels] = last
+            }
+        }
+        var text = ""
+        var currentName: String?
+        for (labels, sample) in latest.sorted(by: { $0.key < $1.key }) {
+            let name = labels.metricName ?? ""
+            if name != currentName {
+                text += "# TYPE \(name) untyped\n"
+                currentName = name
+            }
+            let rest = labels.filter { $0.name != Labels.metricName }
+            text += name
+            if !rest.isEmpty {
+                text += "{" + rest.map { "\($0.name)=\"\(Self.escapeLabelValue($0.value))\"" }.joined(separator: ",") + "}"
+            }
+            text += " \(Self.expositionValue(sample.value)) \(sample.timestamp)\n"
+        }
+        return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(text.utf8))
+    }
+
+    static func escapeLabelValue(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func expositionValue(_ v: Double) -> String { formatFloatLikeGo(v) }
+}

@@ -1,0 +1,102 @@
+import HearthChunks
+import HearthModel
+import HearthPromQL
+import HearthPromQLParser
+import HearthRemoteProtocol
+import HearthSnappy
+import HearthStorage
+import HearthTSDB
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension API {
+    /// `POST /api/v1/write`: remote write 1.0 and 2.0 (by `Content-Type`), snappy-compressed.
+    ///
+    /// 204 once every sample is in the WAL. 400 (not retried by senders) for bodies that do not
+    /// decode, invalid labels and refused samples; 415 for other encodings; 500 (retried) when
+    /// the WAL write fails, in which case nothing of the request was applied.
+    func remoteWrite(_ request: HTTPRequest) async -> HTTPResponse {
+        let encoding = request.headers.first(name: "content-encoding")?.lowercased() ?? ""
+        guard encoding == "snappy" else {
+            return .text(.unsupportedMediaType, "unsupported compression \"\(encoding)\": remote write bodies must be snappy-compressed\n")
+        }
+        let contentType = request.headers.first(name: "content-type")?.lowercased().replacingSpaces() ?? "application/x-protobuf"
+        let v2: Bool
+        switch contentType {
+        case "application/x-protobuf", "application/x-protobuf;proto=prometheus.writerequest": v2 = false
+        case "application/x-protobuf;proto=io.prometheus.write.v2.request": v2 = true
+        default:
+            return .text(.unsupportedMediaType, "unsupported content type \"\(contentType)\": expected application/x-protobuf with proto=prometheus.WriteRequest or io.prometheus.write.v2.Request\n")
+        }
+        let decoded: [UInt8]
+        do {
+            decoded = try request.body.withUnsafeReadableBytes { raw throws(Snappy.DecodeError) in
+                try Snappy.decode(raw, limit: context.maxDecodedBodySize)
+            }
+        } catch {
+            return .text(.badRequest, "\(error)\n")
+        }
+
+        let appender = context.db.appender()
+        var written = 0
+        var histograms = 0
+        var exemplars = 0
+        var refused: [String] = []
+        var invalid: [String] = []
+        do {
+            invalid = try decoded.withUnsafeBytes { raw in
+                let visit: (inout WriteSeries) throws -> Void = { series in
+                    histograms += series.histograms
+                    exemplars += series.exemplars
+                    let labels = Labels(sorted: series.labels)
+                    var ref: UInt64 = 0
+                    for s in series.samples {
+                        do throws(AppendError) {
+                            ref = try appender.append(ref, labels, s.timestamp, s.value)
+                            written += 1
+                        } catch {
+                            refused.append(error.description)
+                            // Protocol 1.0 refuses the whole request, as Prometheus does.
+                            if !v2 { throw RefusedSample() }
+                        }
+                    }
+                }
+                return v2 ? try WriteRequestDecoder.decodeV2(raw, visit) : try WriteRequestDecoder.decodeV1(raw, visit)
+            }
+        } catch is RefusedSample {
+            appender.rollback()
+            return .text(.badRequest, refused.joined(separator: "\n") + "\n")
+        } catch {
+            appender.rollback()
+            return .text(.badRequest, "invalid \(v2 ? "io.prometheus.write.v2.Request" : "prometheus.WriteRequest"): \(error)\n")
+        }
+        do {
+            try appender.commit()
+        } catch {
+            context.logger.error("remote write commit failed", metadata: ["error": "\(error)"])
+            return .text(.internalServerError, "\(error)\n")
+        }
+        context.instrumentation.remoteWrite(samples: written, invalidLabelSamples: invalid.count, histogramsDropped: histograms)
+        var headers: HTTPHeaders = [:]
+        if v2 {
+            headers.add(name: "X-Prometheus-Remote-Write-Samples-Written", value: String(written))
+            headers.add(name: "X-Prometheus-Remote-Write-Histograms-Written", value: "0")
+            headers.add(name: "X-Prometheus-Remote-Write-Exemplars-Written", value: "0")
+        }
+        let problems = invalid + refused
+        if !problems.isEmpty {
+            var response = HTTPResponse.text(.badRequest, problems.prefix(20).joined(separator: "\n")
+                                             + (problems.count > 20 ? "\n… and \(problems.count - 20) more\n" : "\n"))
+            response.headers.add(contentsOf: headers)
+            return response
+        }
+        return HTTPResponse(status: .noContent, headers: headers)
+    }
+}
+
+private struct RefusedSample: Error {}
+
+extension String {
+    func replacingSpaces() -> String { String(filter { $0 != " " }) }
+}

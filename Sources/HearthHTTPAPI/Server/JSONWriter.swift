@@ -1,0 +1,131 @@
+import HearthPromQLParser
+
+/// Builds JSON into a byte array, with Prometheus's number formats: sample values as strings
+/// in Go's shortest `'f'` format (`"NaN"`, `"+Inf"`), timestamps as seconds with up to three
+/// decimals. Keys and strings are escaped as Go's `encoding/json` escapes them.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next value needs a comma before it, per open container.
+    private var needsComma: [Bool] = [false]
+
+    public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    private mutating func separate() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+    }
+
+    public mutating func endObject() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A key inside an object; the value follows.
+    public mutating func key(_ k: String) {
+        separate()
+        appendQuoted(k)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func string(_ s: String) {
+        separate()
+        appendQuoted(s)
+    }
+
+    public mutating func bool(_ b: Bool) {
+        separate()
+        bytes.append(contentsOf: (b ? "true" : "false").utf8)
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    public mutating func int(_ v: Int) {
+        separate()
+        bytes.append(contentsOf: String(v).utf8)
+    }
+
+    /// A plain JSON number (finite values).
+    public mutating func number(_ v: Double) {
+        separate()
+        bytes.append(contentsOf: (v.isFinite ? formatFloatLikeGo(v) : "0").utf8)
+    }
+
+    /// `[<seconds>, "<value>"]`: one point as Prometheus writes it.
+    public mutating func point(t: Int64, value: Double) {
+        beginArray()
+        timestamp(t)
+        sampleValue(value)
+        endArray()
+    }
+
+    /// A millisecond timestamp as seconds (`1435781451.781`).
+    public mutating func timestamp(_ t: Int64) {
+        separate()
+        let (q, r) = (t / 1000, t % 1000)
+        if t < 0 && r != 0 {
+            bytes.append(contentsOf: formatFloatLikeGo(Double(t) / 1000).utf8)
+            return
+        }
+        bytes.append(contentsOf: String(q).utf8)
+        if r != 0 {
+            var frac = String(abs(r))
+            while frac.count < 3 { frac = "0" + frac }
+            while frac.hasSuffix("0") { frac.removeLast() }
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(contentsOf: frac.utf8)
+        }
+    }
+
+    /// A sample value as a string.
+    public mutating func sampleValue(_ v: Double) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: formatFloatLikeGo(v).utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends already-encoded JSON as one value.
+    public mutating func raw(_ json: String) {
+        separate()
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    private mutating func appendQuoted(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
