@@ -62,10 +62,9 @@ public enum Server {
         api.enableAdminAPI = options.enableAdminAPI
         api.enableLifecycle = options.enableLifecycle
         api.logger = logger
-        let instrumentation = api.instrumentation
         api.metricsText = {
             metrics.update(from: db)
-            return metrics.exposition() + instrumentation.exposition()
+            return metrics.exposition()
         }
         api.quit = { requestShutdown() }
         let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), logger: logger),

@@ -36,7 +36,7 @@ public struct APIContext: Sendable {
     public var enableLifecycle = false
     /// Largest decompressed remote-write or remote-read body.
     public var maxDecodedBodySize = 64 << 20
-    /// Hearth's own metrics in the text exposition format.
+    /// Hearth's storage metrics in the text exposition format (the API adds its own).
     public var metricsText: @Sendable () -> String = { "" }
     /// `/-/reload`: nil on success, else the error.
     public var reload: @Sendable () async -> String? = { nil }
@@ -140,7 +140,11 @@ public struct API: HTTPResponder {
         case "/api/v1/write": return (post ? remoteWrite : methodNotAllowed, path)
         case "/api/v1/read": return (post ? remoteRead : methodNotAllowed, path)
         case "/federate": return (get || post ? federate : methodNotAllowed, path)
-        case "/metrics": return ({ _ in HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(context.metricsText().utf8)) }, path)
+        case "/metrics":
+            return ({ _ in
+                let text = context.metricsText() + context.instrumentation.exposition()
+                return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(text.utf8))
+            }, path)
         case "/-/healthy": return ({ _ in .text(.ok, "Hearth is Healthy.\n") }, path)
         case "/-/ready": return ({ _ in .text(.ok, "Hearth is Ready.\n") }, path)
         case "/-/reload": return (post || method == .PUT ? lifecycleReload : methodNotAllowed, path)
