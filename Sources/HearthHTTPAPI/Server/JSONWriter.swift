@@ -97,11 +97,18 @@ public struct JSONWriter {
         }
     }
 
-    /// A sample value as a string.
+    /// A sample value as a string: Go's shortest `'f'` format, or `'e'` below 1e-6 and from
+    /// 1e21 on (Prometheus's `jsonutil.MarshalValue`).
     public mutating func sampleValue(_ v: Double) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: formatFloatLikeGo(v).utf8)
+        let magnitude = abs(v)
+        if magnitude != 0 && magnitude.isFinite && (magnitude < 1e-6 || magnitude >= 1e21) {
+            // Swift's shortest form is exponential in these ranges, with Go's two-digit exponent.
+            bytes.append(contentsOf: "\(v)".utf8)
+        } else {
+            bytes.append(contentsOf: formatFloatLikeGo(v).utf8)
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 
