@@ -1,5 +1,6 @@
 import HearthModel
 import HearthPromQLParser
+import HearthStorage
 
 extension Evaluator {
     /// A function call: range-vector functions run once per series over a sliding window;
@@ -56,74 +57,57 @@ extension Evaluator {
     }
 
     /// A function whose argument `matrixIndex` is a range vector (a selector or a subquery).
+    /// A selector's series are decoded one at a time into a reused buffer and each is done with
+    /// (all its steps) before the next, so memory holds one series' samples, not the matrix.
     private func evalRangeCall(_ name: String, _ args: [Expr], matrixIndex: Int) throws(QueryError) -> Matrix {
-        guard let function = RangeFunctions.table[name] else {
+        guard let kind = RangeFunctions.Kind(name) else {
             throw .execution("function \"\(name)\" is not supported")
         }
         // The other arguments are scalars: one value per step.
-        var scalars: [[Double]] = []
+        var scalars: [[FPoint]] = []
         for (i, a) in args.enumerated() where i != matrixIndex {
-            let m = try evalMatrix(a)
-            scalars.append(m.first?.floats.map(\.f) ?? [])
+            scalars.append(try evalMatrix(a).first?.floats ?? [])
         }
-        let sources: Matrix
-        let range: Int64
-        let offset: Int64
-        let at: Int64?
-        switch args[matrixIndex] {
-        case .matrixSelector(let vs, let r):
-            range = r
-            offset = vs.offset
-            at = resolve(vs.at)
-            let first = (at ?? start) - offset
-            let last = (at ?? end) - offset
-            sources = try select(vs, mint: first - range + 1, maxt: last).map { s in
-                var points = s.points
-                points.removeAll { StaleMarker.isStale($0.f) }
-                return Series(labels: s.labels, floats: points)
-            }
-        case .subquery(let inner, let r, let step, let o, let a):
-            range = r
-            offset = o
-            at = resolve(a)
-            sources = try runSubquery(inner, range: r, step: step, offset: o, at: a)
-        default:
-            throw .execution("unexpected argument to \(name)")
+        if kind == .quantile, let q = scalars.first {
+            for p in q where p.f.isNaN || p.f < 0 || p.f > 1 { annotations.warn(invalidQuantile(p.f)) }
         }
-
-        let keepsName = name == "last_over_time" || name == "first_over_time"
-        var call = RangeCall(ts: 0, rangeStart: 0, rangeEnd: 0, range: range, scalars: [], labels: Labels())
-        call.scalars = Array(repeating: 0, count: scalars.count)
+        let keepsName = kind == .last || kind == .first
         var out: Matrix = []
-        for source in sources {
+        var buffer: [FPoint] = []
+        var scratch: [Double] = []
+
+        /// Evaluates every step over one series' samples (`points`, stale markers left out).
+        func run(_ labels: Labels, _ points: UnsafeBufferPointer<FPoint>, dropName: Bool, range: Int64, offset: Int64, at: Int64?) throws(QueryError) {
             try context.checkDeadline()
-            var series = Series(labels: source.labels, dropName: !keepsName || source.dropName)
-            call.labels = source.labels
-            let points = source.floats
-            var lo = 0
-            var hi = 0
-            for (stepIndex, ts) in steps().enumerated() {
+            var series = Series(labels: labels, dropName: !keepsName || dropName)
+            var window = RangeFunctions.Window(ts: 0, rangeStart: 0, rangeEnd: 0, range: range)
+            var lo = 0, hi = 0
+            var stepIndex = 0
+            for ts in steps() {
+                defer { stepIndex += 1 }
                 let ref = (at ?? ts) - offset
                 while hi < points.count && points[hi].t <= ref { hi += 1 }
                 while lo < hi && points[lo].t <= ref - range { lo += 1 }
                 guard lo < hi else { continue }
-                for i in scalars.indices { call.scalars[i] = stepIndex < scalars[i].count ? scalars[i][stepIndex] : .nan }
-                call.ts = ts
-                call.rangeStart = ref - range
-                call.rangeEnd = ref
-                let window = points[lo..<hi]
-                try context.hold(window.count)
-                defer { context.currentSamples -= window.count }
-                if name == "double_exponential_smoothing", let error = RangeFunctions.smoothingFactorsError(call) {
-                    throw error
+                if !scalars.isEmpty {
+                    window.scalar0 = stepIndex < scalars[0].count ? scalars[0][stepIndex].f : .nan
+                    if scalars.count > 1 { window.scalar1 = stepIndex < scalars[1].count ? scalars[1][stepIndex].f : .nan }
                 }
-                if let v = function(window, call, self) {
+                window.ts = ts
+                window.rangeStart = ref - range
+                window.rangeEnd = ref
+                if kind == .doubleExponentialSmoothing, let error = RangeFunctions.smoothingFactorsError(window) { throw error }
+                try context.hold(hi - lo)
+                context.currentSamples -= hi - lo
+                let w = UnsafeBufferPointer(rebasing: points[lo..<hi])
+                if let v = RangeFunctions.evaluate(kind, w, window, scratch: &scratch) {
+                    if series.floats.isEmpty { series.floats.reserveCapacity(stepCount) }
                     series.floats.append(FPoint(t: ts, f: v))
                 }
             }
-            guard !series.floats.isEmpty else { continue }
+            guard !series.floats.isEmpty else { return }
             try context.hold(series.floats.count)
-            if name == "rate" || name == "increase", let metric = source.labels.metricName,
+            if kind == .rate || kind == .increase, let metric = labels.metricName,
                !(metric.hasSuffix("_total") || metric.hasSuffix("_sum") || metric.hasSuffix("_count")
                  || metric.hasSuffix("_bucket")) {
                 annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"\(metric)\"")
@@ -131,7 +115,38 @@ extension Evaluator {
             out.append(series)
         }
 
-        if name == "absent_over_time" {
+        switch args[matrixIndex] {
+        case .matrixSelector(let vs, let range):
+            let at = resolve(vs.at)
+            let first = (at ?? start) - vs.offset
+            let last = (at ?? end) - vs.offset
+            let mint = first - range + 1
+            for data in try selectSeries(vs, mint: mint, maxt: last) {
+                decode(data, mint: mint, maxt: last, into: &buffer, skippingStale: true)
+                let result: Result<Void, QueryError> = buffer.withUnsafeBufferPointer { points in
+                    do throws(QueryError) {
+                        try run(data.labels, points, dropName: false, range: range, offset: vs.offset, at: at)
+                        return .success(())
+                    } catch { return .failure(error) }
+                }
+                try result.get()
+            }
+        case .subquery(let inner, let range, let step, let offset, let a):
+            let at = resolve(a)
+            for source in try runSubquery(inner, range: range, step: step, offset: offset, at: a) {
+                let result: Result<Void, QueryError> = source.floats.withUnsafeBufferPointer { points in
+                    do throws(QueryError) {
+                        try run(source.labels, points, dropName: source.dropName, range: range, offset: offset, at: at)
+                        return .success(())
+                    } catch { return .failure(error) }
+                }
+                try result.get()
+            }
+        default:
+            throw .execution("unexpected argument to \(name)")
+        }
+
+        if kind == .absent {
             return absentOverTime(out, argument: args[matrixIndex])
         }
         return out
@@ -190,20 +205,6 @@ final class FunctionCache {
     var bucket: [Int: (group: Int, bound: Double?)] = [:]
     var groupLabels: [Labels] = []
     var groupIndex: [Labels: Int] = [:]
-}
-
-/// The inputs of a range-vector function for one window.
-struct RangeCall {
-    /// The evaluation step.
-    var ts: Int64
-    /// The window is `(rangeStart, rangeEnd]`.
-    var rangeStart: Int64
-    var rangeEnd: Int64
-    /// The selector's range in milliseconds.
-    var range: Int64
-    /// The scalar arguments at this step, in argument order without the range vector.
-    var scalars: [Double]
-    var labels: Labels
 }
 
 extension Expr {

@@ -188,8 +188,8 @@ final class Evaluator {
 
     // MARK: - Selectors
 
-    /// Series selected by `vs` with samples in `[mint, maxt]`, decoded.
-    func select(_ vs: VectorSelector, mint: Int64, maxt: Int64) throws(QueryError) -> [LoadedSeries] {
+    /// The series selected by `vs` with chunks overlapping `[mint, maxt]`.
+    func selectSeries(_ vs: VectorSelector, mint: Int64, maxt: Int64) throws(QueryError) -> [SeriesData] {
         var matchers: [Matcher] = []
         if let name = vs.name, let m = try? Matcher(.equal, Labels.metricName, name) { matchers.append(m) }
         for m in vs.matchers {
@@ -197,15 +197,13 @@ final class Evaluator {
                 throw .execution("invalid regular expression in matcher \(m.name)\(m.kind.rawValue)\"\(m.value)\"")
             }
         }
-        return context.querier.select(matchers, minTime: mint, maxTime: maxt).map { data in
-            LoadedSeries(labels: data.labels, points: decode(data, mint: mint, maxt: maxt))
-        }
+        return context.querier.select(matchers, minTime: mint, maxTime: maxt)
     }
 
-    /// The samples of a selected series within `[mint, maxt]`, decoded straight from its chunks.
-    func decode(_ data: SeriesData, mint: Int64, maxt: Int64) -> [FPoint] {
-        var points: [FPoint] = []
-        points.reserveCapacity(data.chunks.reduce(0) { $0 + XORDecoderCount.of($1.bytes) })
+    /// Decodes a series' samples within `[mint, maxt]` into `points` (replacing its contents),
+    /// optionally without staleness markers.
+    func decode(_ data: SeriesData, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool = false) {
+        points.removeAll(keepingCapacity: true)
         for chunk in data.chunks where chunk.encoding == .xor && chunk.maxTime >= mint && chunk.minTime <= maxt {
             chunk.bytes.withUnsafeBytes { raw in
                 let total = XORDecoder.declaredCount(raw)
@@ -214,12 +212,14 @@ final class Evaluator {
                     let more: Bool
                     do { more = try decoder.next(raw, total: total) } catch { return }
                     guard more else { return }
-                    if decoder.t > maxt { return }
-                    if decoder.t >= mint { points.append(FPoint(t: decoder.t, f: decoder.value)) }
+                    let t = decoder.t
+                    if t > maxt { return }
+                    if t >= mint && !(skippingStale && decoder.valueBits == StaleMarker.bitPattern) {
+                        points.append(FPoint(t: t, f: decoder.value))
+                    }
                 }
             }
         }
-        return points
     }
 
     /// An instant-vector selector at every step: the latest sample within the lookback window,
@@ -230,10 +230,13 @@ final class Evaluator {
         let lookback = context.lookbackDelta
         let first = (at ?? start) - vs.offset
         let last = (at ?? end) - vs.offset
-        let loaded = try select(vs, mint: first - lookback + 1, maxt: last)
+        let mint = first - lookback + 1
         var out: Matrix = []
-        for s in loaded {
+        var points: [FPoint] = []
+        for data in try selectSeries(vs, mint: mint, maxt: last) {
             try context.checkDeadline()
+            decode(data, mint: mint, maxt: last, into: &points)
+            let s = (labels: data.labels, points: points)
             var series = Series(labels: s.labels, dropName: timestamps)
             var next = 0
             let n = s.points.count
@@ -258,11 +261,9 @@ final class Evaluator {
     func evalMatrixSelector(_ vs: VectorSelector, range: Int64) throws(QueryError) -> Matrix {
         let ref = (resolve(vs.at) ?? start) - vs.offset
         var out: Matrix = []
-        for s in try select(vs, mint: ref - range + 1, maxt: ref) {
-            var series = Series(labels: s.labels)
-            for p in s.points where p.t > ref - range && p.t <= ref && !StaleMarker.isStale(p.f) {
-                series.floats.append(p)
-            }
+        for data in try selectSeries(vs, mint: ref - range + 1, maxt: ref) {
+            var series = Series(labels: data.labels)
+            decode(data, mint: ref - range + 1, maxt: ref, into: &series.floats, skippingStale: true)
             try context.hold(series.floats.count)
             if !series.floats.isEmpty { out.append(series) }
         }
@@ -295,17 +296,4 @@ final class Evaluator {
 enum EvalValue {
     case matrix(Matrix)
     case string(String)
-}
-
-/// One selected series, decoded.
-struct LoadedSeries {
-    var labels: Labels
-    var points: [FPoint]
-}
-
-/// The sample count a chunk declares in its header, for reserving capacity.
-enum XORDecoderCount {
-    static func of(_ bytes: [UInt8]) -> Int {
-        bytes.withUnsafeBytes { XORDecoder.declaredCount($0) }
-    }
 }

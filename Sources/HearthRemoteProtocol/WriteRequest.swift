@@ -7,6 +7,12 @@ public struct WriteSeries {
     public var samples: [Sample] = []
     public var histograms = 0
     public var exemplars = 0
+    /// A series ref the caller's cache knew for these exact label bytes (then `labels` is left
+    /// empty: neither decoded nor validated again), or 0.
+    public var ref: UInt64 = 0
+    /// The encoded label fields, when they are contiguous in the message: a cache key. Valid
+    /// only during the visit.
+    public var labelBytes: UnsafeRawBufferPointer?
 
     public init() {}
 
@@ -15,6 +21,8 @@ public struct WriteSeries {
         samples.removeAll(keepingCapacity: true)
         histograms = 0
         exemplars = 0
+        ref = 0
+        labelBytes = nil
     }
 }
 
@@ -26,8 +34,13 @@ public struct WriteSeries {
 /// name, invalid UTF-8, names out of order or repeated) is not handed out; its problem is
 /// returned so the caller can answer 400 after writing the rest, as the 2.0 spec asks.
 public enum WriteRequestDecoder {
-    /// Protocol 1.0. `body` is called once per valid series, with a reused value.
-    public static func decodeV1(_ message: UnsafeRawBufferPointer, _ body: (inout WriteSeries) throws -> Void) throws -> [String] {
+    /// Protocol 1.0. `body` is called once per valid series, with a reused value. `knownRef`
+    /// may answer a series ref for the raw bytes of a series' label fields, which skips decoding
+    /// and checking them again (the caller caches refs of label sets it has seen).
+    public static func decodeV1(
+        _ message: UnsafeRawBufferPointer, knownRef: (UnsafeRawBufferPointer) -> UInt64? = { _ in nil },
+        _ body: (inout WriteSeries) throws -> Void
+    ) throws -> [String] {
         var reader = ProtoReader(message)
         var series = WriteSeries()
         var invalid: [String] = []
@@ -38,12 +51,33 @@ public enum WriteRequestDecoder {
             }
             try ProtoReader.expect(wire, 2, field: "timeseries")
             series.reset()
-            var ts = ProtoReader(try reader.bytes())
+            let message = try reader.bytes()
+            // First pass: where the label fields are, and whether they are contiguous.
+            var scan = ProtoReader(message)
+            var labelStart = -1, labelEnd = -1
+            var contiguous = true
+            while true {
+                let before = scan.position
+                guard let (f, w) = try scan.tag() else { break }
+                try scan.skip(w)
+                if f == 1 {
+                    if labelStart < 0 { labelStart = before } else if labelEnd != before { contiguous = false }
+                    labelEnd = scan.position
+                }
+            }
+            if contiguous && labelStart >= 0 {
+                let region = UnsafeRawBufferPointer(rebasing: message[labelStart..<labelEnd])
+                series.labelBytes = region
+                if let ref = knownRef(region) { series.ref = ref }
+            }
+            var ts = ProtoReader(message)
             while let (f, w) = try ts.tag() {
                 switch f {
                 case 1:
                     try ProtoReader.expect(w, 2, field: "labels")
-                    var label = ProtoReader(try ts.bytes())
+                    let bytes = try ts.bytes()
+                    if series.ref != 0 { continue }
+                    var label = ProtoReader(bytes)
                     var name: String?, value: String?
                     while let (lf, lw) = try label.tag() {
                         switch lf {
@@ -69,7 +103,7 @@ public enum WriteRequestDecoder {
                 default: try ts.skip(w)
                 }
             }
-            if let problem = validate(series.labels) {
+            if series.ref == 0, let problem = validate(series.labels) {
                 invalid.append(problem)
                 continue
             }

@@ -12,9 +12,8 @@ import Testing
     static func decode(_ bytes: [UInt8], v2: Bool) throws -> ([(Labels, [Sample])], [String]) {
         var out: [(Labels, [Sample])] = []
         let invalid = try bytes.withUnsafeBytes { raw in
-            try (v2 ? WriteRequestDecoder.decodeV2 : WriteRequestDecoder.decodeV1)(raw) { s in
-                out.append((Labels(sorted: s.labels), s.samples))
-            }
+            let visit: (inout WriteSeries) throws -> Void = { s in out.append((Labels(sorted: s.labels), s.samples)) }
+            return v2 ? try WriteRequestDecoder.decodeV2(raw, visit) : try WriteRequestDecoder.decodeV1(raw, visit)
         }
         return (out, invalid)
     }

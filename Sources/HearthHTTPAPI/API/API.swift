@@ -44,6 +44,8 @@ public struct APIContext: Sendable {
     public var quit: @Sendable () -> Void = {}
     public var logger = Logger(label: "hearth.api")
     public var instrumentation = HTTPInstrumentation()
+    /// Series refs by encoded labels, for remote write.
+    public var seriesRefs = SeriesRefCache()
 
     public init(db: DB, engine: Engine) {
         self.db = db

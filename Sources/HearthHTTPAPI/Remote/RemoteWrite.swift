@@ -46,23 +46,40 @@ extension API {
         var invalid: [String] = []
         do {
             invalid = try decoded.withUnsafeBytes { raw in
+                let cache = context.seriesRefs
                 let visit: (inout WriteSeries) throws -> Void = { series in
                     histograms += series.histograms
                     exemplars += series.exemplars
-                    let labels = Labels(sorted: series.labels)
-                    var ref: UInt64 = 0
+                    guard !series.samples.isEmpty else { return }
+                    var ref = series.ref
+                    var labels = Labels()
+                    if ref == 0 {
+                        labels = Labels(sorted: series.labels)
+                        do throws(AppendError) { ref = try appender.ref(for: labels) } catch {
+                            refused.append(error.description)
+                            if !v2 { throw RefusedSample() }
+                            return
+                        }
+                        if let bytes = series.labelBytes { cache.insert(bytes, ref: ref) }
+                    }
                     for s in series.samples {
                         do throws(AppendError) {
                             ref = try appender.append(ref, labels, s.timestamp, s.value)
                             written += 1
                         } catch {
+                            if case .invalidLabels = error, series.ref != 0, let bytes = series.labelBytes {
+                                // The cached series has left the head: forget it; the sender's
+                                // retry decodes the labels afresh.
+                                cache.remove(bytes)
+                            }
                             refused.append(error.description)
                             // Protocol 1.0 refuses the whole request, as Prometheus does.
                             if !v2 { throw RefusedSample() }
                         }
                     }
                 }
-                return v2 ? try WriteRequestDecoder.decodeV2(raw, visit) : try WriteRequestDecoder.decodeV1(raw, visit)
+                return v2 ? try WriteRequestDecoder.decodeV2(raw, visit)
+                    : try WriteRequestDecoder.decodeV1(raw, knownRef: { cache.ref(for: $0) }, visit)
             }
         } catch is RefusedSample {
             appender.rollback()

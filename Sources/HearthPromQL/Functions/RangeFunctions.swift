@@ -2,89 +2,143 @@ import HearthModel
 
 /// Functions over a range vector, evaluated per series and step over the samples in
 /// `(rangeStart, rangeEnd]`. They return nil where Prometheus returns no sample.
+///
+/// The function is chosen once per call site (`Kind`) and then applied to windows given as
+/// buffers into the series' samples: the per-window cost is the arithmetic, not dispatch or
+/// reference counting.
 enum RangeFunctions {
-    typealias Function = @Sendable (_ window: ArraySlice<FPoint>, _ call: RangeCall, _ evaluator: Evaluator) -> Double?
+    enum Kind {
+        case rate, increase, delta, irate, idelta, avg, sum, count, min, max, tsOfMin, tsOfMax, last, first
+        case tsOfLast, tsOfFirst, present, absent, stddev, stdvar, mad, quantile, changes, resets, deriv
+        case predictLinear, doubleExponentialSmoothing
 
-    static let table: [String: Function] = [
-        "rate": { w, c, _ in extrapolatedRate(w, c, isCounter: true, isRate: true) },
-        "increase": { w, c, _ in extrapolatedRate(w, c, isCounter: true, isRate: false) },
-        "delta": { w, c, _ in extrapolatedRate(w, c, isCounter: false, isRate: false) },
-        "irate": { w, _, _ in instantValue(w, isRate: true) },
-        "idelta": { w, _, _ in instantValue(w, isRate: false) },
-        "avg_over_time": { w, _, _ in average(w) },
-        "sum_over_time": { w, _, _ in
+        init?(_ name: String) {
+            switch name {
+            case "rate": self = .rate
+            case "increase": self = .increase
+            case "delta": self = .delta
+            case "irate": self = .irate
+            case "idelta": self = .idelta
+            case "avg_over_time": self = .avg
+            case "sum_over_time": self = .sum
+            case "count_over_time": self = .count
+            case "min_over_time": self = .min
+            case "max_over_time": self = .max
+            case "ts_of_min_over_time": self = .tsOfMin
+            case "ts_of_max_over_time": self = .tsOfMax
+            case "last_over_time": self = .last
+            case "first_over_time": self = .first
+            case "ts_of_last_over_time": self = .tsOfLast
+            case "ts_of_first_over_time": self = .tsOfFirst
+            case "present_over_time": self = .present
+            case "absent_over_time": self = .absent
+            case "stddev_over_time": self = .stddev
+            case "stdvar_over_time": self = .stdvar
+            case "mad_over_time": self = .mad
+            case "quantile_over_time": self = .quantile
+            case "changes": self = .changes
+            case "resets": self = .resets
+            case "deriv": self = .deriv
+            case "predict_linear": self = .predictLinear
+            case "double_exponential_smoothing": self = .doubleExponentialSmoothing
+            default: return nil
+            }
+        }
+    }
+
+    /// The window's position and the call's scalar arguments.
+    struct Window {
+        /// The evaluation step.
+        var ts: Int64
+        /// The window is `(rangeStart, rangeEnd]`.
+        var rangeStart: Int64
+        var rangeEnd: Int64
+        /// The selector's range in milliseconds.
+        var range: Int64
+        /// Scalar arguments at this step, in argument order without the range vector.
+        var scalar0 = Double.nan
+        var scalar1 = Double.nan
+    }
+
+    @inline(__always)
+    static func evaluate(_ kind: Kind, _ w: UnsafeBufferPointer<FPoint>, _ c: Window, scratch: inout [Double]) -> Double? {
+        switch kind {
+        case .rate: return extrapolatedRate(w, c, isCounter: true, isRate: true)
+        case .increase: return extrapolatedRate(w, c, isCounter: true, isRate: false)
+        case .delta: return extrapolatedRate(w, c, isCounter: false, isRate: false)
+        case .irate: return instantValue(w, isRate: true)
+        case .idelta: return instantValue(w, isRate: false)
+        case .avg: return average(w)
+        case .sum:
             var s = KahanSum()
             for p in w { s.add(p.f) }
             return s.value
-        },
-        "count_over_time": { w, _, _ in Double(w.count) },
-        "min_over_time": { w, _, _ in extreme(w) { $0 < $1 } },
-        "max_over_time": { w, _, _ in extreme(w) { $0 > $1 } },
-        "ts_of_min_over_time": { w, _, _ in timestampOfExtreme(w) { $0 <= $1 } },
-        "ts_of_max_over_time": { w, _, _ in timestampOfExtreme(w) { $0 >= $1 } },
-        "last_over_time": { w, _, _ in w.last!.f },
-        "first_over_time": { w, _, _ in w.first!.f },
-        "ts_of_last_over_time": { w, _, _ in Double(w.last!.t) / 1000 },
-        "ts_of_first_over_time": { w, _, _ in Double(w.first!.t) / 1000 },
-        "present_over_time": { _, _, _ in 1 },
-        "absent_over_time": { _, _, _ in 1 },
-        "stddev_over_time": { w, _, _ in variance(w).squareRoot() },
-        "stdvar_over_time": { w, _, _ in variance(w) },
-        "mad_over_time": { w, _, _ in
-            var values = w.map(\.f)
-            if values.contains(where: \.isNaN) { return .nan }
-            let median = quantile(0.5, &values)
-            for i in values.indices { values[i] = abs(values[i] - median) }
-            return quantile(0.5, &values)
-        },
-        "quantile_over_time": { w, c, e in
-            let q = c.scalars[0]
-            if q.isNaN || q < 0 || q > 1 { e.annotations.warn(invalidQuantile(q)) }
-            var values = w.map(\.f)
-            return quantile(q, &values)
-        },
-        "changes": { w, _, _ in
+        case .count: return Double(w.count)
+        case .min: return extreme(w) { $0 < $1 }
+        case .max: return extreme(w) { $0 > $1 }
+        case .tsOfMin: return timestampOfExtreme(w) { $0 <= $1 }
+        case .tsOfMax: return timestampOfExtreme(w) { $0 >= $1 }
+        case .last: return w[w.count - 1].f
+        case .first: return w[0].f
+        case .tsOfLast: return Double(w[w.count - 1].t) / 1000
+        case .tsOfFirst: return Double(w[0].t) / 1000
+        case .present, .absent: return 1
+        case .stddev: return variance(w).squareRoot()
+        case .stdvar: return variance(w)
+        case .mad:
+            scratch.removeAll(keepingCapacity: true)
+            for p in w {
+                if p.f.isNaN { return .nan }
+                scratch.append(p.f)
+            }
+            let median = quantile(0.5, &scratch)
+            for i in scratch.indices { scratch[i] = abs(scratch[i] - median) }
+            return quantile(0.5, &scratch)
+        case .quantile:
+            scratch.removeAll(keepingCapacity: true)
+            for p in w { scratch.append(p.f) }
+            return quantile(c.scalar0, &scratch)
+        case .changes:
             var changes = 0
-            var prev = w.first!.f
-            for p in w.dropFirst() {
-                if p.f != prev && !(p.f.isNaN && prev.isNaN) { changes += 1 }
-                prev = p.f
+            var prev = w[0].f
+            for i in 1..<w.count {
+                let f = w[i].f
+                if f != prev && !(f.isNaN && prev.isNaN) { changes += 1 }
+                prev = f
             }
             return Double(changes)
-        },
-        "resets": { w, _, _ in
+        case .resets:
             var resets = 0
-            var prev = w.first!.f
-            for p in w.dropFirst() {
-                if p.f < prev { resets += 1 }
-                prev = p.f
+            var prev = w[0].f
+            for i in 1..<w.count {
+                if w[i].f < prev { resets += 1 }
+                prev = w[i].f
             }
             return Double(resets)
-        },
-        "deriv": { w, _, _ in
+        case .deriv:
             guard w.count >= 2 else { return nil }
-            return linearRegression(w, interceptTime: w.first!.t).slope
-        },
-        "predict_linear": { w, c, _ in
+            return linearRegression(w, interceptTime: w[0].t).slope
+        case .predictLinear:
             guard w.count >= 2 else { return nil }
             let (slope, intercept) = linearRegression(w, interceptTime: c.ts)
-            return slope * c.scalars[0] + intercept
-        },
-        "double_exponential_smoothing": { w, c, _ in doubleExponentialSmoothing(w, c) },
-    ]
+            return slope * c.scalar0 + intercept
+        case .doubleExponentialSmoothing: return doubleExponentialSmoothing(w, c)
+        }
+    }
 
     /// `rate`, `increase` and `delta`: the change over the window, corrected for counter resets,
     /// extrapolated towards the window's edges (by at most half an average sample interval, and
     /// for counters never below zero).
-    static func extrapolatedRate(_ w: ArraySlice<FPoint>, _ c: RangeCall, isCounter: Bool, isRate: Bool) -> Double? {
+    static func extrapolatedRate(_ w: UnsafeBufferPointer<FPoint>, _ c: Window, isCounter: Bool, isRate: Bool) -> Double? {
         guard w.count >= 2 else { return nil }
-        let first = w.first!, last = w.last!
+        let first = w[0], last = w[w.count - 1]
         var result = last.f - first.f
         if isCounter {
             var prev = first.f
-            for p in w.dropFirst() {
-                if p.f < prev { result += prev }
-                prev = p.f
+            for i in 1..<w.count {
+                let f = w[i].f
+                if f < prev { result += prev }
+                prev = f
             }
         }
         var durationToStart = Double(first.t - c.rangeStart) / 1000
@@ -106,9 +160,9 @@ enum RangeFunctions {
     }
 
     /// `irate` and `idelta`: from the last two samples.
-    static func instantValue(_ w: ArraySlice<FPoint>, isRate: Bool) -> Double? {
+    static func instantValue(_ w: UnsafeBufferPointer<FPoint>, isRate: Bool) -> Double? {
         guard w.count >= 2 else { return nil }
-        let last = w[w.endIndex - 1], prev = w[w.endIndex - 2]
+        let last = w[w.count - 1], prev = w[w.count - 2]
         let interval = last.t - prev.t
         guard interval != 0 else { return nil }
         var result = last.f
@@ -117,21 +171,23 @@ enum RangeFunctions {
         return result
     }
 
-    static func average(_ w: ArraySlice<FPoint>) -> Double {
-        var mean = KahanMean(w.first!.f)
-        for p in w.dropFirst() { mean.add(p.f) }
+    static func average(_ w: UnsafeBufferPointer<FPoint>) -> Double {
+        var mean = KahanMean(w[0].f)
+        for i in 1..<w.count { mean.add(w[i].f) }
         return mean.value
     }
 
-    static func extreme(_ w: ArraySlice<FPoint>, _ better: (Double, Double) -> Bool) -> Double {
-        var best = w.first!.f
+    @inline(__always)
+    static func extreme(_ w: UnsafeBufferPointer<FPoint>, _ better: (Double, Double) -> Bool) -> Double {
+        var best = w[0].f
         for p in w where better(p.f, best) || best.isNaN { best = p.f }
         return best
     }
 
-    static func timestampOfExtreme(_ w: ArraySlice<FPoint>, _ better: (Double, Double) -> Bool) -> Double {
-        var best = w.first!.f
-        var t = w.first!.t
+    @inline(__always)
+    static func timestampOfExtreme(_ w: UnsafeBufferPointer<FPoint>, _ better: (Double, Double) -> Bool) -> Double {
+        var best = w[0].f
+        var t = w[0].t
         for p in w where better(p.f, best) || best.isNaN {
             best = p.f
             t = p.t
@@ -140,7 +196,7 @@ enum RangeFunctions {
     }
 
     /// Population variance (Welford's method with Kahan-compensated accumulators).
-    static func variance(_ w: ArraySlice<FPoint>) -> Double {
+    static func variance(_ w: UnsafeBufferPointer<FPoint>) -> Double {
         var count = 0.0, mean = 0.0, cMean = 0.0, aux = 0.0, cAux = 0.0
         for p in w {
             count += 1
@@ -152,10 +208,10 @@ enum RangeFunctions {
     }
 
     /// Least-squares fit of value over time (seconds relative to `interceptTime`).
-    static func linearRegression(_ w: ArraySlice<FPoint>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+    static func linearRegression(_ w: UnsafeBufferPointer<FPoint>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
         var n = 0.0
         var sumX = KahanSum(), sumY = KahanSum(), sumXY = KahanSum(), sumX2 = KahanSum()
-        let initY = w.first!.f
+        let initY = w[0].f
         var constY = true
         for p in w {
             if constY && p.f != initY { constY = false }
@@ -179,8 +235,8 @@ enum RangeFunctions {
     }
 
     /// Why the factors of `double_exponential_smoothing` are refused, or nil.
-    static func smoothingFactorsError(_ c: RangeCall) -> QueryError? {
-        let sf = c.scalars[0], tf = c.scalars[1]
+    static func smoothingFactorsError(_ c: Window) -> QueryError? {
+        let sf = c.scalar0, tf = c.scalar1
         if sf <= 0 || sf >= 1 || sf.isNaN {
             return .execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(goFixed(sf))")
         }
@@ -190,8 +246,8 @@ enum RangeFunctions {
         return nil
     }
 
-    static func doubleExponentialSmoothing(_ w: ArraySlice<FPoint>, _ c: RangeCall) -> Double? {
-        let sf = c.scalars[0], tf = c.scalars[1]
+    static func doubleExponentialSmoothing(_ w: UnsafeBufferPointer<FPoint>, _ c: Window) -> Double? {
+        let sf = c.scalar0, tf = c.scalar1
         guard w.count >= 2 else { return nil }
         let values = w.map(\.f)
         var s0 = 0.0, s1 = values[0], b = values[1] - values[0]
