@@ -96,13 +96,13 @@ public final class MemPostings: Sendable {
 
     /// Sorted label names.
     public func labelNames() -> [String] {
-        state.withLock { Array($0.byName.keys) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        state.withLock { Array($0.byName.keys) }.sorted { $0.utf8Precedes($1) }
     }
 
     /// Sorted values of label `name`.
     public func labelValues(name: String) -> [String] {
         state.withLock { $0.byName[name].map { Array($0.keys) } ?? [] }
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .sorted { $0.utf8Precedes($1) }
     }
 
     /// Number of series with each label pair: cardinality statistics.

@@ -12,7 +12,7 @@ public struct Label: Hashable, Sendable, Comparable {
     }
 
     public static func < (a: Label, b: Label) -> Bool {
-        a.name != b.name ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8) : a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+        !a.name.utf8Equals(b.name) ? a.name.utf8Precedes(b.name) : a.value.utf8Precedes(b.value)
     }
 }
 
@@ -30,7 +30,7 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
         guard a.storage.count == b.storage.count else { return false }
         for i in a.storage.indices {
             let x = a.storage[i], y = b.storage[i]
-            if !x.name.utf8.elementsEqual(y.name.utf8) || !x.value.utf8.elementsEqual(y.value.utf8) { return false }
+            if !x.name.utf8Equals(y.name) || !x.value.utf8Equals(y.value) { return false }
         }
         return true
     }
@@ -55,7 +55,7 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
     /// - Throws: ``LabelsError`` on a duplicate or empty name.
     public init(validating labels: [Label]) throws(LabelsError) {
         var sorted = labels.filter { !$0.value.isEmpty }
-        sorted.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        sorted.sort { $0.name.utf8Precedes($1.name) }
         for i in sorted.indices {
             if sorted[i].name.isEmpty { throw .emptyName }
             if i > 0 && sorted[i].name == sorted[i - 1].name { throw .duplicateName(sorted[i].name) }
@@ -72,7 +72,7 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
     /// Convenience for tests and literals: `Labels(["__name__": "up", "job": "x"])`.
     public init(_ dictionary: [String: String]) {
         storage = dictionary.filter { !$0.value.isEmpty }.map { Label($0.key, $0.value) }
-            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            .sorted { $0.name.utf8Precedes($1.name) }
     }
 
     public init() { storage = [] }
@@ -142,8 +142,8 @@ extension Labels: Comparable {
         let n = Swift.min(a.count, b.count)
         for i in 0..<n {
             let x = a[i], y = b[i]
-            if x.name != y.name { return x.name.utf8.lexicographicallyPrecedes(y.name.utf8) }
-            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
+            if !x.name.utf8Equals(y.name) { return x.name.utf8Precedes(y.name) }
+            if !x.value.utf8Equals(y.value) { return x.value.utf8Precedes(y.value) }
         }
         return a.count < b.count
     }

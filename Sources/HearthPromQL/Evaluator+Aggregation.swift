@@ -5,7 +5,7 @@ extension Evaluator {
     /// An aggregation over each step's vector. Input series are assigned to their output group
     /// once; each step then streams over the series, keeping one accumulator per group.
     func evalAggregation(op: String, _ inner: Expr, param: Expr?, grouping rawGrouping: [String], without: Bool) throws(QueryError) -> Matrix {
-        var grouping = rawGrouping.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var grouping = rawGrouping.sorted { $0.utf8Precedes($1) }
         if op == "count_values" {
             let valueLabel = param?.stringLiteral ?? ""
             guard isValidLabelName(valueLabel) else { throw .execution("invalid label name \(quoteLikeGo(valueLabel))") }

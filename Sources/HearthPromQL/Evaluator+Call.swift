@@ -76,45 +76,6 @@ extension Evaluator {
         var buffer: [FPoint] = []
         var scratch: [Double] = []
 
-        /// Evaluates every step over one series' samples (`points`, stale markers left out).
-        func run(_ labels: Labels, _ points: UnsafeBufferPointer<FPoint>, dropName: Bool, range: Int64, offset: Int64, at: Int64?) throws(QueryError) {
-            try context.checkDeadline()
-            var series = Series(labels: labels, dropName: !keepsName || dropName)
-            var window = RangeFunctions.Window(ts: 0, rangeStart: 0, rangeEnd: 0, range: range)
-            var lo = 0, hi = 0
-            var stepIndex = 0
-            for ts in steps() {
-                defer { stepIndex += 1 }
-                let ref = (at ?? ts) - offset
-                while hi < points.count && points[hi].t <= ref { hi += 1 }
-                while lo < hi && points[lo].t <= ref - range { lo += 1 }
-                guard lo < hi else { continue }
-                if !scalars.isEmpty {
-                    window.scalar0 = stepIndex < scalars[0].count ? scalars[0][stepIndex].f : .nan
-                    if scalars.count > 1 { window.scalar1 = stepIndex < scalars[1].count ? scalars[1][stepIndex].f : .nan }
-                }
-                window.ts = ts
-                window.rangeStart = ref - range
-                window.rangeEnd = ref
-                if kind == .doubleExponentialSmoothing, let error = RangeFunctions.smoothingFactorsError(window) { throw error }
-                try context.hold(hi - lo)
-                context.currentSamples -= hi - lo
-                let w = UnsafeBufferPointer(rebasing: points[lo..<hi])
-                if let v = RangeFunctions.evaluate(kind, w, window, scratch: &scratch) {
-                    if series.floats.isEmpty { series.floats.reserveCapacity(stepCount) }
-                    series.floats.append(FPoint(t: ts, f: v))
-                }
-            }
-            guard !series.floats.isEmpty else { return }
-            try context.hold(series.floats.count)
-            if kind == .rate || kind == .increase, let metric = labels.metricName,
-               !(metric.hasSuffix("_total") || metric.hasSuffix("_sum") || metric.hasSuffix("_count")
-                 || metric.hasSuffix("_bucket")) {
-                annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"\(metric)\"")
-            }
-            out.append(series)
-        }
-
         switch args[matrixIndex] {
         case .matrixSelector(let vs, let range):
             let at = resolve(vs.at)
@@ -123,24 +84,20 @@ extension Evaluator {
             let mint = first - range + 1
             for data in try selectSeries(vs, mint: mint, maxt: last) {
                 decode(data, mint: mint, maxt: last, into: &buffer, skippingStale: true)
-                let result: Result<Void, QueryError> = buffer.withUnsafeBufferPointer { points in
-                    do throws(QueryError) {
-                        try run(data.labels, points, dropName: false, range: range, offset: vs.offset, at: at)
-                        return .success(())
-                    } catch { return .failure(error) }
+                let result: QueryError? = buffer.withUnsafeBufferPointer { points in
+                    applyRange(kind, data.labels, points, dropName: false, keepsName: keepsName, range: range,
+                               offset: vs.offset, at: at, scalars: scalars, scratch: &scratch, into: &out)
                 }
-                try result.get()
+                if let result { throw result }
             }
         case .subquery(let inner, let range, let step, let offset, let a):
             let at = resolve(a)
             for source in try runSubquery(inner, range: range, step: step, offset: offset, at: a) {
-                let result: Result<Void, QueryError> = source.floats.withUnsafeBufferPointer { points in
-                    do throws(QueryError) {
-                        try run(source.labels, points, dropName: source.dropName, range: range, offset: offset, at: at)
-                        return .success(())
-                    } catch { return .failure(error) }
+                let result: QueryError? = source.floats.withUnsafeBufferPointer { points in
+                    applyRange(kind, source.labels, points, dropName: source.dropName, keepsName: keepsName, range: range,
+                               offset: offset, at: at, scalars: scalars, scratch: &scratch, into: &out)
                 }
-                try result.get()
+                if let result { throw result }
             }
         default:
             throw .execution("unexpected argument to \(name)")
@@ -150,6 +107,58 @@ extension Evaluator {
             return absentOverTime(out, argument: args[matrixIndex])
         }
         return out
+    }
+
+    /// Evaluates every step of a range function over one series' samples (stale markers left
+    /// out) and appends the result series to `out`. Returns the error that ends the query, if any
+    /// (an optional rather than a typed throw, so that it can run inside `withUnsafeBufferPointer`).
+    private func applyRange(
+        _ kind: RangeFunctions.Kind, _ labels: Labels, _ points: UnsafeBufferPointer<FPoint>, dropName: Bool, keepsName: Bool,
+        range: Int64, offset: Int64, at: Int64?, scalars: [[FPoint]], scratch: inout [Double], into out: inout Matrix
+    ) -> QueryError? {
+        let ctx = context
+        do { try ctx.checkDeadline() } catch { return error }
+        var series = Series(labels: labels, dropName: !keepsName || dropName)
+        var window = RangeFunctions.Window(ts: 0, rangeStart: 0, rangeEnd: 0, range: range)
+        let headroom = ctx.maxSamples - ctx.currentSamples
+        let hasScalars = !scalars.isEmpty
+        let (first, stepWidth, last) = (start, interval, end)
+        var lo = 0, hi = 0
+        var stepIndex = 0
+        var ts = first
+        while ts <= last {
+            defer {
+                stepIndex += 1
+                ts += stepWidth
+            }
+            let ref = (at ?? ts) - offset
+            while hi < points.count && points[hi].t <= ref { hi += 1 }
+            while lo < hi && points[lo].t <= ref - range { lo += 1 }
+            guard lo < hi else { continue }
+            if hasScalars {
+                window.scalar0 = stepIndex < scalars[0].count ? scalars[0][stepIndex].f : .nan
+                if scalars.count > 1 { window.scalar1 = stepIndex < scalars[1].count ? scalars[1][stepIndex].f : .nan }
+            }
+            window.ts = ts
+            window.rangeStart = ref - range
+            window.rangeEnd = ref
+            if kind == .doubleExponentialSmoothing, let error = RangeFunctions.smoothingFactorsError(window) { return error }
+            // The window is held while the function runs.
+            if hi - lo + series.floats.count > headroom { return .tooManySamples }
+            if let v = RangeFunctions.evaluate(kind, UnsafeBufferPointer(rebasing: points[lo..<hi]), window, scratch: &scratch) {
+                if series.floats.isEmpty { series.floats.reserveCapacity(stepCount) }
+                series.floats.append(FPoint(t: ts, f: v))
+            }
+        }
+        guard !series.floats.isEmpty else { return nil }
+        do { try ctx.hold(series.floats.count) } catch { return error }
+        if kind == .rate || kind == .increase, let metric = labels.metricName,
+           !(metric.hasSuffix("_total") || metric.hasSuffix("_sum") || metric.hasSuffix("_count")
+             || metric.hasSuffix("_bucket")) {
+            annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"\(metric)\"")
+        }
+        out.append(series)
+        return nil
     }
 
     /// `absent_over_time`: 1 at the steps where no series had a sample in range.

@@ -154,7 +154,7 @@ extension Labels {
         out.reserveCapacity(count + 1)
         var inserted = false
         for l in self {
-            if !inserted && !l.name.utf8.lexicographicallyPrecedes(name.utf8) {
+            if !inserted && !l.name.utf8Precedes(name) {
                 if l.name == name {
                     if !value.isEmpty { out.append(Label(name, value)) }
                     inserted = true

@@ -42,11 +42,11 @@ public final class MemoryStorage: Querier, @unchecked Sendable {
 
     public func labelNames(_ matchers: [Matcher]) -> [String] {
         Set(series.keys.filter { l in matchers.allSatisfy { $0.matches(l[$0.name] ?? "") } }.flatMap { $0.map(\.name) })
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .sorted { $0.utf8Precedes($1) }
     }
 
     public func labelValues(_ name: String, _ matchers: [Matcher]) -> [String] {
         Set(series.keys.filter { l in matchers.allSatisfy { $0.matches(l[$0.name] ?? "") } }.compactMap { $0[name] })
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .sorted { $0.utf8Precedes($1) }
     }
 }

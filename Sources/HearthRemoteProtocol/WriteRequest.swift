@@ -221,7 +221,7 @@ public enum WriteRequestDecoder {
             if i > 0 {
                 let previous = labels[i - 1].name
                 if previous == l.name { return "invalid labels \(render(labels)): duplicate label name \"\(l.name)\"" }
-                if !previous.utf8.lexicographicallyPrecedes(l.name.utf8) {
+                if !previous.utf8Precedes(l.name) {
                     return "invalid labels \(render(labels)): label names out of order (\"\(previous)\" before \"\(l.name)\")"
                 }
             }

@@ -101,7 +101,7 @@ extension API {
     }
 
     func listResult(_ set: Set<String>, limit: Int?) -> APIResult {
-        var sorted = set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var sorted = set.sorted { $0.utf8Precedes($1) }
         var annotations = Annotations()
         if let limit, sorted.count > limit {
             sorted = Array(sorted.prefix(limit))

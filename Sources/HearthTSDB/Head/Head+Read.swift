@@ -83,7 +83,7 @@ extension Head: Querier {
         for ref in postings(for: matchers) {
             if let l = labelsOf(ref) { for x in l { names.insert(x.name) } }
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return names.sorted { $0.utf8Precedes($1) }
     }
 
     public func labelValues(_ name: String, _ matchers: [Matcher]) -> [String] {
@@ -92,7 +92,7 @@ extension Head: Querier {
         for ref in postings(for: matchers) {
             if let v = labelsOf(ref)?[name] { values.insert(v) }
         }
-        return values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return values.sorted { $0.utf8Precedes($1) }
     }
 }
 

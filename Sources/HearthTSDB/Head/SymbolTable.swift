@@ -89,8 +89,8 @@ final class SymbolTable: @unchecked Sendable {
         guard ids.count == labels.count * 2 else { return false }
         var i = ids.startIndex
         for l in labels {
-            if !string(ids[i]).utf8.elementsEqual(l.name.utf8) { return false }
-            if !string(ids[i + 1]).utf8.elementsEqual(l.value.utf8) { return false }
+            if !string(ids[i]).utf8Equals(l.name) { return false }
+            if !string(ids[i + 1]).utf8Equals(l.value) { return false }
             i += 2
         }
         return true
