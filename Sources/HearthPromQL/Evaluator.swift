@@ -227,30 +227,35 @@ final class Evaluator {
     /// in seconds (what `timestamp(selector)` returns).
     func evalVectorSelector(_ vs: VectorSelector, timestamps: Bool) throws(QueryError) -> Matrix {
         let at = resolve(vs.at)
-        let lookback = context.lookbackDelta
-        let first = (at ?? start) - vs.offset
-        let last = (at ?? end) - vs.offset
+        let ctx = context
+        let lookback = ctx.lookbackDelta
+        let offset = vs.offset
+        let first = (at ?? start) - offset
+        let last = (at ?? end) - offset
         let mint = first - lookback + 1
         var out: Matrix = []
         var points: [FPoint] = []
         for data in try selectSeries(vs, mint: mint, maxt: last) {
-            try context.checkDeadline()
+            try ctx.checkDeadline()
             decode(data, mint: mint, maxt: last, into: &points)
-            let s = (labels: data.labels, points: points)
-            var series = Series(labels: s.labels, dropName: timestamps)
-            var next = 0
-            let n = s.points.count
-            series.floats.reserveCapacity(min(n, stepCount))
-            for ts in steps() {
-                let ref = (at ?? ts) - vs.offset
-                while next < n && s.points[next].t <= ref { next += 1 }
-                guard next > 0 else { continue }
-                let t = s.points[next - 1].t
-                let v = s.points[next - 1].f
-                guard t > ref - lookback, !StaleMarker.isStale(v) else { continue }
-                try context.hold(1)
-                series.floats.append(FPoint(t: ts, f: timestamps ? Double(t) / 1000 : v))
+            var series = Series(labels: data.labels, dropName: timestamps)
+            series.floats.reserveCapacity(min(points.count, stepCount))
+            let (from, to, width) = (start, end, interval)
+            points.withUnsafeBufferPointer { p in
+                let n = p.count
+                var next = 0
+                var ts = from
+                while ts <= to {
+                    defer { ts += width }
+                    let ref = (at ?? ts) - offset
+                    while next < n && p[next].t <= ref { next += 1 }
+                    guard next > 0 else { continue }
+                    let sample = p[next - 1]
+                    guard sample.t > ref - lookback, sample.f.bitPattern != StaleMarker.bitPattern else { continue }
+                    series.floats.append(FPoint(t: ts, f: timestamps ? Double(sample.t) / 1000 : sample.f))
+                }
             }
+            try ctx.hold(series.floats.count)
             if !series.floats.isEmpty { out.append(series) }
         }
         return out

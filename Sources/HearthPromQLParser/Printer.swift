@@ -46,30 +46,75 @@ extension Expr: CustomStringConvertible {
 enum Format {
     /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest digits, no exponent.
     static func number(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        if v == v.rounded() && abs(v) < 1e18 { return String(Int64(v)) }
-        let s = "\(v)"
-        guard let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return s }
-        let mantissa = String(s[..<e])
-        let exponent = Int(s[s.index(after: e)...])!
-        let negative = mantissa.hasPrefix("-")
-        let digits = mantissa.filter { $0 != "-" }.split(separator: ".")
-        let intPart = String(digits[0])
-        let fracPart = digits.count > 1 ? String(digits[1]) : ""
-        var all = intPart + fracPart
-        var point = intPart.count + exponent
-        if point <= 0 {
-            all = String(repeating: "0", count: 1 - point) + all
-            point = 1
-        } else if point > all.count {
-            all += String(repeating: "0", count: point - all.count)
+        var out: [UInt8] = []
+        appendNumber(v, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends Go's `'f'`, -1 form of `v` as UTF-8. Works on the bytes of Swift's shortest
+    /// representation, moving the decimal point where that one uses an exponent.
+    static func appendNumber(_ v: Double, to out: inout [UInt8]) {
+        if v.isNaN { return out.append(contentsOf: "NaN".utf8) }
+        if v.isInfinite { return out.append(contentsOf: (v > 0 ? "+Inf" : "-Inf").utf8) }
+        if v == v.rounded() && abs(v) < 1e15 {
+            if v == 0 && v.sign == .minus { return out.append(contentsOf: "-0".utf8) }
+            return out.append(contentsOf: String(Int64(v)).utf8)
         }
-        var out = String(all.prefix(point))
-        var frac = String(all.dropFirst(point))
-        while frac.hasSuffix("0") { frac.removeLast() }
-        if !frac.isEmpty { out += "." + frac }
-        return (negative ? "-" : "") + out
+        var text = v.description
+        text.withUTF8 { b in
+            guard let e = b.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
+                // No exponent: Swift prints "1.0" for integral values, which Go does not.
+                if b.count >= 2 && b[b.count - 2] == UInt8(ascii: ".") && b[b.count - 1] == UInt8(ascii: "0") {
+                    out.append(contentsOf: b[0..<(b.count - 2)])
+                } else {
+                    out.append(contentsOf: b)
+                }
+                return
+            }
+            var i = 0
+            if b[0] == UInt8(ascii: "-") {
+                out.append(UInt8(ascii: "-"))
+                i = 1
+            }
+            var digits: [UInt8] = []
+            var intDigits = 0
+            var seenPoint = false
+            while i < e {
+                if b[i] == UInt8(ascii: ".") {
+                    seenPoint = true
+                } else {
+                    digits.append(b[i])
+                    if !seenPoint { intDigits += 1 }
+                }
+                i += 1
+            }
+            var exponent = 0
+            var negativeExponent = false
+            var j = e + 1
+            if j < b.count && (b[j] == UInt8(ascii: "-") || b[j] == UInt8(ascii: "+")) {
+                negativeExponent = b[j] == UInt8(ascii: "-")
+                j += 1
+            }
+            while j < b.count {
+                exponent = exponent * 10 + Int(b[j] - UInt8(ascii: "0"))
+                j += 1
+            }
+            if negativeExponent { exponent = -exponent }
+            while digits.count > 1 && digits.last == UInt8(ascii: "0") { digits.removeLast() }
+            let point = intDigits + exponent
+            if point <= 0 {
+                out.append(contentsOf: "0.".utf8)
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -point))
+                out.append(contentsOf: digits)
+            } else if point >= digits.count {
+                out.append(contentsOf: digits)
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: point - digits.count))
+            } else {
+                out.append(contentsOf: digits[0..<point])
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: digits[point...])
+            }
+        }
     }
 
     /// Go's `%q` for a string.
@@ -161,3 +206,6 @@ public func quoteLikeGo(_ s: String) -> String { Format.quote(s) }
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`, which Prometheus uses for label values made from
 /// numbers (`count_values`) and for numbers in printed queries.
 public func formatFloatLikeGo(_ v: Double) -> String { Format.number(v) }
+
+/// `formatFloatLikeGo`, appended to a byte buffer without building a String.
+public func appendFloatLikeGo(_ v: Double, to out: inout [UInt8]) { Format.appendNumber(v, to: &out) }

@@ -107,7 +107,7 @@ public struct JSONWriter {
             // Swift's shortest form is exponential in these ranges, with Go's two-digit exponent.
             bytes.append(contentsOf: "\(v)".utf8)
         } else {
-            bytes.append(contentsOf: formatFloatLikeGo(v).utf8)
+            appendFloatLikeGo(v, to: &bytes)
         }
         bytes.append(UInt8(ascii: "\""))
     }
