@@ -69,24 +69,44 @@ extension Evaluator {
             if let m = params.max(), m > 1 { annotations.warn(invalidQuantile(m)) }
             if let m = params.min(), m < 0 { annotations.warn(invalidQuantile(m)) }
         }
+        // Steps are taken in blocks; within a block each series is read once, in series order,
+        // so every group still sees its values in the order Prometheus adds them, while each
+        // series' samples are walked contiguously.
         var result = groups.map { Series(labels: $0) }
-        var accumulators = Array(repeating: Accumulator(), count: groups.count)
+        let groupCount = groups.count
+        let block = max(1, min(stepCount, 65_536 / max(1, groupCount), 256))
+        var accumulators = Array(repeating: Accumulator(), count: block * groupCount)
         var cursors = Array(repeating: 0, count: input.count)
-        for (stepIndex, ts) in steps().enumerated() {
-            try context.checkDeadline()
-            for g in accumulators.indices { accumulators[g].seen = false }
-            for (si, s) in input.enumerated() {
-                let c = cursors[si]
-                guard c < s.floats.count, s.floats[c].t == ts else { continue }
-                cursors[si] = c + 1
-                accumulators[seriesGroup[si]].add(s.floats[c].f, op: op, dropName: s.dropName)
+        var blockStart = 0
+        let ctx = context
+        while blockStart < stepCount {
+            try ctx.checkDeadline()
+            let blockSteps = min(block, stepCount - blockStart)
+            let blockEndTime = start + Int64(blockStart + blockSteps) * interval  // exclusive
+            for i in 0..<(blockSteps * groupCount) { accumulators[i].seen = false }
+            for si in input.indices {
+                let g = seriesGroup[si]
+                let dropName = input[si].dropName
+                input[si].floats.withUnsafeBufferPointer { points in
+                    var c = cursors[si]
+                    while c < points.count && points[c].t < blockEndTime {
+                        let step = Int((points[c].t - start) / interval) - blockStart
+                        accumulators[step * groupCount + g].add(points[c].f, op: op, dropName: dropName)
+                        c += 1
+                    }
+                    cursors[si] = c
+                }
             }
-            let q = stepIndex < params.count ? params[stepIndex] : .nan
-            for g in accumulators.indices where accumulators[g].seen {
-                result[g].floats.append(FPoint(t: ts, f: accumulators[g].result(op: op, q: q)))
-                result[g].dropName = accumulators[g].dropName
+            for step in 0..<blockSteps {
+                let ts = start + Int64(blockStart + step) * interval
+                let q = blockStart + step < params.count ? params[blockStart + step] : .nan
+                for g in 0..<groupCount where accumulators[step * groupCount + g].seen {
+                    result[g].floats.append(FPoint(t: ts, f: accumulators[step * groupCount + g].result(op: op, q: q)))
+                    result[g].dropName = accumulators[step * groupCount + g].dropName
+                }
+                try ctx.hold(groupCount)
             }
-            try context.hold(groups.count)
+            blockStart += blockSteps
         }
         return result.filter { !$0.floats.isEmpty }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HearthChunks
 import HearthIndex
 import HearthModel
@@ -67,8 +70,40 @@ extension Head: Querier {
             out.append(SeriesData(labels: symbols.labels(ids), chunks: chunks, minTime: minTime,
                                   maxTime: maxTime))
         }
-        out.sort { $0.labels < $1.labels }
-        return out
+        return Self.sortedByLabels(out)
+    }
+
+    /// Sorts by labels through one byte key per series (`name 0x00 value 0x00 ...`, which orders
+    /// exactly as `Labels <` when no label holds a NUL byte): a `memcmp` per comparison instead
+    /// of walking label structs.
+    static func sortedByLabels(_ series: [SeriesData]) -> [SeriesData] {
+        guard series.count > 1 else { return series }
+        var keys: [[UInt8]] = []
+        keys.reserveCapacity(series.count)
+        for s in series {
+            var key: [UInt8] = []
+            for l in s.labels {
+                if l.name.utf8.contains(0) || l.value.utf8.contains(0) { return series.sorted { $0.labels < $1.labels } }
+                key.append(contentsOf: l.name.utf8)
+                key.append(0)
+                key.append(contentsOf: l.value.utf8)
+                key.append(0)
+            }
+            keys.append(key)
+        }
+        let order = keys.indices.sorted { a, b in
+            keys[a].withUnsafeBufferPointer { x in
+                keys[b].withUnsafeBufferPointer { y in
+                    let n = min(x.count, y.count)
+                    if n > 0 {
+                        let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+                        if c != 0 { return c < 0 }
+                    }
+                    return x.count < y.count
+                }
+            }
+        }
+        return order.map { series[$0] }
     }
 
     /// A copy of a series' state and label ids taken under one lock acquisition.
