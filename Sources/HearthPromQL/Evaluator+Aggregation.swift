@@ -63,8 +63,9 @@ extension Evaluator {
     }
 
     /// sum, avg, count, min, max, group, stddev, stdvar, quantile.
-    private func aggregateReducing(op: String, input: Matrix, seriesGroup: [Int], groups: [Labels], params: [Double]) throws(QueryError) -> Matrix {
-        if op == "quantile" {
+    private func aggregateReducing(op name: String, input: Matrix, seriesGroup: [Int], groups: [Labels], params: [Double]) throws(QueryError) -> Matrix {
+        let op = ReducingOp(name)
+        if op == .quantile {
             if params.contains(where: \.isNaN) { annotations.warn(invalidQuantile(.nan)) }
             if let m = params.max(), m > 1 { annotations.warn(invalidQuantile(m)) }
             if let m = params.min(), m < 0 { annotations.warn(invalidQuantile(m)) }
@@ -200,6 +201,25 @@ extension Evaluator {
     }
 }
 
+/// The operators `aggregateReducing` handles, decided once per aggregation.
+enum ReducingOp {
+    case sum, avg, min, max, count, group, stddev, stdvar, quantile
+
+    init(_ name: String) {
+        switch name {
+        case "sum": self = .sum
+        case "avg": self = .avg
+        case "min": self = .min
+        case "max": self = .max
+        case "count": self = .count
+        case "stddev": self = .stddev
+        case "stdvar": self = .stdvar
+        case "quantile": self = .quantile
+        default: self = .group
+        }
+    }
+}
+
 /// The running state of one output group at one step.
 struct Accumulator {
     var seen = false
@@ -211,49 +231,49 @@ struct Accumulator {
     var average = KahanMean(0)
     var values: [Double] = []
 
-    mutating func add(_ f: Double, op: String, dropName seriesDropName: Bool) {
+    mutating func add(_ f: Double, op: ReducingOp, dropName seriesDropName: Bool) {
         if !seen {
             self = Accumulator(seen: true, dropName: seriesDropName, value: f, mean: f, count: 1, average: KahanMean(f))
             switch op {
-            case "stddev", "stdvar": value = f.isNaN || f.isInfinite ? .nan : 0
-            case "quantile": values = [f]
-            case "group": value = 1
+            case .stddev, .stdvar: value = f.isNaN || f.isInfinite ? .nan : 0
+            case .quantile: values = [f]
+            case .group: value = 1
             default: break
             }
             return
         }
         if seriesDropName { dropName = true }
         switch op {
-        case "sum":
+        case .sum:
             (value, kahanC) = KahanSum.increment(f, value, kahanC)
-        case "avg":
+        case .avg:
             average.add(f)
-        case "max":
+        case .max:
             if value < f || value.isNaN { value = f }
-        case "min":
+        case .min:
             if value > f || value.isNaN { value = f }
-        case "count":
+        case .count:
             count += 1
-        case "stddev", "stdvar":
+        case .stddev, .stdvar:
             count += 1
             let delta = f - mean
             mean += delta / count
             value += delta * (f - mean)
-        case "quantile":
+        case .quantile:
             values.append(f)
         default:  // group
             break
         }
     }
 
-    mutating func result(op: String, q: Double) -> Double {
+    mutating func result(op: ReducingOp, q: Double) -> Double {
         switch op {
-        case "sum": return value.isInfinite ? value : value + kahanC
-        case "avg": return average.value
-        case "count": return count
-        case "stdvar": return value / count
-        case "stddev": return (value / count).squareRoot()
-        case "quantile": return quantile(q, &values)
+        case .sum: return value.isInfinite ? value : value + kahanC
+        case .avg: return average.value
+        case .count: return count
+        case .stdvar: return value / count
+        case .stddev: return (value / count).squareRoot()
+        case .quantile: return quantile(q, &values)
         default: return value
         }
     }
