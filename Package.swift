@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthPromQL", targets: ["HearthPromQL"]),
         .library(name: "HearthSnappy", targets: ["HearthSnappy"]),
+        .library(name: "HearthRemoteProtocol", targets: ["HearthRemoteProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(name: "Hearth", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .executableTarget(
@@ -44,6 +45,26 @@ let package = Package(
                 .product(name: "HearthModel", package: "Hearth"),
             ],
             path: "Benchmarks/HearthPromQLBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // protoc output committed (remote_write.proto beside it), so no build runs the plugin.
+        .target(
+            name: "RemoteWriteProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/RemoteWriteProto",
+            exclude: ["remote_write.proto"]
+        ),
+        .executableTarget(
+            name: "HearthRemoteBenchmarks",
+            dependencies: [
+                "RemoteWriteProto",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "HearthRemoteProtocol", package: "Hearth"),
+                .product(name: "HearthSnappy", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthRemoteBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .target(name: "CBenchShims"),

@@ -1,0 +1,70 @@
+import Benchmark
+import HearthModel
+import HearthRemoteProtocol
+import HearthSnappy
+import RemoteWriteProto
+import SwiftProtobuf
+
+/// A remote-write request shaped like the side-by-side harness's: 2,000 series of a
+/// node-exporter-like host, one sample each (as Prometheus sends them).
+enum Request {
+    static let names = ["node_cpu_seconds_total", "node_network_receive_bytes_total", "http_request_duration_seconds_bucket"]
+
+    static func labels(_ i: Int) -> Labels {
+        var d: [String: String] = [:]
+        d["__name__"] = names[i % 3]
+        d["instance"] = "host-\(i / 94):9100"
+        d["job"] = i % 94 < 63 ? "node" : "api"
+        d["region"] = "region-\(i % 4)"
+        d["cpu"] = String(i % 4)
+        d["mode"] = "m\(i % 8)"
+        return Labels(d)
+    }
+
+    static let series: [(Labels, [Sample])] = (0..<2000).map { i in
+        (labels(i), [Sample(1_700_000_000_000 + Int64(i), Double(i) * 1.5)])
+    }
+    static let body = WriteRequestEncoder.v1(series)
+    static let compressed = Snappy.encode(body)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 100_000
+    )
+
+    Benchmark("Remote write 1.0: hand-written decoder, labels decoded (2000 series)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var n = 0
+            _ = try Request.body.withUnsafeBytes { raw in
+                try WriteRequestDecoder.decodeV1(raw) { s in n += s.labels.count + s.samples.count }
+            }
+            blackHole(n)
+        }
+    }
+
+    Benchmark("Remote write 1.0: hand-written decoder, known label sets (2000 series)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var n = 0
+            _ = try Request.body.withUnsafeBytes { raw in
+                try WriteRequestDecoder.decodeV1(raw, knownRef: { $0.count > 0 ? 1 : nil }) { s in n += s.samples.count }
+            }
+            blackHole(n)
+        }
+    }
+
+    Benchmark("Remote write 1.0: swift-protobuf generated code (2000 series)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let request = try Prometheus_WriteRequest(serializedBytes: Request.body)
+            var n = 0
+            for ts in request.timeseries { n += ts.labels.count + ts.samples.count }
+            blackHole(n)
+        }
+    }
+
+    Benchmark("Snappy decode of a remote-write body", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try Snappy.decode(Request.compressed, limit: 1 << 26))
+        }
+    }
+}
