@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthServer", "HearthWAL", "HearthPromQL",
+                "HearthServer", "HearthWAL", "HearthPromQL", "HearthModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,7 +145,7 @@ let package = Package(
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HearthServerTests", dependencies: ["HearthServer", "HearthTestSupport"],
+        .testTarget(name: "HearthServerTests", dependencies: ["HearthServer", "HearthModel", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport"], swiftSettings: swiftSettings),
     ]

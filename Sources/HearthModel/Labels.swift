@@ -104,12 +104,13 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
             if l.name == Labels.metricName { out += l.value } else { rest.append(l) }
         }
         out += "{"
-        out += rest.map { "\($0.name)=\"\(escape($0.value))\"" }.joined(separator: ", ")
+        out += rest.map { "\($0.name)=\"\(Labels.escapeValue($0.value))\"" }.joined(separator: ", ")
         out += "}"
         return out
     }
 
-    private func escape(_ s: String) -> String {
+    /// A label value escaped for the text exposition format (backslash, quote, newline).
+    public static func escapeValue(_ s: String) -> String {
         var r = ""
         for c in s {
             switch c {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HearthModel
 import HearthPromQL
 import HearthServer
 import HearthWAL

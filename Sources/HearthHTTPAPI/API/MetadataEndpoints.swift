@@ -9,6 +9,7 @@ import NIOCore
 import NIOHTTP1
 
 extension API {
+    /// Prometheus's defaults for an open-ended range (its `minTime`/`maxTime`, in milliseconds).
     static let minTime: Int64 = -9_223_309_901_257_974_000
     static let maxTime: Int64 = 9_223_309_901_257_974_999
 

@@ -16,12 +16,9 @@ extension API {
     /// checksummed `ChunkedReadResponse` frames of at most ~1 MiB, chunks as stored).
     func remoteRead(_ request: HTTPRequest) async -> HTTPResponse {
         let decoded: [UInt8]
-        do {
-            decoded = try request.body.withUnsafeReadableBytes { raw throws(Snappy.DecodeError) in
-                try Snappy.decode(raw, limit: context.maxDecodedBodySize)
-            }
-        } catch {
-            return .text(.badRequest, "\(error)\n")
+        switch decompressedBody(request) {
+        case .success(let bytes): decoded = bytes
+        case .failure(let error): return error.response
         }
         let read: ReadRequest
         do {
@@ -102,25 +99,28 @@ extension API {
             let rest = labels.filter { $0.name != Labels.metricName }
             text += name
             if !rest.isEmpty {
-                text += "{" + rest.map { "\($0.name)=\"\(Self.escapeLabelValue($0.value))\"" }.joined(separator: ",") + "}"
+                text += "{" + rest.map { "\($0.name)=\"\(Labels.escapeValue($0.value))\"" }.joined(separator: ",") + "}"
             }
             text += " \(Self.expositionValue(sample.value)) \(sample.timestamp)\n"
         }
         return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(text.utf8))
     }
 
-    static func escapeLabelValue(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
     static func expositionValue(_ v: Double) -> String { formatFloatLikeGo(v) }
+
+    /// The snappy-decoded body, or the 400 to answer with.
+    func decompressedBody(_ request: HTTPRequest) -> Result<[UInt8], HTTPResponseError> {
+        do {
+            return .success(try request.body.withUnsafeReadableBytes { raw throws(Snappy.DecodeError) in
+                try Snappy.decode(raw, limit: context.maxDecodedBodySize)
+            })
+        } catch {
+            return .failure(HTTPResponseError(response: .text(.badRequest, "\(error)\n")))
+        }
+    }
+}
+
+/// A response to answer with instead of a value.
+struct HTTPResponseError: Error {
+    var response: HTTPResponse
 }

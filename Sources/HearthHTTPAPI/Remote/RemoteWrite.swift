@@ -30,12 +30,9 @@ extension API {
             return .text(.unsupportedMediaType, "unsupported content type \"\(contentType)\": expected application/x-protobuf with proto=prometheus.WriteRequest or io.prometheus.write.v2.Request\n")
         }
         let decoded: [UInt8]
-        do {
-            decoded = try request.body.withUnsafeReadableBytes { raw throws(Snappy.DecodeError) in
-                try Snappy.decode(raw, limit: context.maxDecodedBodySize)
-            }
-        } catch {
-            return .text(.badRequest, "\(error)\n")
+        switch decompressedBody(request) {
+        case .success(let bytes): decoded = bytes
+        case .failure(let error): return error.response
         }
 
         let appender = context.db.appender()

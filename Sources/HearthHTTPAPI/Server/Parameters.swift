@@ -71,10 +71,6 @@ public struct Parameters: Sendable {
 
 /// Prometheus's time and duration parameters.
 enum TimeParameter {
-    /// Prometheus's minimum and maximum times for open-ended ranges.
-    static let minTime: Int64 = -62_135_596_800_000 + 1000 * 0  // 0001-01-01T00:00:00Z in ms
-    static let maxTime: Int64 = 253_402_300_799_000  // 9999-12-31T23:59:59Z in ms
-
     /// A Unix timestamp in seconds (with decimals) or RFC 3339; milliseconds.
     static func parse(_ s: String) -> Int64? {
         if let v = Double(s), v.isFinite {
@@ -86,29 +82,7 @@ enum TimeParameter {
     /// A duration: seconds as a float, or Prometheus's `1h30m` syntax; milliseconds.
     static func parseDuration(_ s: String) -> Int64? {
         if let v = Double(s), v.isFinite { return Int64((v * 1000).rounded()) }
-        return parsePrometheusDuration(s)
-    }
-
-    static func parsePrometheusDuration(_ text: String) -> Int64? {
-        let units: [(String, Int64)] = [
-            ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
-            ("w", 7 * 86_400_000), ("y", 365 * 86_400_000),
-        ]
-        var rest = Substring(text)
-        var total: Int64 = 0
-        guard !rest.isEmpty else { return nil }
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let n = Int64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            guard let (unit, factor) = units.first(where: { rest.hasPrefix($0.0) && !($0.0 == "m" && rest.hasPrefix("ms")) })
-            else { return nil }
-            rest = rest.dropFirst(unit.count)
-            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
-            guard !overflow else { return nil }
-            total += product
-        }
-        return total
+        return PrometheusDuration.parseMilliseconds(s)
     }
 
     /// `2006-01-02T15:04:05.999999999Z07:00`.
