@@ -54,6 +54,23 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
         try db3.close()
     }
 
+    /// Snapshots of 20,000 series or more load in parallel parts; the head must be the same.
+    @Test func largeSnapshotLoadsInPartsAndRestoresEverything() throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path)
+        let expected = try writeDataSet(db, series: 25_000, samples: 3)
+        try db.close()
+        let db2 = try openDB(tmp.path)
+        #expect(db2.openReport.loadedSnapshot)
+        #expect(db2.head.numSeries == 25_000)
+        #expect(all(db2) == expected)
+        // Label lookups go through the postings the parts built.
+        let some = expected.keys.sorted()[12_345]
+        let matchers = some.map { try! Matcher(.equal, $0.name, $0.value) }
+        #expect(db2.querier().select(matchers, minTime: .min, maxTime: .max).map(\.labels) == [some])
+        try db2.close()
+    }
+
     @Test func restartFromWALAloneRestoresEverything() throws {
         let tmp = TemporaryDirectory()
         let db = try openDB(tmp.path, snapshot: false)

@@ -1,3 +1,4 @@
+import Dispatch
 import HearthChunks
 import HearthEncoding
 import HearthFileIO
@@ -85,6 +86,117 @@ enum HeadSnapshot {
         return out
     }
 
+    /// Read-only bytes shared with the parallel loaders.
+    struct SharedBytes: @unchecked Sendable {
+        let raw: UnsafeRawBufferPointer
+    }
+
+    /// What one part of the series section adds: refs in order, postings by (name id, value id),
+    /// and its time range.
+    struct Part: Sendable {
+        var all: [UInt64] = []
+        var pairs: [UInt64: [UInt64]] = [:]
+        var lo = Int64.max
+        var hi = Int64.min
+    }
+
+    /// Reads a uvarint at `i`.
+    @inline(__always)
+    static func uvarint(_ body: UnsafeRawBufferPointer, _ i: inout Int) throws -> UInt64 {
+        guard let v = VarInt.readUnsigned(body, at: &i) else { throw Invalid(reason: "truncated at \(i)") }
+        return v
+    }
+
+    @inline(__always)
+    static func u64(_ body: UnsafeRawBufferPointer, _ i: inout Int) throws -> UInt64 {
+        guard i + 8 <= body.count else { throw Invalid(reason: "truncated at \(i)") }
+        defer { i += 8 }
+        return BigEndian.readUInt64(body, at: i)
+    }
+
+    /// Moves `i` past one series record without building anything.
+    static func skipSeries(_ body: UnsafeRawBufferPointer, _ i: inout Int) throws {
+        _ = try uvarint(body, &i)
+        i += 8
+        let n = Int(try uvarint(body, &i))
+        guard n <= 1024 else { throw Invalid(reason: "label count") }
+        for _ in 0..<(2 * n) { _ = try uvarint(body, &i) }
+        i += 8
+        let clen = Int(try uvarint(body, &i))
+        if clen > 0 { i += clen + 4 + 24 + 2 }
+        let mcount = Int(try uvarint(body, &i))
+        i += mcount * 26
+        guard i <= body.count else { throw Invalid(reason: "truncated") }
+    }
+
+    /// Loads `count` series records starting at `offset` into the head.
+    static func loadPart(_ body: UnsafeRawBufferPointer, from offset: Int, count: Int, symbolCount: UInt64,
+                         into head: Head) throws -> Part {
+        var part = Part()
+        part.all.reserveCapacity(count)
+        var i = offset
+        var ids: [UInt32] = []
+        for _ in 0..<count {
+            let ref = try uvarint(body, &i)
+            guard ref > (part.all.last ?? 0) else { throw Invalid(reason: "series out of ref order") }
+            let hash = try u64(body, &i)
+            let n = Int(try uvarint(body, &i))
+            guard n <= 1024 else { throw Invalid(reason: "label count") }
+            ids.removeAll(keepingCapacity: true)
+            for _ in 0..<(2 * n) {
+                let id = try uvarint(body, &i)
+                guard id < symbolCount else { throw Invalid(reason: "symbol ref") }
+                ids.append(UInt32(id))
+            }
+            var s = MemSeries()
+            s.walLogged = true
+            s.nextAt = Int64(bitPattern: try u64(body, &i))
+            let clen = Int(try uvarint(body, &i))
+            if clen > 0 {
+                guard clen + 30 <= body.count - i else { throw Invalid(reason: "chunk length") }
+                let bytes = Array(UnsafeRawBufferPointer(rebasing: body[i..<(i + clen)]))
+                i += clen
+                let pendingByte = body[i], pendingBits = body[i + 1]
+                let sampleCount = BigEndian.readUInt16(body, at: i + 2)
+                i += 4
+                let lastT = Int64(bitPattern: try u64(body, &i)), vbits = try u64(body, &i), tDelta = try u64(body, &i)
+                let leading = body[i], trailing = body[i + 1]
+                i += 2
+                let state = XORAppender.State(
+                    completeBytes: bytes, pendingByte: pendingByte, pendingBits: pendingBits, count: sampleCount,
+                    lastTimestamp: lastT, lastValueBits: vbits, tDelta: tDelta, leading: leading, trailing: trailing)
+                guard let appender = XORAppender(restoring: state) else { throw Invalid(reason: "head chunk") }
+                s.head = appender
+            }
+            let mcount = Int(try uvarint(body, &i))
+            guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
+            s.mapped.reserveCapacity(mcount)
+            for _ in 0..<mcount {
+                let r = try u64(body, &i)
+                let mn = Int64(bitPattern: try u64(body, &i))
+                let mx = Int64(bitPattern: try u64(body, &i))
+                guard i + 2 <= body.count else { throw Invalid(reason: "truncated") }
+                let c = BigEndian.readUInt16(body, at: i)
+                i += 2
+                guard head.chunkFiles.isPlausible(r) else { throw Invalid(reason: "chunk ref \(r) not in the chunk files") }
+                s.mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
+            }
+            part.lo = Swift.min(part.lo, s.minTime)
+            if s.maxTime != .min { part.hi = Swift.max(part.hi, s.maxTime) }
+            head.insert(s, labelIDs: ids, ref: ref)
+            head.stripes[Int(hash & head.mask)].hashes.withLock { h in
+                if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
+            }
+            part.all.append(ref)
+            var k = 0
+            while k + 1 < ids.count {
+                part.pairs[UInt64(ids[k]) << 32 | UInt64(ids[k + 1]), default: []].append(ref)
+                k += 2
+            }
+        }
+        return part
+    }
+
     struct Invalid: Error, CustomStringConvertible {
         let reason: String
         var description: String { "invalid head snapshot: \(reason)" }
@@ -124,69 +236,48 @@ enum HeadSnapshot {
                 i += len
             }
             let seriesCount = try uvarint()
-            var lo = Int64.max, hi = Int64.min
-            // Postings by (name id, value id): strings are resolved once per distinct pair.
-            var pairs: [UInt64: [UInt64]] = [:]
+            guard seriesCount <= UInt64(body.count) else { throw Invalid(reason: "series count") }
+            // The series are loaded in parts, in parallel: a quick scan finds where each part
+            // starts, then every part fills its own postings lists, merged in ref order after.
+            let partCount = seriesCount >= 20_000 ? Swift.max(1, Swift.min(4, System.coreCount)) : 1
+            var starts: [(offset: Int, count: Int)] = []
+            var scan = i
+            let perPart = Int(seriesCount) / partCount
+            for p in 0..<partCount {
+                let count = p == partCount - 1 ? Int(seriesCount) - perPart * (partCount - 1) : perPart
+                starts.append((scan, count))
+                if p < partCount - 1 {
+                    for _ in 0..<count { try skipSeries(body, &scan) }
+                }
+            }
+            let results = Mutex([Int: Part]())
+            let failure = Mutex<(any Error)?>(nil)
+            let partStarts = starts
+            // The mapping outlives the parallel loop, which returns before `load` does.
+            let shared = SharedBytes(raw: body)
+            DispatchQueue.concurrentPerform(iterations: partCount) { p in
+                do {
+                    let part = try loadPart(shared.raw, from: partStarts[p].offset, count: partStarts[p].count,
+                                            symbolCount: symbolCount, into: head)
+                    results.withLock { $0[p] = part }
+                } catch {
+                    failure.withLock { $0 = error }
+                }
+            }
+            if let error = failure.withLock({ $0 }) { throw error }
+            let parts = results.withLock { m in (0..<partCount).map { m[$0]! } }
             var all: [UInt64] = []
-            all.reserveCapacity(Int(min(seriesCount, 1 << 24)))
-            for _ in 0..<seriesCount {
-                let ref = try uvarint()
-                guard ref > (all.last ?? 0) else { throw Invalid(reason: "series out of ref order") }
-                let hash = try u64()
-                let n = Int(try uvarint())
-                guard n <= 1024 else { throw Invalid(reason: "label count") }
-                var ids: [UInt32] = []
-                ids.reserveCapacity(2 * n)
-                for _ in 0..<(2 * n) {
-                    let id = try uvarint()
-                    guard id < symbolCount else { throw Invalid(reason: "symbol ref") }
-                    ids.append(UInt32(id))
+            all.reserveCapacity(Int(seriesCount))
+            var pairs: [UInt64: [UInt64]] = [:]
+            var lo = Int64.max, hi = Int64.min
+            for (p, part) in parts.enumerated() {
+                guard part.all.first ?? .max > all.last ?? 0 else { throw Invalid(reason: "series out of ref order") }
+                all.append(contentsOf: part.all)
+                for (key, refs) in part.pairs {
+                    if p == 0 { pairs[key] = refs } else { pairs[key, default: []].append(contentsOf: refs) }
                 }
-                var s = MemSeries()
-                s.walLogged = true
-                s.nextAt = Int64(bitPattern: try u64())
-                let clen = Int(try uvarint())
-                if clen > 0 {
-                    guard clen + 30 <= body.count - i else { throw Invalid(reason: "chunk length") }
-                    let bytes = Array(UnsafeRawBufferPointer(rebasing: body[i..<(i + clen)]))
-                    i += clen
-                    let pendingByte = body[i], pendingBits = body[i + 1]
-                    let count = BigEndian.readUInt16(body, at: i + 2)
-                    i += 4
-                    let lastT = Int64(bitPattern: try u64()), vbits = try u64(), tDelta = try u64()
-                    let leading = body[i], trailing = body[i + 1]
-                    i += 2
-                    let state = XORAppender.State(
-                        completeBytes: bytes, pendingByte: pendingByte, pendingBits: pendingBits, count: count,
-                        lastTimestamp: lastT, lastValueBits: vbits, tDelta: tDelta, leading: leading, trailing: trailing)
-                    guard let appender = XORAppender(restoring: state) else { throw Invalid(reason: "head chunk") }
-                    s.head = appender
-                }
-                let mcount = Int(try uvarint())
-                guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
-                s.mapped.reserveCapacity(mcount)
-                for _ in 0..<mcount {
-                    let r = try u64()
-                    let mn = Int64(bitPattern: try u64())
-                    let mx = Int64(bitPattern: try u64())
-                    guard i + 2 <= body.count else { throw Invalid(reason: "truncated") }
-                    let c = BigEndian.readUInt16(body, at: i)
-                    i += 2
-                    guard head.chunkFiles.isPlausible(r) else { throw Invalid(reason: "chunk ref \(r) not in the chunk files") }
-                    s.mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
-                }
-                lo = Swift.min(lo, s.minTime)
-                if s.maxTime != .min { hi = Swift.max(hi, s.maxTime) }
-                head.insert(s, labelIDs: ids, ref: ref)
-                head.stripes[Int(hash & head.mask)].hashes.withLock { h in
-                    if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
-                }
-                all.append(ref)
-                var k = 0
-                while k + 1 < ids.count {
-                    pairs[UInt64(ids[k]) << 32 | UInt64(ids[k + 1]), default: []].append(ref)
-                    k += 2
-                }
+                lo = Swift.min(lo, part.lo)
+                hi = Swift.max(hi, part.hi)
             }
             head.postings.addSorted(all: all, lists: pairs.map { key, refs in
                 (head.symbols.string(UInt32(key >> 32)), head.symbols.string(UInt32(truncatingIfNeeded: key)), refs)
