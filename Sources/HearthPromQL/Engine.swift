@@ -41,7 +41,7 @@ public final class Engine: Sendable {
     /// task cancellation.
     public func instantQuery(_ query: String, at time: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
         let expr = try parse(query)
-        return try await withSlot { () throws(QueryError) in
+        return try await runLimited { () throws(QueryError) in
             try self.evaluate(expr, start: time, end: time, step: 0, querier: querier,
                               deadline: ContinuousClock.now + self.options.timeout)
         }
@@ -50,14 +50,10 @@ public final class Engine: Sendable {
     /// A range query over `[start, end]` every `step` ms.
     public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
         let expr = try parse(query)
-        return try await withSlot { () throws(QueryError) in
+        return try await runLimited { () throws(QueryError) in
             try self.evaluate(expr, start: start, end: end, step: step, querier: querier,
                               deadline: ContinuousClock.now + self.options.timeout)
         }
-    }
-
-    private func withSlot(_ body: @Sendable () throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
-        try await runLimited(body)
     }
 
     /// Runs `body` once one of the `--query.max-concurrency` slots is free (a cancelled task

@@ -352,15 +352,7 @@ extension Point {
 }
 
 /// Prometheus's test tolerance: relative error 1e-6.
-func almostEqual(_ a: Double, _ b: Double) -> Bool {
-    if a.isNaN && b.isNaN { return true }
-    if a == b { return true }
-    let minNormal = Double(bitPattern: 0x0010_0000_0000_0000)
-    let absSum = abs(a) + abs(b)
-    let diff = abs(a - b)
-    if a == 0 || b == 0 || absSum < minNormal { return diff < 1e-6 * minNormal }
-    return diff / min(absSum, Double.greatestFiniteMagnitude) < 1e-6
-}
+func almostEqual(_ a: Double, _ b: Double) -> Bool { HearthPromQL.almostEqual(a, b, 1e-6) }
 
 extension String {
     var trimmingSpaces: String {

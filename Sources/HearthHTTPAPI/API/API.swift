@@ -60,8 +60,6 @@ struct APIError: Error {
     var status: HTTPResponseStatus
 
     static func badData(_ m: String) -> APIError { APIError(type: "bad_data", message: m, status: .badRequest) }
-    static func internalError(_ m: String) -> APIError { APIError(type: "internal", message: m, status: .internalServerError) }
-    static func notFound(_ m: String) -> APIError { APIError(type: "not_found", message: m, status: .notFound) }
     static func unavailable(_ m: String) -> APIError { APIError(type: "unavailable", message: m, status: .serviceUnavailable) }
 
     static func query(_ e: QueryError) -> APIError {

@@ -118,7 +118,7 @@ extension API {
     /// `U__` escaping: `_` followed by hex digits and `_` stands for that code point.
     static func unescapeLabelName(_ s: String) -> String {
         var out = ""
-        var chars = Array(s.dropFirst(3))
+        let chars = Array(s.dropFirst(3))
         var i = 0
         while i < chars.count {
             if chars[i] == "_", let end = chars[(i + 1)...].firstIndex(of: "_"), end > i + 1,
@@ -133,7 +133,6 @@ extension API {
                 i += 1
             }
         }
-        chars.removeAll()
         return out
     }
 

@@ -38,7 +38,6 @@ extension API {
         let appender = context.db.appender()
         var written = 0
         var histograms = 0
-        var exemplars = 0
         var refused: [String] = []
         var invalid: [String] = []
         do {
@@ -46,7 +45,6 @@ extension API {
                 let cache = context.seriesRefs
                 let visit: (inout WriteSeries) throws -> Void = { series in
                     histograms += series.histograms
-                    exemplars += series.exemplars
                     guard !series.samples.isEmpty else { return }
                     var ref = series.ref
                     var labels = Labels()

@@ -65,12 +65,6 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(v).utf8)
     }
 
-    /// A plain JSON number (finite values).
-    public mutating func number(_ v: Double) {
-        separate()
-        bytes.append(contentsOf: (v.isFinite ? formatFloatLikeGo(v) : "0").utf8)
-    }
-
     /// `[<seconds>, "<value>"]`: one point as Prometheus writes it.
     public mutating func point(t: Int64, value: Double) {
         beginArray()
@@ -110,12 +104,6 @@ public struct JSONWriter {
             appendFloatLikeGo(v, to: &bytes)
         }
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// Appends already-encoded JSON as one value.
-    public mutating func raw(_ json: String) {
-        separate()
-        bytes.append(contentsOf: json.utf8)
     }
 
     private mutating func appendQuoted(_ s: String) {

@@ -24,8 +24,6 @@ public struct Parameters: Sendable {
         }
     }
 
-    public init(pairs: [(String, String)]) { self.pairs = pairs }
-
     public subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
 
     public func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }

@@ -113,9 +113,8 @@ enum HistogramFunctions {
         if q.isNaN { return (.nan, false) }
         if q < 0 { return (-.infinity, false) }
         if q > 1 { return (.infinity, false) }
-        let sortedInput = input.sorted { $0.upperBound < $1.upperBound }
-        guard sortedInput.last!.upperBound == .infinity else { return (.nan, false) }
         var buckets = sortAndCoalesce(input)
+        guard buckets.last!.upperBound == .infinity else { return (.nan, false) }
         var forced = false
         var prev = buckets[0].count
         for i in 1..<buckets.count {
@@ -154,9 +153,8 @@ enum HistogramFunctions {
     /// The fraction of observations between `lower` and `upper`, interpolating linearly inside
     /// buckets.
     static func bucketFraction(_ lower: Double, _ upper: Double, _ input: [Bucket]) -> Double {
-        let sortedInput = input.sorted { $0.upperBound < $1.upperBound }
-        guard sortedInput.last!.upperBound == .infinity else { return .nan }
         let buckets = sortAndCoalesce(input)
+        guard buckets.last!.upperBound == .infinity else { return .nan }
         let count = buckets[buckets.count - 1].count
         if count == 0 || lower.isNaN || upper.isNaN { return .nan }
         if lower >= upper { return 0 }
@@ -197,7 +195,7 @@ enum HistogramFunctions {
 }
 
 /// Prometheus's `almost.Equal`: relative comparison with a floor for tiny values.
-func almostEqual(_ a: Double, _ b: Double, _ epsilon: Double) -> Bool {
+public func almostEqual(_ a: Double, _ b: Double, _ epsilon: Double) -> Bool {
     if a.isNaN && b.isNaN { return true }
     if a == b { return true }
     let minNormal = Double(bitPattern: 0x0010_0000_0000_0000)
