@@ -110,7 +110,7 @@ extension API {
         ]
         let numSeries = head.numSeries
         let (minTime, maxTime) = numSeries == 0 ? (Int64(0), Int64(0)) : (head.minTime, head.maxTime)
-        let chunks = head.memoryStatistics().mappedChunkMetaBytes / 24 + numSeries
+        let chunks = head.memoryStatistics().chunks
         return APIResult { w in
             w.beginObject()
             w.key("headStats")

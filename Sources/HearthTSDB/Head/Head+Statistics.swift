@@ -12,6 +12,8 @@ extension Head {
         public var openChunkBytes = 0
         public var openChunkCapacity = 0
         public var mappedChunkMetaBytes = 0
+        /// Completed chunks in the chunk files, plus one open chunk per series that has one.
+        public var chunks = 0
 
         public var description: String {
             "series=\(series) series_slot_bytes=\(seriesSlots) label_ref_bytes=\(labelRefBytes) "
@@ -28,7 +30,9 @@ extension Head {
                 m.labelRefBytes += s.labelIDs.capacity * 4
                 for x in s.series where x.alive {
                     m.series += 1
+                    m.chunks += x.mapped.count
                     if let h = x.head {
+                        m.chunks += 1
                         m.openChunkBytes += h.byteCount
                         m.openChunkCapacity += h.bufferCapacity
                     }
