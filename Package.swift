@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HearthChunks", targets: ["HearthChunks"]),
         .library(name: "HearthModel", targets: ["HearthModel"]),
         .library(name: "HearthIndex", targets: ["HearthIndex"]),
+        .library(name: "HearthBlock", targets: ["HearthBlock"]),
         .library(name: "HearthWAL", targets: ["HearthWAL"]),
         .library(name: "HearthRegex", targets: ["HearthRegex"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
@@ -55,6 +56,10 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
         .target(name: "HearthRemoteProtocol", dependencies: ["HearthModel", "HearthEncoding"], swiftSettings: swiftSettings),
+        // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.
+        .target(name: "HearthBlock",
+                dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthStorage"],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: the query engine, over any Querier.
         .target(name: "HearthPromQL", dependencies: ["HearthModel", "HearthChunks", "HearthPromQLParser", "HearthStorage", "HearthRegex"],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -63,7 +68,7 @@ let package = Package(
             name: "HearthTSDB",
             dependencies: [
                 "HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthWAL",
-                "HearthStorage",
+                "HearthStorage", "HearthBlock",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
@@ -136,6 +141,8 @@ let package = Package(
         .testTarget(name: "HearthChunksTests", dependencies: ["HearthChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthWALTests", dependencies: ["HearthWAL", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "HearthBlockTests", dependencies: ["HearthBlock", "HearthStorage", "HearthModel", "HearthFileIO", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthTestSupport"],
                     swiftSettings: swiftSettings),

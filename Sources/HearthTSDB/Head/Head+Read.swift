@@ -8,49 +8,9 @@ import HearthStorage
 import Synchronization
 
 extension Head: Querier {
-    /// Postings for a set of matchers, after Prometheus's `PostingsForMatchers`: matchers that
-    /// cannot match the empty value intersect; those that can are applied by subtracting the
-    /// series their inverse selects.
+    /// Series matching every matcher (see ``PostingsIndex/postings(for:)``).
     func postings(for matchers: [Matcher]) -> PostingsList {
-        var include: [PostingsList] = []
-        var exclude: [PostingsList] = []
-        for m in matchers {
-            if m.matchesEmpty {
-                let inverse = Self.inverse(m)
-                exclude.append(postings(matching: inverse))
-            } else {
-                include.append(postings(matching: m))
-            }
-        }
-        var result = include.isEmpty ? postings.allPostings() : Postings.intersect(include)
-        for e in exclude where !e.isEmpty {
-            result = Postings.subtract(result, e)
-        }
-        return result
-    }
-
-    static func inverse(_ m: Matcher) -> Matcher {
-        switch m.kind {
-        case .equal: return try! Matcher(.notEqual, m.name, m.value)
-        case .notEqual: return try! Matcher(.equal, m.name, m.value)
-        case .regexMatch: return InverseMatcher.make(m, kind: .regexNoMatch)
-        case .regexNoMatch: return InverseMatcher.make(m, kind: .regexMatch)
-        }
-    }
-
-    /// Series whose label `m.name` exists and satisfies `m`.
-    func postings(matching m: Matcher) -> PostingsList {
-        switch m.kind {
-        case .equal:
-            return postings.postings(name: m.name, value: m.value)
-        case .regexMatch:
-            if let set = m.regex?.literalSet {
-                return Postings.union(set.map { postings.postings(name: m.name, value: $0) })
-            }
-            return postings.postings(name: m.name, where: m.matches)
-        case .notEqual, .regexNoMatch:
-            return postings.postings(name: m.name, where: m.matches)
-        }
+        postings.postings(for: matchers)
     }
 
     public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
@@ -128,13 +88,5 @@ extension Head: Querier {
             if let v = labelsOf(ref)?[name] { values.insert(v) }
         }
         return values.sorted { $0.utf8Precedes($1) }
-    }
-}
-
-/// Builds the inverse of a regex matcher without recompiling its pattern.
-enum InverseMatcher {
-    static func make(_ m: Matcher, kind: Matcher.Kind) -> Matcher {
-        let regex = m.regex!
-        return try! Matcher(kind, m.name, m.value, compiler: { _ in regex })
     }
 }

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HearthChunks
+import HearthEncoding
+import HearthFileIO
+
+/// The `chunks/` directory of a block: numbered segment files (`000001`, ...) of chunks, each
+/// `len uvarint | encoding byte | data | CRC32C(encoding, data)` after an 8-byte header.
+/// A chunk's reference is `segment sequence << 32 | offset`, the sequence counting from 0.
+public enum ChunkSegments {
+    public static let magic: UInt32 = 0x85BD_40DD
+    public static let headerSize = 8
+    /// Segments are cut before they pass this size (Prometheus: 512 MiB).
+    public static let maxSegmentSize = 512 * 1024 * 1024
+
+    public static func fileName(_ sequence: Int) -> String {
+        let digits = String(sequence + 1)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+}
+
+/// Writes chunks into segment files, returning each chunk's reference.
+public struct ChunkSegmentWriter: ~Copyable {
+    let directory: String
+    let maxSegmentSize: Int
+    var sequence = -1
+    var buffer: [UInt8] = []
+    /// Bytes of the current segment already written to its file.
+    var flushed = 0
+    var fd: Int32 = -1
+    var path = ""
+    public private(set) var totalBytes = 0
+
+    public init(directory: String, maxSegmentSize: Int = ChunkSegments.maxSegmentSize) throws(BlockError) {
+        self.directory = directory
+        self.maxSegmentSize = maxSegmentSize
+        do { try FileSystem.createDirectory(directory) } catch { throw BlockError(error) }
+    }
+
+    /// Appends one chunk; returns its reference.
+    public mutating func write(encoding: ChunkEncoding, _ data: UnsafeRawBufferPointer) throws(BlockError) -> UInt64 {
+        let size = VarInt.unsignedLength(UInt64(data.count)) + 1 + data.count + 4
+        if fd < 0 || flushed + buffer.count + size > maxSegmentSize && flushed + buffer.count > ChunkSegments.headerSize {
+            try startSegment()
+        }
+        let offset = flushed + buffer.count
+        VarInt.appendUnsigned(UInt64(data.count), to: &buffer)
+        let crcStart = buffer.count
+        buffer.append(encoding.rawValue)
+        buffer.append(contentsOf: data)
+        let crc = buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[crcStart...])) }
+        BigEndian.append(crc, to: &buffer)
+        totalBytes += size
+        if buffer.count >= 1 << 20 { try flush() }
+        return UInt64(sequence) << 32 | UInt64(offset)
+    }
+
+    mutating func flush() throws(BlockError) {
+        guard fd >= 0 else { return }
+        try BlockFiles.writeAll(fd, buffer, path: path)
+        flushed += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func startSegment() throws(BlockError) {
+        try finishSegment()
+        sequence += 1
+        path = directory + "/" + ChunkSegments.fileName(sequence)
+        fd = try BlockFiles.create(path)
+        flushed = 0
+        BigEndian.append(ChunkSegments.magic, to: &buffer)
+        buffer.append(contentsOf: [1, 0, 0, 0])
+        totalBytes += ChunkSegments.headerSize
+    }
+
+    mutating func finishSegment() throws(BlockError) {
+        guard fd >= 0 else { return }
+        try flush()
+        try BlockFiles.syncAndClose(fd, path: path)
+        fd = -1
+    }
+
+    deinit {
+        if fd >= 0 { Glibc.close(fd) }
+    }
+
+    /// Flushes and syncs the last segment.
+    public mutating func close() throws(BlockError) {
+        try finishSegment()
+    }
+}
+
+/// Reads chunks of a block's segment files through memory mappings.
+public final class ChunkSegmentReader: Sendable {
+    let segments: [MappedFile]
+    let sizes: [Int]
+    public let totalBytes: Int
+
+    public init(directory: String) throws(BlockError) {
+        var segments: [MappedFile] = []
+        var sizes: [Int] = []
+        let names: [String]
+        do { names = try FileSystem.list(directory).filter { $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } } }
+        catch { throw BlockError(error) }
+        for name in names.sorted() {
+            let path = directory + "/" + name
+            let size = FileSystem.fileSize(path) ?? 0
+            guard size >= ChunkSegments.headerSize else { throw .corrupt(file: path, reason: "segment shorter than its header") }
+            let file: MappedFile
+            do { file = try MappedFile(path: path, capacity: size) } catch { throw BlockError(error) }
+            let magic = BigEndian.readUInt32(file.bytes(at: 0, count: 4), at: 0)
+            guard magic == ChunkSegments.magic else {
+                throw .corrupt(file: path, reason: "bad magic \(String(magic, radix: 16))")
+            }
+            segments.append(file)
+            sizes.append(size)
+        }
+        self.segments = segments
+        self.sizes = sizes
+        self.totalBytes = sizes.reduce(0, +)
+    }
+
+    /// The encoding and data of chunk `ref`, or nil if the reference or the chunk is bad.
+    public func chunk(_ ref: UInt64) -> (ChunkEncoding, UnsafeRawBufferPointer)? {
+        let seq = Int(ref >> 32), offset = Int(ref & 0xFFFF_FFFF)
+        guard seq < segments.count, offset >= ChunkSegments.headerSize, offset < sizes[seq] else { return nil }
+        let raw = segments[seq].bytes(at: 0, count: sizes[seq])
+        var i = offset
+        guard let len = VarInt.readUnsigned(raw, at: &i), len < UInt64(sizes[seq]),
+              i + 1 + Int(len) + 4 <= raw.count else { return nil }
+        let body = UnsafeRawBufferPointer(rebasing: raw[i..<i + 1 + Int(len)])
+        let stored = BigEndian.readUInt32(raw, at: i + 1 + Int(len))
+        guard CRC32C.checksum(body) == stored, let enc = ChunkEncoding(rawValue: body[0]) else { return nil }
+        return (enc, UnsafeRawBufferPointer(rebasing: body[1...]))
+    }
+
+    /// Keeps the mappings alive while `body` reads chunk bytes.
+    public func withChunks<R>(_ body: () throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body() }
+    }
+}
