@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "HearthServer",
             dependencies: [
-                "HearthTSDB", "HearthWAL", "HearthPromQL", "HearthHTTPAPI", "CHearthMalloc",
+                "HearthTSDB", "HearthBlock", "HearthWAL", "HearthPromQL", "HearthHTTPAPI", "CHearthMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

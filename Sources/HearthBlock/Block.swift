@@ -23,12 +23,13 @@ public final class Block: Querier, Sendable {
         index = try IndexReader(path: directory + "/index")
         chunks = try ChunkSegmentReader(directory: directory + "/chunks")
         tombstoneState = Mutex(try Tombstones.read(directory: directory))
+        sizeBytes = FileSystem.directorySize(directory)
     }
 
     public var tombstones: Tombstones { tombstoneState.withLock { $0 } }
 
-    /// Bytes on disk (index, chunks, meta and tombstones).
-    public var sizeBytes: Int { FileSystem.directorySize(directory) }
+    /// Bytes on disk (index, chunks, meta and tombstones) when opened.
+    public let sizeBytes: Int
 
     public var minTime: Int64 { meta.minTime }
     /// Exclusive, as in meta.json.
@@ -59,7 +60,7 @@ public final class Block: Querier, Sendable {
     }
 
     /// The chunks without the samples in `intervals`; chunks untouched by them are kept as is.
-    static func removing(_ intervals: [DeletedInterval], from chunks: [ChunkData]) -> [ChunkData] {
+    public static func removing(_ intervals: [DeletedInterval], from chunks: [ChunkData]) -> [ChunkData] {
         var out: [ChunkData] = []
         for c in chunks {
             let touched = intervals.contains { $0.minTime <= c.maxTime && c.minTime <= $0.maxTime }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import HearthBlock
 import HearthTSDB
 import HearthWAL
 import Metrics
@@ -15,6 +16,14 @@ public final class SelfMetrics: Sendable {
     let chunkFilesSize: CoreMetrics.Gauge
     let outOfOrderAtCommit: CoreMetrics.Gauge
     let headMemory: [String: CoreMetrics.Gauge]
+    let blocksLoaded: CoreMetrics.Gauge
+    let blocksBytes: CoreMetrics.Gauge
+    let lowestTimestamp: CoreMetrics.Gauge
+    let compactions: CoreMetrics.Gauge
+    let compactionsFailed: CoreMetrics.Counter
+    let headTruncations: CoreMetrics.Gauge
+    let timeRetentions: CoreMetrics.Gauge
+    let sizeRetentions: CoreMetrics.Gauge
 
     public init() {
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -29,7 +38,18 @@ public final class SelfMetrics: Sendable {
             memory[kind] = CoreMetrics.Gauge(label: "hearth_tsdb_head_memory_bytes", dimensions: [("kind", kind)], factory: factory)
         }
         headMemory = memory
+        blocksLoaded = CoreMetrics.Gauge(label: "prometheus_tsdb_blocks_loaded", factory: factory)
+        blocksBytes = CoreMetrics.Gauge(label: "prometheus_tsdb_storage_blocks_bytes", factory: factory)
+        lowestTimestamp = CoreMetrics.Gauge(label: "prometheus_tsdb_lowest_timestamp", factory: factory)
+        // Totals kept by the DB, exposed as they are (gauges record the running total).
+        compactions = CoreMetrics.Gauge(label: "prometheus_tsdb_compactions_total", factory: factory)
+        compactionsFailed = CoreMetrics.Counter(label: "prometheus_tsdb_compactions_failed_total", factory: factory)
+        headTruncations = CoreMetrics.Gauge(label: "prometheus_tsdb_head_truncations_total", factory: factory)
+        timeRetentions = CoreMetrics.Gauge(label: "prometheus_tsdb_time_retentions_total", factory: factory)
+        sizeRetentions = CoreMetrics.Gauge(label: "prometheus_tsdb_size_retentions_total", factory: factory)
     }
+
+    public func compactionFailed() { compactionsFailed.increment() }
 
     /// Reads the engine's state into the gauges.
     public func update(from db: DB) {
@@ -41,6 +61,14 @@ public final class SelfMetrics: Sendable {
         walSize.record(db.wal.diskSize)
         chunkFilesSize.record(db.head.chunkFilesDiskSize)
         outOfOrderAtCommit.record(db.head.outOfOrderDroppedAtCommit)
+        let blocks = db.blocks
+        blocksLoaded.record(blocks.count)
+        blocksBytes.record(blocks.reduce(0) { $0 + $1.sizeBytes })
+        if let lowest = blocks.first?.minTime ?? (db.head.numSeries > 0 ? db.head.minTime : nil) { lowestTimestamp.record(lowest) }
+        compactions.record(db.counters.compactions)
+        headTruncations.record(db.counters.headTruncations)
+        timeRetentions.record(db.counters.timeRetentions)
+        sizeRetentions.record(db.counters.sizeRetentions)
         let m = db.head.memoryStatistics()
         headMemory["series_slots"]?.record(m.seriesSlots)
         headMemory["label_refs"]?.record(m.labelRefBytes)

@@ -4,8 +4,14 @@ import HearthWAL
 /// Everything `hearth server` is configured with, independent of how it was parsed.
 public struct ServerOptions: Sendable {
     public var storagePath = "data/"
-    /// Blocks older than this are deleted (used once blocks exist).
+    /// Blocks older than this are deleted; 0 keeps them.
     public var retentionMilliseconds: Int64 = 15 * 24 * 3600 * 1000
+    /// Oldest blocks are deleted while storage exceeds this many bytes; 0 means no limit.
+    public var retentionBytes: Int64 = 0
+    /// The smallest block range (and head chunk range): `--storage.tsdb.min-block-duration`.
+    public var minBlockDurationMilliseconds: Int64 = 2 * 3600 * 1000
+    /// How often compaction and retention run.
+    public var compactionInterval: Duration = .seconds(60)
     public var listenAddress = "0.0.0.0:9090"
     public var configFile: String?
     public var walSyncMode = WALSyncMode.none

@@ -1,4 +1,5 @@
 import CHearthMalloc
+import Dispatch
 import HearthHTTPAPI
 import HearthPromQL
 import HearthTSDB
@@ -16,15 +17,35 @@ public struct StorageService: Service {
     public let db: DB
     let metrics: SelfMetrics
     let logger: Logger
+    let compactionInterval: Duration
 
-    public init(db: DB, metrics: SelfMetrics, logger: Logger) {
+    public init(db: DB, metrics: SelfMetrics, logger: Logger, compactionInterval: Duration = .seconds(60)) {
         self.db = db
         self.metrics = metrics
         self.logger = logger
+        self.compactionInterval = compactionInterval
     }
 
     public func run() async throws {
         metrics.update(from: db)
+        let maintenance = Task.detached { [db, metrics, logger, compactionInterval] in
+            // Once soon after start (a restart may find a head ready to compact), then periodically.
+            var wait: Duration = .seconds(1)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: wait)
+                wait = compactionInterval
+                if Task.isCancelled { break }
+                await runBlocking {
+                    do {
+                        try db.compact()
+                    } catch {
+                        metrics.compactionFailed()
+                        logger.error("compaction failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+        defer { maintenance.cancel() }
         // Refresh the gauges every few seconds until shutdown is requested, and hand memory
         // freed by request bursts back to the system.
         try? await cancelWhenGracefulShutdown {
@@ -54,9 +75,12 @@ public enum Server {
         var dbOptions = DB.Options(path: options.storagePath)
         dbOptions.walSyncMode = options.walSyncMode
         dbOptions.walSegmentSize = options.walSegmentSize
+        dbOptions.head.chunkRange = options.minBlockDurationMilliseconds
+        dbOptions.retentionTime = options.retentionMilliseconds
+        dbOptions.retentionSize = options.retentionBytes
         let db = try DB(options: dbOptions, logger: logger)
         let metrics = SelfMetrics()
-        let storage = StorageService(db: db, metrics: metrics, logger: logger)
+        let storage = StorageService(db: db, metrics: metrics, logger: logger, compactionInterval: options.compactionInterval)
         guard let (host, port) = splitListenAddress(options.listenAddress) else {
             throw ServerError("invalid --web.listen-address \"\(options.listenAddress)\": expected host:port")
         }
@@ -87,6 +111,13 @@ public enum Server {
             "wal_sync": "\(options.walSyncMode.rawValue)",
         ])
         try await group.run()
+    }
+}
+
+/// Runs blocking work (compaction, file I/O) on a Dispatch thread, off the concurrency pool.
+func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: work()) }
     }
 }
 

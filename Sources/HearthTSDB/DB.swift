@@ -1,3 +1,4 @@
+import HearthBlock
 import HearthEncoding
 import HearthFileIO
 import HearthModel
@@ -17,6 +18,9 @@ import Glibc
 ///       wal/              segments and checkpoints (HearthWAL)
 ///       chunks_head/      completed head chunks, memory-mapped
 ///       head.snapshot     written on clean shutdown, loaded (then removed) on the next start
+///       head.tombstones   deletions of head data not yet compacted into a block
+///       01J.../           blocks in Prometheus's format (HearthBlock), oldest data first
+///       snapshots/        backups made by ``snapshot(into:withHead:)``
 public final class DB: Sendable {
     public struct Options: Sendable {
         public var path: String
@@ -27,6 +31,12 @@ public final class DB: Sendable {
         public var snapshotOnShutdown = true
         /// Samples each WAL replay worker sorts and applies at a time (see `WALReplayer`).
         public var walReplayWindow = 1 << 19
+        /// Blocks older than this (by their end, against the newest block's end) are deleted;
+        /// 0 keeps them forever. Prometheus's `--storage.tsdb.retention.time`, default 15d.
+        public var retentionTime: Int64 = 15 * 24 * 3600 * 1000
+        /// Oldest blocks are deleted while blocks, WAL and head chunks exceed this many bytes;
+        /// 0 means no limit (`--storage.tsdb.retention.size`).
+        public var retentionSize: Int64 = 0
 
         public init(path: String) {
             self.path = path
@@ -40,6 +50,7 @@ public final class DB: Sendable {
         public var walRecords = 0
         public var walRepaired: String?
         public var mappedChunks = 0
+        public var blocks = 0
         public var seconds = 0.0
     }
 
@@ -51,6 +62,12 @@ public final class DB: Sendable {
     public let head: Head
     public let wal: WAL
     public let openReport: OpenReport
+    /// The blocks, ordered by time; replaced whole under `maintenance`.
+    let blockList: Mutex<[Block]>
+    /// Held by compaction, retention, deletion and snapshots, so they never interleave.
+    let maintenance = Mutex<Int>(0)
+    /// Totals of maintenance work, for /metrics.
+    public let counters = MaintenanceCounters()
     let logger: Logger
     let lockFD: Int32
     let closed = Atomic<Bool>(false)
@@ -62,6 +79,10 @@ public final class DB: Sendable {
         try FileSystem.createDirectory(options.path)
         lockFD = try Self.lockDirectory(options.path)
         var report = OpenReport()
+        try Self.setAsideForeignHeadData(options.path, logger: logger)
+        try BlockWriter.removeTemporaryDirectories(in: options.path)
+        let blocks = try Self.openBlocks(options.path, logger: logger)
+        report.blocks = blocks.count
 
         let snapshotPath = options.path + "/" + HeadSnapshot.fileName
         // Mapped, not read: a 1M-series snapshot is hundreds of megabytes.
@@ -70,7 +91,8 @@ public final class DB: Sendable {
         let files = try HeadChunkFiles(directory: options.path + "/chunks_head")
         var head = Head(options: options.head, chunkFiles: files)
         var replayAfter: WALPosition?
-        let floor = try Self.readFloor(options.path)
+        // Data before the newest block's end is in blocks: the head refuses it (as Prometheus).
+        let floor = [try Self.readFloor(options.path), blocks.map(\.maxTime).max()].compactMap { $0 }.max()
         if let snapshotFile, let snapshotSize {
             do {
                 replayAfter = try withExtendedLifetime(snapshotFile) {
@@ -112,11 +134,15 @@ public final class DB: Sendable {
                 "reason": "\(r.reason)", "dropped_bytes": "\(r.droppedBytes)",
             ])
         }
+        let headDeletions = Self.readHeadTombstones(options.path, logger: logger)
+        head.tombstones.withLock { $0 = headDeletions }
+        head.pruneTombstones(before: head.minValidTime)
         self.head = head
+        self.blockList = Mutex(blocks)
         report.seconds = (ContinuousClock.now - start).seconds
         self.openReport = report
         logger.info("tsdb opened", metadata: [
-            "series": "\(head.numSeries)", "snapshot": "\(report.loadedSnapshot)",
+            "series": "\(head.numSeries)", "blocks": "\(blocks.count)", "snapshot": "\(report.loadedSnapshot)",
             "wal_records": "\(report.walRecords)", "seconds": "\(report.seconds)",
         ])
     }
@@ -142,11 +168,22 @@ public final class DB: Sendable {
         HeadAppender(head: head, wal: wal)
     }
 
-    /// A querier over the stored data.
-    public func querier() -> any Querier { head }
+    /// A querier over the stored data: the blocks, then the head.
+    public func querier() -> any Querier {
+        let blocks = blockList.withLock { $0 }
+        return blocks.isEmpty ? head : MergeQuerier(blocks + [head])
+    }
 
-    /// Flushes, writes the head snapshot and closes the WAL. Safe to call twice.
+    /// The blocks, ordered by time.
+    public var blocks: [Block] { blockList.withLock { $0 } }
+
+    /// Flushes, writes the head snapshot and closes the WAL. Safe to call twice. Waits for a
+    /// running compaction to finish.
     public func close() throws {
+        try maintenance.withLock { _ in try closeLocked() }
+    }
+
+    func closeLocked() throws {
         guard closed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         defer {
             flock(lockFD, LOCK_UN)
@@ -172,4 +209,19 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
+}
+
+/// Counts of the DB's maintenance work since open (Prometheus's `prometheus_tsdb_*_total`).
+public final class MaintenanceCounters: Sendable {
+    let compactionsValue = Atomic<Int>(0)
+    let headTruncationsValue = Atomic<Int>(0)
+    let timeRetentionsValue = Atomic<Int>(0)
+    let sizeRetentionsValue = Atomic<Int>(0)
+
+    /// Blocks written by head compaction, merging or tombstone cleaning.
+    public var compactions: Int { compactionsValue.load(ordering: .relaxed) }
+    public var headTruncations: Int { headTruncationsValue.load(ordering: .relaxed) }
+    /// Blocks deleted for being older than the retention time, or for the size limit.
+    public var timeRetentions: Int { timeRetentionsValue.load(ordering: .relaxed) }
+    public var sizeRetentions: Int { sizeRetentionsValue.load(ordering: .relaxed) }
 }

@@ -23,6 +23,14 @@ struct ServerCommand: AsyncParsableCommand {
             help: "How long to retain samples in storage (Prometheus duration, e.g. 15d).")
     var retentionTime = "15d"
 
+    @Option(name: .customLong("storage.tsdb.retention.size"),
+            help: "Maximum number of bytes that can be stored for blocks (units B, KB, MB, GB, TB, PB, EB; base 2). 0 means no limit.")
+    var retentionSize = "0"
+
+    @Option(name: .customLong("storage.tsdb.min-block-duration"),
+            help: "Duration of the head's block range: data older than 1.5 times it is written as blocks of it.")
+    var minBlockDuration = "2h"
+
     @Option(name: .customLong("storage.tsdb.wal-sync"),
             help: ArgumentHelp(
                 "When a write is acknowledged: 'none' once it is in the WAL file (survives a process crash, as Prometheus), 'group-commit' once it is also fsynced (survives a machine crash).",
@@ -67,6 +75,12 @@ struct ServerCommand: AsyncParsableCommand {
         guard PrometheusDuration.parseMilliseconds(retentionTime) != nil else {
             throw ValidationError("invalid --storage.tsdb.retention.time \"\(retentionTime)\": expected a duration such as 15d or 12h")
         }
+        guard parseByteSize(retentionSize) != nil else {
+            throw ValidationError("invalid --storage.tsdb.retention.size \"\(retentionSize)\": expected a size such as 512MB or 10GB")
+        }
+        guard let block = PrometheusDuration.parseMilliseconds(minBlockDuration), block >= 1000, block <= Int64(UInt32.max) else {
+            throw ValidationError("invalid --storage.tsdb.min-block-duration \"\(minBlockDuration)\": expected a duration from 1s to 49d")
+        }
         guard WALSyncMode(rawValue: walSync) != nil else {
             throw ValidationError("invalid --storage.tsdb.wal-sync \"\(walSync)\": expected none or group-commit")
         }
@@ -92,6 +106,8 @@ struct ServerCommand: AsyncParsableCommand {
         var options = ServerOptions()
         options.storagePath = storagePath
         options.retentionMilliseconds = PrometheusDuration.parseMilliseconds(retentionTime)!
+        options.retentionBytes = parseByteSize(retentionSize)!
+        options.minBlockDurationMilliseconds = PrometheusDuration.parseMilliseconds(minBlockDuration)!
         options.listenAddress = listenAddress
         options.configFile = configFile
         options.walSyncMode = WALSyncMode(rawValue: walSync)!
@@ -105,6 +121,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.retention = retentionTime
         options.flags = [
             ("storage.tsdb.path", storagePath), ("storage.tsdb.retention.time", retentionTime),
+            ("storage.tsdb.retention.size", retentionSize), ("storage.tsdb.min-block-duration", minBlockDuration),
             ("storage.tsdb.wal-sync", walSync), ("storage.tsdb.wal-segment-size", String(walSegmentSize)),
             ("web.listen-address", listenAddress), ("config.file", configFile ?? ""),
             ("query.max-samples", String(queryMaxSamples)), ("query.timeout", queryTimeout),
@@ -114,6 +131,18 @@ struct ServerCommand: AsyncParsableCommand {
         ]
         try await Server.run(options, logger: logger)
     }
+}
+
+/// A size with Prometheus's units (`units.Base2Bytes`: KB = 1024 B, and so on; KiB etc. too).
+func parseByteSize(_ s: String) -> Int64? {
+    let digits = s.prefix { $0.isASCII && $0.isNumber }
+    guard let n = Int64(digits) else { return nil }
+    let unit = s.dropFirst(digits.count)
+    let powers: [String: Int64] = ["": 0, "B": 0, "KB": 1, "KiB": 1, "MB": 2, "MiB": 2, "GB": 3, "GiB": 3,
+                                   "TB": 4, "TiB": 4, "PB": 5, "PiB": 5, "EB": 6, "EiB": 6]
+    guard let p = powers[String(unit)] else { return nil }
+    let (v, overflow) = n.multipliedReportingOverflow(by: Int64(1) << (10 * p))
+    return overflow ? nil : v
 }
 
 func parseLogLevel(_ s: String) -> Logger.Level? {

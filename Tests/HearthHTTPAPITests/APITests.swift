@@ -157,6 +157,31 @@ import Testing
         #expect(r.status == .serviceUnavailable)
     }
 
+    @Test func adminEndpointsDeleteCleanAndSnapshot() async throws {
+        let f = try Fixture(enableAdmin: true)
+        let other = Labels(["__name__": "up", "job": "node", "instance": "b"])
+        _ = await f.write([(Self.up, (1...10).map { Sample(Int64($0) * 1000, Double($0)) }),
+                           (other, (1...10).map { Sample(Int64($0) * 1000, Double($0)) })])
+        var r = await f.request(.POST, "/api/v1/admin/tsdb/delete_series")
+        #expect(r.status == .badRequest)
+        r = await f.request(.POST, "/api/v1/admin/tsdb/delete_series?match[]=up%7Binstance%3D%22a%22%7D&start=3&end=6")
+        #expect(r.status == .noContent)
+        var (_, json) = try await f.json("/api/v1/query?query=up%5B20s%5D&time=10")
+        let result = (json["data"] as! [String: Any])["result"] as! [[String: Any]]
+        let counts = result.map { (($0["metric"] as! [String: String])["instance"]!, ($0["values"] as! [Any]).count) }
+        #expect(counts.map(\.0) == ["a", "b"])
+        #expect(counts.map(\.1) == [6, 10], "a lost 3 s..6 s")
+        r = await f.request(.PUT, "/api/v1/admin/tsdb/clean_tombstones")
+        #expect(r.status == .noContent)
+        (_, json) = try await f.json("/api/v1/admin/tsdb/snapshot?skip_head=false", method: .POST)
+        let name = try #require((json["data"] as? [String: Any])?["name"] as? String)
+        #expect(FileManager.default.fileExists(atPath: f.dir.path + "/snapshots/" + name))
+        (_, json) = try await f.json("/api/v1/admin/tsdb/snapshot?skip_head=maybe", method: .POST)
+        #expect(json["errorType"] as? String == "bad_data")
+        r = await f.request(.GET, "/api/v1/admin/tsdb/snapshot")
+        #expect(r.status == .methodNotAllowed)
+    }
+
     @Test func seriesLabelsAndValues() async throws {
         let f = try Fixture()
         _ = await f.write([(Self.up, [Sample(1000, 1)]), (Self.load, [Sample(1000, 1)])])

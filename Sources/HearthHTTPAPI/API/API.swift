@@ -154,7 +154,7 @@ public struct API: HTTPResponder {
                 return (get ? json(labelValues) : methodNotAllowed, "/api/v1/label/:name/values")
             }
             if path.hasPrefix("/api/v1/admin/tsdb/") {
-                return (post || method == .PUT ? json(admin) : methodNotAllowed, "/api/v1/admin/tsdb")
+                return (post || method == .PUT ? admin : methodNotAllowed, "/api/v1/admin/tsdb")
             }
             return ({ _ in .text(.notFound, "404 page not found\n") }, "other")
         }

@@ -207,13 +207,6 @@ extension API {
         }
     }
 
-    /// `admin/tsdb/*`: behind `--web.enable-admin-api`; the operations arrive with blocks.
-    func admin(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        guard context.enableAdminAPI else { throw .unavailable("admin APIs disabled") }
-        throw APIError(type: "internal", message: "\(request.path) needs persistent blocks, which this version of Hearth does not have yet",
-                       status: .notImplemented)
-    }
-
     func lifecycleReload(_ request: HTTPRequest) async -> HTTPResponse {
         guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
         if let error = await context.reload() {

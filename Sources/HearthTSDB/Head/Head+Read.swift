@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HearthBlock
 import HearthChunks
 import HearthIndex
 import HearthModel
@@ -15,6 +16,7 @@ extension Head: Querier {
 
     public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
         var out: [SeriesData] = []
+        let deleted = tombstones.withLock { $0.isEmpty ? nil : $0 }
         for ref in postings(for: matchers) {
             guard let (s, ids) = snapshotSeriesAndLabels(ref) else { continue }
             var chunks: [ChunkData] = []
@@ -25,6 +27,9 @@ extension Head: Querier {
             }
             if let h = s.head, h.count > 0, h.lastTimestamp >= minTime && s.headMinTime <= maxTime {
                 chunks.append(ChunkData(minTime: s.headMinTime, maxTime: h.lastTimestamp, bytes: h.bytes))
+            }
+            if let intervals = deleted?[ref], !chunks.isEmpty {
+                chunks = Block.removing(intervals, from: chunks)
             }
             if chunks.isEmpty { continue }
             out.append(SeriesData(labels: symbols.labels(ids), chunks: chunks, minTime: minTime,

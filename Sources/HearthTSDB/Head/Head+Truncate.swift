@@ -19,13 +19,7 @@ extension Head {
     /// is safely in a block.
     func truncate(before minTime: Int64) throws -> TruncationReport {
         var report = TruncationReport()
-        // Never lower the floor.
-        var current = minValidTimeValue.load(ordering: .relaxed)
-        while current < minTime {
-            let (done, was) = minValidTimeValue.compareExchange(expected: current, desired: minTime, ordering: .relaxed)
-            if done { break }
-            current = was
-        }
+        raiseFloor(to: minTime)
         var empty: [UInt64] = []
         forEachSeries { ref, s in
             let before = s.mapped.count
@@ -74,12 +68,23 @@ extension Head {
             seriesCount.add(-removed.count, ordering: .relaxed)
         }
         report.removedSeries = removed.count
+        pruneTombstones(before: minTime)
         // Chunk files no series refers to any more.
         var referenced = Set<Int>()
         forEachSeries { _, s in for m in s.mapped { referenced.insert(Int(m.ref >> 32)) } }
         try chunkFiles.removeFiles(notIn: referenced)
         recomputeTimeRange()
         return report
+    }
+
+    /// Refuses samples before `minTime` from now on (never lowers the floor).
+    func raiseFloor(to minTime: Int64) {
+        var current = minValidTimeValue.load(ordering: .relaxed)
+        while current < minTime {
+            let (done, was) = minValidTimeValue.compareExchange(expected: current, desired: minTime, ordering: .relaxed)
+            if done { break }
+            current = was
+        }
     }
 
     /// Whether series `ref` is in the head.

@@ -1,3 +1,4 @@
+import HearthBlock
 import HearthChunks
 import HearthIndex
 import HearthModel
@@ -38,6 +39,9 @@ public final class Head: Sendable {
     /// Samples before this time are refused (set by truncation).
     let minValidTimeValue = Atomic<Int64>(.min)
     let appenderIDs = Atomic<UInt32>(1)
+    /// Deleted ranges per series ref (admin deletion), applied on read and when the head is
+    /// written as a block; persisted in `head.tombstones` by the DB.
+    let tombstones = Mutex(Tombstones())
     /// Samples that lost a race with a concurrent appender at commit time and were dropped.
     let outOfOrderAtCommit = Atomic<Int>(0)
 
@@ -187,6 +191,8 @@ public final class Head: Sendable {
     func appendCommitted(_ samples: UnsafeBufferPointer<WALSample>, clearPendingOf owner: UInt32 = 0) throws -> Int {
         let range = options.chunkRange
         let files = chunkFiles
+        // Samples below the floor belong to a block already written (or being written).
+        let floor = minValidTime
         var dropped = 0
         var i = 0
         while i < samples.count {
@@ -207,6 +213,10 @@ public final class Head: Sendable {
                             continue
                         }
                         if owner != 0 && series[slot].pendingOwner == owner { series[slot].pendingOwner = 0 }
+                        if sample.timestamp < floor {
+                            d &+= 1
+                            continue
+                        }
                         if try !series[slot].append(sample.timestamp, sample.value, ref: sample.ref,
                                                     chunkRange: range, files: files) {
                             d &+= 1
