@@ -56,6 +56,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "HearthStorage", dependencies: ["HearthModel", "HearthChunks"], swiftSettings: swiftSettings),
         .target(name: "HearthRemoteProtocol", dependencies: ["HearthModel", "HearthEncoding"], swiftSettings: swiftSettings),
+        // L2: the text exposition formats (OpenMetrics for now).
+        .target(name: "HearthExposition", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
         // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.
         .target(name: "HearthBlock",
                 dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthStorage"],
@@ -68,7 +70,7 @@ let package = Package(
             name: "HearthTSDB",
             dependencies: [
                 "HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthWAL",
-                "HearthStorage", "HearthBlock",
+                "HearthStorage", "HearthBlock", "HearthExposition",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
@@ -108,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthServer", "HearthWAL", "HearthPromQL", "HearthModel",
+                "HearthServer", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,7 +146,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthBlockTests", dependencies: ["HearthBlock", "HearthStorage", "HearthModel", "HearthFileIO", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthTestSupport"],
+        .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthBlock", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthHTTPAPITests",
                     dependencies: ["HearthHTTPAPI", "HearthModel", "HearthPromQL", "HearthRemoteProtocol", "HearthSnappy",

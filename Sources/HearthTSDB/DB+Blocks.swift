@@ -82,6 +82,23 @@ extension DB {
         }
     }
 
+    /// Serves blocks that appeared in the directory since open (a backfill, `hearth tsdb
+    /// import` into a live directory), as Prometheus picks them up at its next reload.
+    func loadNewBlocksLocked() throws {
+        let known = Set(blocks.map { "\($0.meta.ulid)" })
+        var found: [Block] = []
+        for name in try FileSystem.list(options.path) where ULID(name) != nil && !known.contains(name)
+            && FileSystem.isDirectory(options.path + "/" + name) {
+            do {
+                found.append(try Block(directory: options.path + "/" + name))
+                logger.info("new block found and loaded", metadata: ["block": "\(name)"])
+            } catch {
+                logger.error("new block unreadable, not served", metadata: ["block": "\(name)", "error": "\(error)"])
+            }
+        }
+        if !found.isEmpty { blockList.withLock { $0 = Self.sorted($0 + found) } }
+    }
+
     /// Replaces `old` blocks by `new` in the served list, then removes the old directories.
     func replaceBlocks(_ old: [Block], with new: [Block]) throws {
         let gone = Set(old.map(\.meta.ulid))

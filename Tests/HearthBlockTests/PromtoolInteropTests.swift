@@ -9,47 +9,8 @@ import Testing
 /// analyzes and dumps blocks Hearth wrote, and Hearth reads blocks promtool wrote. Skipped
 /// when promtool is absent; `.ci/run` installs it.
 @Suite(.serialized) struct PromtoolInteropTests {
-    static let promtool = "/usr/bin/promtool"
-    static let available = peerInstalled(promtool)
-
-    /// `{a="b", c="d"}` as promtool prints label sets.
-    static func text(_ labels: Labels) -> String {
-        "{" + labels.map { "\($0.name)=\"\(Labels.escapeValue($0.value))\"" }.joined(separator: ", ") + "}"
-    }
-
-    static func parseValue(_ s: Substring) -> Double? {
-        switch s {
-        case "+Inf": return .infinity
-        case "-Inf": return -.infinity
-        case "NaN": return .nan
-        default: return Double(s)
-        }
-    }
-
-    /// `promtool tsdb dump` output as label text → samples (NaNs compare as NaN: the dump
-    /// prints stale markers and other NaNs alike).
-    static func dump(_ dir: String) throws -> [String: [(Int64, Double)]] {
-        try FileManager.default.createDirectory(atPath: dir + "/wal", withIntermediateDirectories: true)  // promtool 2.42 wants one
-        let (status, output) = try runProgram(promtool, ["tsdb", "dump", dir])
-        #expect(status == 0, "promtool tsdb dump: \(output.prefix(500))")
-        var out: [String: [(Int64, Double)]] = [:]
-        for line in output.split(separator: "\n") {
-            guard let close = line.lastIndex(of: "}") else { continue }
-            let fields = line[line.index(after: close)...].split(separator: " ")
-            guard fields.count == 2, let v = parseValue(fields[0]), let t = Int64(fields[1]) else {
-                Issue.record("unparsable dump line \(line)")
-                continue
-            }
-            out[String(line[...close]), default: []].append((t, v))
-        }
-        return out
-    }
-
-    static func same(_ a: [(Int64, Double)], _ b: [Sample]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { x, s in
-            x.0 == s.timestamp && (x.1.isNaN ? s.value.isNaN : x.1.bitPattern == s.value.bitPattern)
-        }
-    }
+    static let promtool = Promtool.path
+    static let available = Promtool.available
 
     @Test(.enabled(if: available, "Debian's promtool is absent; skipping the block interop test"))
     func promtoolListsAnalyzesAndDumpsHearthBlocks() throws {
@@ -73,10 +34,10 @@ import Testing
         #expect(analysis.contains("Block ID: \(meta.ulid)"), "\(analysis.prefix(400))")
         #expect(analysis.contains("Series: 120"), "\(analysis.prefix(400))")
 
-        let dumped = try Self.dump(dir.path)
+        let dumped = try Promtool.dump(dir.path)
         #expect(dumped.count == input.count)
         for (labels, samples) in input {
-            #expect(Self.same(dumped[Self.text(labels)] ?? [], samples), "\(labels)")
+            #expect(Promtool.same(dumped[Promtool.text(labels)] ?? [], samples), "\(labels)")
         }
     }
 
@@ -102,7 +63,7 @@ import Testing
         let tsdb = dir.path + "/tsdb"
         let (status, output) = try runProgram(Self.promtool, ["tsdb", "create-blocks-from", "openmetrics", omPath, tsdb])
         #expect(status == 0, "\(output)")
-        let dumped = try Self.dump(tsdb)
+        let dumped = try Promtool.dump(tsdb)
         let blocks = try FileManager.default.contentsOfDirectory(atPath: tsdb).filter { ULID($0) != nil }.sorted()
         #expect(blocks.count >= 2, "500 samples 30 s apart span more than one 2h block")
         let opened = try blocks.map { try Block(directory: tsdb + "/" + $0) }
@@ -110,7 +71,7 @@ import Testing
         #expect(merged.count == dumped.count)
         #expect(merged.count == 41)
         for s in merged {
-            #expect(Self.same(dumped[Self.text(s.labels)] ?? [], s.samples()), "\(s.labels)")
+            #expect(Promtool.same(dumped[Promtool.text(s.labels)] ?? [], s.samples()), "\(s.labels)")
         }
         // The label APIs over Prometheus's index.
         #expect(opened[0].labelNames([]) == ["__name__", "code", "path", "room"])

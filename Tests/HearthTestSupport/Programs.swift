@@ -1,4 +1,5 @@
 import Foundation
+import HearthModel
 
 /// Runs a program to completion; returns its exit status and its stdout and stderr together.
 public func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -17,4 +18,49 @@ public func runProgram(_ path: String, _ arguments: [String]) throws -> (status:
 /// Whether a Debian peer binary is installed.
 public func peerInstalled(_ path: String) -> Bool {
     FileManager.default.isExecutableFile(atPath: path)
+}
+
+/// Debian's promtool, for the block interop tests.
+public enum Promtool {
+    public static let path = "/usr/bin/promtool"
+    public static var available: Bool { peerInstalled(path) }
+
+    /// `{a="b", c="d"}` as promtool prints label sets.
+    public static func text(_ labels: Labels) -> String {
+        "{" + labels.map { "\($0.name)=\"\(Labels.escapeValue($0.value))\"" }.joined(separator: ", ") + "}"
+    }
+
+    static func parseValue(_ s: Substring) -> Double? {
+        switch s {
+        case "+Inf": return .infinity
+        case "-Inf": return -.infinity
+        case "NaN": return .nan
+        default: return Double(s)
+        }
+    }
+
+    /// `promtool tsdb dump DIR` as label text → samples. The dump prints every NaN (stale
+    /// markers included) as `NaN`; compare with ``same(_:_:)``.
+    public static func dump(_ dir: String) throws -> [String: [Sample]] {
+        try FileManager.default.createDirectory(atPath: dir + "/wal", withIntermediateDirectories: true)  // 2.42 wants one
+        let (status, output) = try runProgram(path, ["tsdb", "dump", dir])
+        guard status == 0 else { throw ChildError("promtool tsdb dump failed: \(output.prefix(500))") }
+        var out: [String: [Sample]] = [:]
+        for line in output.split(separator: "\n") {
+            guard let close = line.lastIndex(of: "}") else { continue }
+            let fields = line[line.index(after: close)...].split(separator: " ")
+            guard fields.count == 2, let v = parseValue(fields[0]), let t = Int64(fields[1]) else {
+                throw ChildError("unparsable dump line \(line)")
+            }
+            out[String(line[...close]), default: []].append(Sample(t, v))
+        }
+        return out
+    }
+
+    /// Same timestamps and values, any NaN matching any NaN.
+    public static func same(_ a: [Sample], _ b: [Sample]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { x, y in
+            x.timestamp == y.timestamp && (x.value.isNaN ? y.value.isNaN : x.value.bitPattern == y.value.bitPattern)
+        }
+    }
 }
