@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "HearthModel", targets: ["HearthModel"]),
         .library(name: "HearthIndex", targets: ["HearthIndex"]),
         .library(name: "HearthBlock", targets: ["HearthBlock"]),
+        .library(name: "HearthStorage", targets: ["HearthStorage"]),
         .library(name: "HearthWAL", targets: ["HearthWAL"]),
         .library(name: "HearthRegex", targets: ["HearthRegex"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
@@ -119,7 +120,7 @@ let package = Package(
         // A child process for the crash tests: appends acknowledged batches until it is killed.
         .executableTarget(
             name: "hearth-crash-writer",
-            dependencies: ["HearthTSDB"],
+            dependencies: ["HearthTSDB", "HearthBlock"],
             path: "Tests/CrashWriter",
             swiftSettings: swiftSettings
         ),
@@ -144,6 +145,7 @@ let package = Package(
         .testTarget(name: "HearthIndexTests", dependencies: ["HearthIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthWALTests", dependencies: ["HearthWAL", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "HearthExpositionTests", dependencies: ["HearthExposition", "HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthBlockTests", dependencies: ["HearthBlock", "HearthStorage", "HearthModel", "HearthFileIO", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthBlock", "HearthTestSupport"],

@@ -28,6 +28,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "HearthBlockBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthBlock", package: "Hearth"),
+                .product(name: "HearthStorage", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthBlockBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "HearthRegexBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
@@ -72,6 +83,8 @@ let package = Package(
             name: "hearth-bench",
             dependencies: [
                 "CBenchShims",
+                .product(name: "HearthBlock", package: "Hearth"),
+                .product(name: "HearthStorage", package: "Hearth"),
                 .product(name: "HearthChunks", package: "Hearth"),
                 .product(name: "HearthTSDB", package: "Hearth"),
                 .product(name: "HearthModel", package: "Hearth"),

@@ -101,6 +101,7 @@ extension DB {
     public func compact() throws -> CompactionReport {
         try maintenance.withLock { _ in
             var report = CompactionReport()
+            guard !closed.load(ordering: .relaxed) else { return report }
             try loadNewBlocksLocked()
             report.headBlocks = try compactHeadLocked()
             report.mergedBlocks = try compactBlocksLocked()

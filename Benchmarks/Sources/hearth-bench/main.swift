@@ -6,6 +6,7 @@
 //   hearth-bench append  SERIES ROUNDS      samples/s appending to existing series, one thread
 //   hearth-bench fsync   WRITERS BATCHES    samples/s with --storage.tsdb.wal-sync none vs group-commit
 //   hearth-bench promql SERIES HOURS      PromQL engine time, Hearth vs Debian's Prometheus, same data
+//   hearth-bench block-lookup SERIES RUNS   select 10 of SERIES series in a block by two equality matchers
 //   hearth-bench harness FILE 0             the harness data set (scripts/dump_harness_data.py):
 //                                           ingest rate, resident bytes per series, restart times
 import HearthModel
@@ -129,6 +130,10 @@ if args.count == 5 && args[1] == "promql-profile" {
 }
 if args.count == 4 && args[1] == "promql" {
     try PromQLCompare.run(series: Int(args[2])!, hours: Int(args[3])!)
+    exit(0)
+}
+if args.count == 4 && args[1] == "block-lookup", let n = Int(args[2]), let runs = Int(args[3]) {
+    try blockLookupBenchmark(series: n, runs: runs)
     exit(0)
 }
 if args.count == 4 && args[1] == "harness" {
