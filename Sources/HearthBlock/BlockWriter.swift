@@ -10,6 +10,8 @@ import HearthStorage
 /// the next open; a block directory is visible only once complete.
 public enum BlockWriter {
     public static let temporarySuffix = ".tmp-for-creation"
+    /// Twice the head's chunk size: Prometheus and promtool read chunks of any sample count.
+    public static let defaultMaxSamplesPerChunk = 240
 
     /// What a block is made of and where it comes from.
     public struct Plan: Sendable {
@@ -20,6 +22,12 @@ public enum BlockWriter {
         /// The level-1 blocks the data came from (the new block's own ULID if empty).
         public var sources: [ULID] = []
         public var parents: [BlockMeta.Parent] = []
+        /// Consecutive XOR chunks of a series are joined while they hold at most this many
+        /// samples together. The head cuts chunks at ~120 samples so that appends and recent
+        /// reads stay cheap; in an immutable block each chunk costs a segment header, a
+        /// checksum, a full first timestamp and value, and an index entry, so fewer, fuller
+        /// chunks take less disk. 0 keeps chunks as they come.
+        public var maxSamplesPerChunk = BlockWriter.defaultMaxSamplesPerChunk
 
         public init(minTime: Int64, maxTime: Int64) {
             self.minTime = minTime
@@ -47,7 +55,7 @@ public enum BlockWriter {
         var indexSeries: [(labels: Labels, chunks: [IndexChunkMeta])] = []
         indexSeries.reserveCapacity(series.count)
         for s in series {
-            let chunks = cut(s.chunks, minTime: plan.minTime, maxTime: plan.maxTime)
+            let chunks = join(cut(s.chunks, minTime: plan.minTime, maxTime: plan.maxTime), upTo: plan.maxSamplesPerChunk)
             if chunks.isEmpty { continue }
             var metas: [IndexChunkMeta] = []
             metas.reserveCapacity(chunks.count)
@@ -96,6 +104,41 @@ public enum BlockWriter {
                 out.append(contentsOf: ChunkData.encode(kept))
             }
         }
+        return out
+    }
+
+    /// Joins runs of consecutive XOR chunks holding at most `limit` samples together.
+    static func join(_ chunks: [ChunkData], upTo limit: Int) -> [ChunkData] {
+        guard limit > 0, chunks.count > 1 else { return chunks }
+        func count(_ c: ChunkData) -> Int { c.bytes.count >= 2 ? Int(c.bytes[0]) << 8 | Int(c.bytes[1]) : 0 }
+        var out: [ChunkData] = []
+        var run: [ChunkData] = []
+        var runCount = 0
+        func flush() {
+            if run.count == 1 {
+                out.append(run[0])
+            } else if run.count > 1 {
+                let samples = run.flatMap { $0.decodedSamples() }
+                // A chunk that does not decode is kept as it is, never dropped.
+                if samples.count == runCount {
+                    out.append(contentsOf: ChunkData.encode(samples, perChunk: limit))
+                } else {
+                    out.append(contentsOf: run)
+                }
+            }
+            run = []
+            runCount = 0
+        }
+        for c in chunks {
+            if c.encoding != .xor || runCount + count(c) > limit { flush() }
+            if c.encoding != .xor {
+                out.append(c)
+                continue
+            }
+            run.append(c)
+            runCount += count(c)
+        }
+        flush()
         return out
     }
 

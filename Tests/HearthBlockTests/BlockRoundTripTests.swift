@@ -69,6 +69,8 @@ enum BlockFixtures {
                                                       series: BlockFixtures.seriesData(input)))
         #expect(meta.stats.numSeries == 200)
         #expect(meta.stats.numSamples == 200 * 300)
+        // The head's 120-sample chunks (120 + 120 + 60) are joined up to 240 samples.
+        #expect(meta.stats.numChunks == 200 * 2)
         let block = try Block(directory: dir.path + "/\(meta.ulid)")
         #expect(block.meta == meta)
         let all = block.select([], minTime: .min, maxTime: .max)
