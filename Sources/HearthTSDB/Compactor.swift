@@ -120,11 +120,16 @@ extension DB {
     func compactHeadLocked(crashPoint: ((String) throws -> Void)? = nil) throws -> [BlockMeta] {
         var written: [BlockMeta] = []
         let range = blockRange
+        var done = Int64.min
         while true {
             let mn = head.minTime, mx = head.maxTime
             guard mn != .max, mx != .min, mx - mn > range / 2 * 3 else { break }
-            let mint = CompactionPlanner.floorDiv(mn, range) * range
+            // A chunk cut under another block range (the flag changed between runs) can keep
+            // the head's minimum below a range already written: never write a range twice.
+            let mint = max(CompactionPlanner.floorDiv(mn, range) * range, done)
             let maxt = mint + range
+            guard mx - mint > range / 2 * 3 else { break }
+            done = maxt
             // New samples in the range being written are refused from here on.
             head.raiseFloor(to: maxt)
             let series = head.select([], minTime: mint, maxTime: maxt - 1)
