@@ -90,8 +90,11 @@ public struct BlockMeta: Sendable, Equatable {
         s += "\t\"maxTime\": \(maxTime),\n"
         s += "\t\"stats\": {\n"
         var stat: [String] = []
-        if stats.numSamples > 0 { stat.append("\t\t\"numSamples\": \(stats.numSamples)") }
-        if stats.numSamples > 0 { stat.append("\t\t\"numFloatSamples\": \(stats.numSamples)") }
+        if stats.numSamples > 0 {
+            // Every sample Hearth stores is a float sample (Prometheus 3 writes both fields).
+            stat.append("\t\t\"numSamples\": \(stats.numSamples)")
+            stat.append("\t\t\"numFloatSamples\": \(stats.numSamples)")
+        }
         if stats.numSeries > 0 { stat.append("\t\t\"numSeries\": \(stats.numSeries)") }
         if stats.numChunks > 0 { stat.append("\t\t\"numChunks\": \(stats.numChunks)") }
         if stats.numTombstones > 0 { stat.append("\t\t\"numTombstones\": \(stats.numTombstones)") }

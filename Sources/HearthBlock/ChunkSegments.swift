@@ -28,9 +28,7 @@ public struct ChunkSegmentWriter: ~Copyable {
     var buffer: [UInt8] = []
     /// Bytes of the current segment already written to its file.
     var flushed = 0
-    var fd: Int32 = -1
-    var path = ""
-    public private(set) var totalBytes = 0
+    var file: File?
 
     public init(directory: String, maxSegmentSize: Int = ChunkSegments.maxSegmentSize) throws(BlockError) {
         self.directory = directory
@@ -41,7 +39,7 @@ public struct ChunkSegmentWriter: ~Copyable {
     /// Appends one chunk; returns its reference.
     public mutating func write(encoding: ChunkEncoding, _ data: UnsafeRawBufferPointer) throws(BlockError) -> UInt64 {
         let size = VarInt.unsignedLength(UInt64(data.count)) + 1 + data.count + 4
-        if fd < 0 || flushed + buffer.count + size > maxSegmentSize && flushed + buffer.count > ChunkSegments.headerSize {
+        if file == nil || flushed + buffer.count + size > maxSegmentSize && flushed + buffer.count > ChunkSegments.headerSize {
             try startSegment()
         }
         let offset = flushed + buffer.count
@@ -51,14 +49,12 @@ public struct ChunkSegmentWriter: ~Copyable {
         buffer.append(contentsOf: data)
         let crc = buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[crcStart...])) }
         BigEndian.append(crc, to: &buffer)
-        totalBytes += size
         if buffer.count >= 1 << 20 { try flush() }
         return UInt64(sequence) << 32 | UInt64(offset)
     }
 
     mutating func flush() throws(BlockError) {
-        guard fd >= 0 else { return }
-        try BlockFiles.writeAll(fd, buffer, path: path)
+        do { try file?.write(buffer) } catch { throw BlockError(error) }
         flushed += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
@@ -66,23 +62,19 @@ public struct ChunkSegmentWriter: ~Copyable {
     mutating func startSegment() throws(BlockError) {
         try finishSegment()
         sequence += 1
-        path = directory + "/" + ChunkSegments.fileName(sequence)
-        fd = try BlockFiles.create(path)
+        do {
+            file = try File(path: directory + "/" + ChunkSegments.fileName(sequence), flags: O_WRONLY | O_CREAT | O_TRUNC)
+        } catch { throw BlockError(error) }
         flushed = 0
         BigEndian.append(ChunkSegments.magic, to: &buffer)
         buffer.append(contentsOf: [1, 0, 0, 0])
-        totalBytes += ChunkSegments.headerSize
     }
 
     mutating func finishSegment() throws(BlockError) {
-        guard fd >= 0 else { return }
+        guard file != nil else { return }
         try flush()
-        try BlockFiles.syncAndClose(fd, path: path)
-        fd = -1
-    }
-
-    deinit {
-        if fd >= 0 { Glibc.close(fd) }
+        do { try file?.sync() } catch { throw BlockError(error) }
+        file = nil
     }
 
     /// Flushes and syncs the last segment.
@@ -95,7 +87,6 @@ public struct ChunkSegmentWriter: ~Copyable {
 public final class ChunkSegmentReader: Sendable {
     let segments: [MappedFile]
     let sizes: [Int]
-    public let totalBytes: Int
 
     public init(directory: String) throws(BlockError) {
         var segments: [MappedFile] = []
@@ -118,7 +109,6 @@ public final class ChunkSegmentReader: Sendable {
         }
         self.segments = segments
         self.sizes = sizes
-        self.totalBytes = sizes.reduce(0, +)
     }
 
     /// The encoding and data of chunk `ref`, or nil if the reference or the chunk is bad.
@@ -133,10 +123,5 @@ public final class ChunkSegmentReader: Sendable {
         let stored = BigEndian.readUInt32(raw, at: i + 1 + Int(len))
         guard CRC32C.checksum(body) == stored, let enc = ChunkEncoding(rawValue: body[0]) else { return nil }
         return (enc, UnsafeRawBufferPointer(rebasing: body[1...]))
-    }
-
-    /// Keeps the mappings alive while `body` reads chunk bytes.
-    public func withChunks<R>(_ body: () throws -> R) rethrows -> R {
-        try withExtendedLifetime(self) { try body() }
     }
 }

@@ -37,8 +37,8 @@ public final class IndexReader: Sendable {
         guard CRC32C.checksum(toc) == BigEndian.readUInt32(raw, at: size - 4) else {
             throw .corrupt(file: path, reason: "TOC checksum mismatch")
         }
-        let symbolsAt = Int(BigEndian.readUInt64(raw, at: tocStart))
-        let postingsTableAt = Int(BigEndian.readUInt64(raw, at: tocStart + 40))
+        let symbolsAt = Int(truncatingIfNeeded: BigEndian.readUInt64(raw, at: tocStart))
+        let postingsTableAt = Int(truncatingIfNeeded: BigEndian.readUInt64(raw, at: tocStart + 40))
 
         // Symbols.
         var offsets: [Int] = []
@@ -51,7 +51,7 @@ public final class IndexReader: Sendable {
             var i = 4
             for _ in 0..<count {
                 offsets.append(symbolsAt + 4 + i)
-                guard let n = VarInt.readUnsigned(body, at: &i), Int(n) <= body.count - i else {
+                guard let n = VarInt.readUnsigned(body, at: &i), Self.fits(n, body.count - i) else {
                     throw .corrupt(file: path, reason: "symbol table truncated")
                 }
                 i += Int(n)
@@ -75,13 +75,13 @@ public final class IndexReader: Sendable {
             for _ in 0..<count {
                 guard i < body.count, body[i] == 2 else { throw .corrupt(file: path, reason: "bad postings offset entry") }
                 i += 1
-                guard let nl = VarInt.readUnsigned(body, at: &i), Int(nl) <= body.count - i else {
+                guard let nl = VarInt.readUnsigned(body, at: &i), Self.fits(nl, body.count - i) else {
                     throw .corrupt(file: path, reason: "postings offset table truncated")
                 }
                 let name = UnsafeRawBufferPointer(rebasing: body[i..<i + Int(nl)])
                 i += Int(nl)
                 let valueAt = i
-                guard let vl = VarInt.readUnsigned(body, at: &i), Int(vl) <= body.count - i else {
+                guard let vl = VarInt.readUnsigned(body, at: &i), Self.fits(vl, body.count - i) else {
                     throw .corrupt(file: path, reason: "postings offset table truncated")
                 }
                 i += Int(vl)
@@ -108,7 +108,7 @@ public final class IndexReader: Sendable {
 
     /// The body of a `len <4b> | body | CRC32 <4b>` section, checksum verified.
     static func section(_ raw: UnsafeRawBufferPointer, at offset: Int, path: String, what: String) throws(BlockError) -> UnsafeRawBufferPointer {
-        guard offset >= 0, offset + 4 <= raw.count else { throw .corrupt(file: path, reason: "\(what) offset out of range") }
+        guard offset >= 0, offset <= raw.count - 4 else { throw .corrupt(file: path, reason: "\(what) offset out of range") }
         let length = Int(BigEndian.readUInt32(raw, at: offset))
         guard offset + 4 + length + 4 <= raw.count else { throw .corrupt(file: path, reason: "\(what) length out of range") }
         let body = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
@@ -123,74 +123,71 @@ public final class IndexReader: Sendable {
     /// Symbol number `i`.
     func symbol(_ i: UInt64) -> String? {
         guard i < UInt64(symbolOffsets.count) else { return nil }
-        return withExtendedLifetime(file) {
-            let raw = self.raw
-            var at = symbolOffsets[Int(i)]
-            guard let n = VarInt.readUnsigned(raw, at: &at), Int(n) <= raw.count - at else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[at..<at + Int(n)]), as: UTF8.self)
-        }
+        let raw = self.raw
+        var at = symbolOffsets[Int(i)]
+        guard let n = VarInt.readUnsigned(raw, at: &at), Self.fits(n, raw.count - at) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: raw[at..<at + Int(n)]), as: UTF8.self)
     }
 
     /// The value bytes of the entry at `position` and the postings offset it points to.
     func entry(_ raw: UnsafeRawBufferPointer, _ position: Int) -> (UnsafeRawBufferPointer, Int)? {
         var at = position
-        guard let n = VarInt.readUnsigned(raw, at: &at), Int(n) <= raw.count - at else { return nil }
+        guard let n = VarInt.readUnsigned(raw, at: &at), Self.fits(n, raw.count - at) else { return nil }
         let value = UnsafeRawBufferPointer(rebasing: raw[at..<at + Int(n)])
         at += Int(n)
         guard let off = VarInt.readUnsigned(raw, at: &at) else { return nil }
-        return (value, Int(off))
+        return (value, Int(truncatingIfNeeded: off))
     }
 
     /// Sorted values of label `name`.
     public func labelValues(_ name: String) -> [String] {
         guard let list = entries[name] else { return [] }
-        return withExtendedLifetime(file) {
-            let raw = self.raw
-            return list.compactMap { entry(raw, $0).map { String(decoding: $0.0, as: UTF8.self) } }
-        }
+        let raw = self.raw
+        return list.compactMap { entry(raw, $0).map { String(decoding: $0.0, as: UTF8.self) } }
     }
 
     /// Series ids of every series, in label order.
     public func allPostings() -> PostingsList {
         guard let all = allPostingsEntry else { return [] }
-        return withExtendedLifetime(file) {
-            guard let (_, off) = entry(raw, all) else { return [] }
-            return readPostings(at: off)
-        }
+        guard let (_, off) = entry(raw, all) else { return [] }
+        return readPostings(at: off)
     }
 
     /// Series ids carrying `name="value"`.
     public func postings(name: String, value: String) -> PostingsList {
         guard let list = entries[name] else { return [] }
-        return withExtendedLifetime(file) {
-            let raw = self.raw
-            var target = value
-            return target.withUTF8 { t -> PostingsList in
-                let key = UnsafeRawBufferPointer(t)
-                var lo = 0, hi = list.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    guard let (v, _) = entry(raw, list[mid]) else { return [] }
-                    if Self.compare(v, key) < 0 { lo = mid + 1 } else { hi = mid }
-                }
-                guard lo < list.count, let (v, off) = entry(raw, list[lo]), Self.compare(v, key) == 0 else { return [] }
-                return readPostings(at: off)
+        let raw = self.raw
+        var target = value
+        return target.withUTF8 { t -> PostingsList in
+            let key = UnsafeRawBufferPointer(t)
+            var lo = 0, hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                guard let (v, _) = entry(raw, list[mid]) else { return [] }
+                if Self.compare(v, key) < 0 { lo = mid + 1 } else { hi = mid }
             }
+            guard lo < list.count, let (v, off) = entry(raw, list[lo]), Self.compare(v, key) == 0 else { return [] }
+            return readPostings(at: off)
         }
     }
 
     /// Union of the postings of every value of `name` that `accept` takes.
     public func postings(name: String, where accept: (String) -> Bool) -> PostingsList {
         guard let list = entries[name] else { return [] }
-        return withExtendedLifetime(file) {
-            let raw = self.raw
-            var lists: [PostingsList] = []
-            for position in list {
-                guard let (v, off) = entry(raw, position) else { continue }
-                if accept(String(decoding: v, as: UTF8.self)) { lists.append(readPostings(at: off)) }
-            }
-            return Postings.union(lists)
+        let raw = self.raw
+        var lists: [PostingsList] = []
+        for position in list {
+            guard let (v, off) = entry(raw, position) else { continue }
+            if accept(String(decoding: v, as: UTF8.self)) { lists.append(readPostings(at: off)) }
         }
+        return Postings.union(lists)
+    }
+
+    /// Whether a length read from the file fits in the `available` bytes (without converting
+    /// a hostile 64-bit length to `Int`, which could trap).
+    @inline(__always)
+    static func fits(_ length: UInt64, _ available: Int) -> Bool {
+        available >= 0 && length <= UInt64(available)
     }
 
     static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
@@ -214,45 +211,46 @@ public final class IndexReader: Sendable {
 
     /// Labels and chunk metadata of series `id`.
     public func series(_ id: UInt64) throws(BlockError) -> (labels: Labels, chunks: [IndexChunkMeta]) {
-        let result: (Labels, [IndexChunkMeta])? = withExtendedLifetime(file) {
-            let raw = self.raw
-            var at = Int(id) &* 16
-            guard id < UInt64(Int.max / 16), at < raw.count, let len = VarInt.readUnsigned(raw, at: &at),
-                  Int(len) <= raw.count - at - 4 else { return nil }
-            let body = UnsafeRawBufferPointer(rebasing: raw[at..<at + Int(len)])
-            guard CRC32C.checksum(body) == BigEndian.readUInt32(raw, at: at + Int(len)) else { return nil }
-            var i = 0
-            guard let count = VarInt.readUnsigned(body, at: &i), count <= UInt64(body.count) else { return nil }
-            var labels: [Label] = []
-            labels.reserveCapacity(Int(count))
-            for _ in 0..<count {
-                guard let n = VarInt.readUnsigned(body, at: &i), let v = VarInt.readUnsigned(body, at: &i),
-                      let name = symbol(n), let value = symbol(v) else { return nil }
-                labels.append(Label(name, value))
-            }
-            guard let nc = VarInt.readUnsigned(body, at: &i), nc <= UInt64(body.count) else { return nil }
-            var chunks: [IndexChunkMeta] = []
-            chunks.reserveCapacity(Int(nc))
-            var prevMax: Int64 = 0, prevRef: UInt64 = 0
-            for k in 0..<nc {
-                if k == 0 {
-                    guard let mint = VarInt.readSigned(body, at: &i), let d = VarInt.readUnsigned(body, at: &i),
-                          let ref = VarInt.readUnsigned(body, at: &i) else { return nil }
-                    prevMax = mint &+ Int64(bitPattern: d)
-                    prevRef = ref
-                    chunks.append(IndexChunkMeta(minTime: mint, maxTime: prevMax, ref: ref))
-                } else {
-                    guard let dmin = VarInt.readUnsigned(body, at: &i), let d = VarInt.readUnsigned(body, at: &i),
-                          let dref = VarInt.readSigned(body, at: &i) else { return nil }
-                    let mint = prevMax &+ Int64(bitPattern: dmin)
-                    prevMax = mint &+ Int64(bitPattern: d)
-                    prevRef = prevRef &+ UInt64(bitPattern: dref)
-                    chunks.append(IndexChunkMeta(minTime: mint, maxTime: prevMax, ref: prevRef))
-                }
-            }
-            return (Labels(sorted: labels), chunks)
-        }
-        guard let result else { throw .corrupt(file: path, reason: "series \(id) unreadable") }
+        guard let result = decodeSeries(id) else { throw .corrupt(file: path, reason: "series \(id) unreadable") }
         return result
+    }
+
+    func decodeSeries(_ id: UInt64) -> (labels: Labels, chunks: [IndexChunkMeta])? {
+        let raw = self.raw
+        guard id < UInt64(raw.count / 16) else { return nil }
+        var at = Int(id) * 16
+        guard let len = VarInt.readUnsigned(raw, at: &at), Self.fits(len, raw.count - at - 4) else { return nil }
+        let body = UnsafeRawBufferPointer(rebasing: raw[at..<at + Int(len)])
+        guard CRC32C.checksum(body) == BigEndian.readUInt32(raw, at: at + Int(len)) else { return nil }
+        var i = 0
+        guard let count = VarInt.readUnsigned(body, at: &i), count <= UInt64(body.count) else { return nil }
+        var labels: [Label] = []
+        labels.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let n = VarInt.readUnsigned(body, at: &i), let v = VarInt.readUnsigned(body, at: &i),
+                  let name = symbol(n), let value = symbol(v) else { return nil }
+            labels.append(Label(name, value))
+        }
+        guard let nc = VarInt.readUnsigned(body, at: &i), nc <= UInt64(body.count) else { return nil }
+        var chunks: [IndexChunkMeta] = []
+        chunks.reserveCapacity(Int(nc))
+        var prevMax: Int64 = 0, prevRef: UInt64 = 0
+        for k in 0..<nc {
+            if k == 0 {
+                guard let mint = VarInt.readSigned(body, at: &i), let d = VarInt.readUnsigned(body, at: &i),
+                      let ref = VarInt.readUnsigned(body, at: &i) else { return nil }
+                prevMax = mint &+ Int64(bitPattern: d)
+                prevRef = ref
+                chunks.append(IndexChunkMeta(minTime: mint, maxTime: prevMax, ref: ref))
+            } else {
+                guard let dmin = VarInt.readUnsigned(body, at: &i), let d = VarInt.readUnsigned(body, at: &i),
+                      let dref = VarInt.readSigned(body, at: &i) else { return nil }
+                let mint = prevMax &+ Int64(bitPattern: dmin)
+                prevMax = mint &+ Int64(bitPattern: d)
+                prevRef = prevRef &+ UInt64(bitPattern: dref)
+                chunks.append(IndexChunkMeta(minTime: mint, maxTime: prevMax, ref: prevRef))
+            }
+        }
+        return (Labels(sorted: labels), chunks)
     }
 }

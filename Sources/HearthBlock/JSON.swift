@@ -1,25 +1,13 @@
 /// A small JSON reader for `meta.json`: the block metadata is the only JSON Hearth reads from
 /// disk, and Foundation's decoder would be the package's only reason to link Foundation.
-public enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
-    case number(Double, text: String)
+    /// Kept as written, so that integers (timestamps) stay exact.
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
-
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.number(_, x), .number(_, y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: return false
-        }
-    }
 
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
@@ -33,7 +21,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// An integer written without fraction or exponent (timestamps must stay exact).
     public var int64: Int64? {
-        if case .number(_, let text) = self { return Int64(text) }
+        if case .number(let text) = self { return Int64(text) }
         return nil
     }
 
@@ -107,8 +95,8 @@ struct JSONParser {
                   (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
                   || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { i += 1 }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
-            guard let d = Double(text) else { throw error("invalid value") }
-            return .number(d, text: text)
+            guard Double(text) != nil else { throw error("invalid value") }
+            return .number(text)
         }
     }
 

@@ -107,11 +107,6 @@ public struct Tombstones: Sendable, Equatable {
 
     /// Writes `directory/tombstones` atomically.
     public func write(directory: String) throws(BlockError) {
-        let path = directory + "/" + Self.fileName
-        try BlockFiles.writeFile(path + ".tmp", encoded())
-        do {
-            try FileSystem.rename(path + ".tmp", to: path)
-            try FileSystem.syncDirectory(directory)
-        } catch { throw BlockError(error) }
+        do { try FileSystem.writeFileAtomically(directory + "/" + Self.fileName, encoded()) } catch { throw BlockError(error) }
     }
 }

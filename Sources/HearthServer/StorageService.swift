@@ -1,5 +1,4 @@
 import CHearthMalloc
-import Dispatch
 import HearthHTTPAPI
 import HearthPromQL
 import HearthTSDB
@@ -35,13 +34,9 @@ public struct StorageService: Service {
                 try? await Task.sleep(for: wait)
                 wait = compactionInterval
                 if Task.isCancelled { break }
-                await runBlocking {
-                    do {
-                        try db.compact()
-                    } catch {
-                        metrics.compactionFailed()
-                        logger.error("compaction failed", metadata: ["error": "\(error)"])
-                    }
+                if case .failure(let error) = await runBlockingStorageWork({ try db.compact() }) {
+                    metrics.compactionFailed()
+                    logger.error("compaction failed", metadata: ["error": "\(error)"])
                 }
             }
         }
@@ -111,13 +106,6 @@ public enum Server {
             "wal_sync": "\(options.walSyncMode.rawValue)",
         ])
         try await group.run()
-    }
-}
-
-/// Runs blocking work (compaction, file I/O) on a Dispatch thread, off the concurrency pool.
-func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: work()) }
     }
 }
 

@@ -21,16 +21,26 @@ extension ChunkData {
 
     /// Every sample of the chunk (empty if it is not XOR or does not decode).
     public func decodedSamples() -> [Sample] {
-        guard encoding == .xor else { return [] }
+        var out: [Sample] = []
         var ts: [Int64] = [], vs: [Double] = []
+        appendSamples(in: .min ... .max, to: &out, timestamps: &ts, values: &vs)
+        return out
+    }
+
+    /// Appends the chunk's samples within `range` to `out`, decoding through the two scratch
+    /// buffers (reused across chunks by the caller). Nothing if it is not XOR or does not decode.
+    func appendSamples(in range: ClosedRange<Int64>, to out: inout [Sample], timestamps ts: inout [Int64], values vs: inout [Double]) {
+        guard encoding == .xor else { return }
+        ts.removeAll(keepingCapacity: true)
+        vs.removeAll(keepingCapacity: true)
         let ok: Bool = bytes.withUnsafeBytes { raw in
             do throws(ChunkDecodeError) {
                 try decodeXORChunk(raw, timestamps: &ts, values: &vs)
                 return true
             } catch { return false }
         }
-        guard ok else { return [] }
-        return zip(ts, vs).map { Sample($0, $1) }
+        guard ok else { return }
+        for i in ts.indices where range.contains(ts[i]) { out.append(Sample(ts[i], vs[i])) }
     }
 }
 
@@ -40,20 +50,15 @@ extension SeriesData {
     /// later wins, so a newer source overrides an older one) and encoded again.
     public static func mergeChunks(_ chunks: [ChunkData]) -> [ChunkData] {
         guard chunks.count > 1 else { return chunks }
-        var order = chunks.indices.sorted { chunks[$0].minTime != chunks[$1].minTime ? chunks[$0].minTime < chunks[$1].minTime : $0 < $1 }
-        var overlapping = false
-        for k in 1..<order.count where chunks[order[k]].minTime <= chunks[order[k - 1]].maxTime {
-            overlapping = true
-            break
-        }
+        let order = chunks.indices.sorted { chunks[$0].minTime != chunks[$1].minTime ? chunks[$0].minTime < chunks[$1].minTime : $0 < $1 }
+        let overlapping = order.indices.dropFirst().contains { chunks[order[$0]].minTime <= chunks[order[$0 - 1]].maxTime }
         if !overlapping { return order.map { chunks[$0] } }
-        // Decode by position so that ties prefer the later-listed chunk.
-        order = Array(chunks.indices)
-        var byTime: [Int64: (Int, Double)] = [:]
-        for i in order {
-            for s in chunks[i].decodedSamples() { byTime[s.timestamp] = (i, s.value) }
+        // In listed order, so that on a tie the later-listed chunk's value stays.
+        var byTime: [Int64: Double] = [:]
+        for c in chunks {
+            for s in c.decodedSamples() { byTime[s.timestamp] = s.value }
         }
-        let samples = byTime.keys.sorted().map { Sample($0, byTime[$0]!.1) }
+        let samples = byTime.keys.sorted().map { Sample($0, byTime[$0]!) }
         return ChunkData.encode(samples)
     }
 }

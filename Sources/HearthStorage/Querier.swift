@@ -35,28 +35,16 @@ public struct SeriesData: Sendable {
     /// Every sample within `[minTime, maxTime]`, in time order.
     public func samples() -> [Sample] {
         var out: [Sample] = []
-        var ts: [Int64] = []
-        var vs: [Double] = []
-        for c in chunks where c.encoding == .xor {
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
-            let ok: Bool = c.bytes.withUnsafeBytes { raw in
-                do throws(ChunkDecodeError) {
-                    try decodeXORChunk(raw, timestamps: &ts, values: &vs)
-                    return true
-                } catch { return false }
-            }
-            if !ok { continue }
-            for i in ts.indices where ts[i] >= minTime && ts[i] <= maxTime {
-                out.append(Sample(ts[i], vs[i]))
-            }
-        }
+        var ts: [Int64] = [], vs: [Double] = []
+        guard minTime <= maxTime else { return out }
+        for c in chunks { c.appendSamples(in: minTime...maxTime, to: &out, timestamps: &ts, values: &vs) }
         return out
     }
 }
 
 /// Reads series by label matchers; what PromQL, the HTTP API and federation see of storage.
-/// Implemented by the head, later by blocks, and by fan-out queriers in the cluster roles.
+/// Implemented by the head, blocks and ``MergeQuerier``, later by fan-out queriers in the
+/// cluster roles.
 public protocol Querier: Sendable {
     /// Series matching every matcher with samples in `[minTime, maxTime]`, sorted by labels.
     func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData]

@@ -1,9 +1,9 @@
 import HearthBlock
-import Synchronization
 import HearthFileIO
 import HearthModel
 import HearthStorage
 import Logging
+import Synchronization
 
 /// Which blocks to merge next, after Prometheus's leveled compactor: overlapping blocks first
 /// (vertical compaction); otherwise, for each range above the smallest, blocks that together

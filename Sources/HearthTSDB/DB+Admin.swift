@@ -2,9 +2,9 @@
 import Glibc
 #endif
 import HearthBlock
-import Synchronization
 import HearthFileIO
 import HearthModel
+import Synchronization
 
 extension DB {
     /// Deletes the samples in `[minTime, maxTime]` of the series matching `matchers`: blocks
@@ -60,7 +60,7 @@ extension DB {
                 for seg in try FileSystem.list(b.directory + "/chunks") {
                     try Self.link(b.directory + "/chunks/" + seg, target + "/chunks/" + seg)
                 }
-                try FileSystem.writeFileAtomically(target + "/" + Tombstones.fileName, b.tombstones.encoded())
+                try b.tombstones.write(directory: target)
             }
             if withHead, head.minTime != .max, head.maxTime != .min {
                 let series = head.select([], minTime: head.minTime, maxTime: head.maxTime)

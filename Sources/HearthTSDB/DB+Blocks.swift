@@ -1,8 +1,8 @@
 import HearthBlock
-import Synchronization
 import HearthFileIO
 import HearthWAL
 import Logging
+import Synchronization
 
 extension DB {
     static let headTombstonesFileName = "head.tombstones"

@@ -1,8 +1,8 @@
 import HearthBlock
-import Synchronization
 import HearthFileIO
 import HearthWAL
 import Logging
+import Synchronization
 
 extension DB {
     /// Deletes whole blocks, oldest first: those beyond the retention time (measured from the

@@ -1,4 +1,5 @@
 import HearthBlock
+import HearthFileIO
 import HearthModel
 import HearthStorage
 import HearthTestSupport
@@ -106,7 +107,7 @@ enum BlockFixtures {
         // Nothing in range: no block.
         #expect(try BlockWriter.write(parent: dir.path, plan: .init(minTime: 1 << 40, maxTime: 1 << 41),
                                       series: BlockFixtures.seriesData(input)) == nil)
-        #expect(try FileSystemNames.list(dir.path) == ["\(meta.ulid)"])
+        #expect(try FileSystem.list(dir.path) == ["\(meta.ulid)"])
     }
 
     @Test func tombstonesHideSamplesAndPersist() throws {
@@ -151,7 +152,7 @@ enum BlockFixtures {
         let meta = try #require(try BlockWriter.write(parent: dir.path, plan: .init(minTime: 0, maxTime: 7_200_000),
                                                       series: BlockFixtures.seriesData(BlockFixtures.series(count: 20, samples: 50))))
         let path = dir.path + "/\(meta.ulid)/index"
-        let original = try #require(try FileSystemNames.read(path))
+        let original = try #require(try FileSystem.readFile(path))
         var rng = SystemRandomNumberGenerator()
         for trial in 0..<200 {
             var bytes = original
@@ -160,7 +161,7 @@ enum BlockFixtures {
             case 1: bytes.removeLast(Int.random(in: 1..<bytes.count, using: &rng))
             default: bytes.replaceSubrange(5..<9, with: [0xFF, 0xFF, 0xFF, 0xFF])
             }
-            try FileSystemNames.write(path, bytes)
+            try FileSystem.writeFileAtomically(path, bytes)
             if let block = try? Block(directory: dir.path + "/\(meta.ulid)") {
                 _ = block.select([try Matcher(.regexMatch, "id", "1.*")], minTime: .min, maxTime: .max)
                 _ = block.labelValues("id", [])

@@ -58,19 +58,6 @@ import Testing
         return out
     }
 
-    static func run(_ path: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test(.enabled(if: available, "Debian's prometheus, promtool or prometheus-node-exporter is absent (or hearth is not built); skipping the peer integration test"))
     func prometheusPeers() async throws {
         let dir = TemporaryDirectory("hearth-peers")
@@ -137,7 +124,7 @@ import Testing
                      ["query", "range", "--start=\(start)", "--end=\(end)", "--step=15s", hearth, "rate(node_cpu_seconds_total[1m])"],
                      ["query", "series", "--match=up", hearth],
                      ["query", "labels", hearth, "job"]] {
-            let (status, output) = try Self.run(Self.promtool, args)
+            let (status, output) = try runProgram(Self.promtool, args)
             #expect(status == 0, "promtool \(args.joined(separator: " ")): \(output.prefix(300))")
             #expect(!output.isEmpty)
             if args[1] == "labels" { #expect(output.contains("node") && output.contains("prometheus")) }

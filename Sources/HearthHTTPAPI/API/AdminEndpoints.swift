@@ -1,4 +1,3 @@
-import Dispatch
 import HearthModel
 import HearthTSDB
 import NIOHTTP1
@@ -22,20 +21,9 @@ extension API {
             } catch {
                 return failure(error)
             }
-            let error = await Self.offload { () -> String? in
-                do {
-                    for matchers in sets { try db.delete(matchers, minTime: start, maxTime: end) }
-                    return nil
-                } catch { return "\(error)" }
-            }
-            if let error { return failure(APIError(type: "internal", message: error, status: .internalServerError)) }
-            return HTTPResponse(status: .noContent)
+            return await noContent { for matchers in sets { try db.delete(matchers, minTime: start, maxTime: end) } }
         case "clean_tombstones":
-            let error = await Self.offload { () -> String? in
-                do { try db.cleanTombstones(); return nil } catch { return "\(error)" }
-            }
-            if let error { return failure(APIError(type: "internal", message: error, status: .internalServerError)) }
-            return HTTPResponse(status: .noContent)
+            return await noContent { try db.cleanTombstones() }
         case "snapshot":
             let skipHead: Bool
             switch p["skip_head"] ?? "" {
@@ -44,10 +32,7 @@ extension API {
             case let other:
                 return failure(.badData("unable to parse boolean 'skip_head' argument: strconv.ParseBool: parsing \"\(other)\": invalid syntax"))
             }
-            let result = await Self.offload { () -> Result<String, SnapshotFailure> in
-                do { return .success(try db.snapshot(withHead: !skipHead)) } catch { return .failure(SnapshotFailure(message: "\(error)")) }
-            }
-            switch result {
+            switch await runBlockingStorageWork({ try db.snapshot(withHead: !skipHead) }) {
             case .success(let name):
                 return success(APIResult { w in
                     w.beginObject()
@@ -55,22 +40,21 @@ extension API {
                     w.string(name)
                     w.endObject()
                 })
-            case .failure(let f):
-                return failure(APIError(type: "internal", message: "create snapshot: \(f.message)", status: .internalServerError))
+            case .failure(let error):
+                return failure(Self.internalError("create snapshot: \(error)"))
             }
         default:
             return .text(.notFound, "404 page not found\n")
         }
     }
 
-    struct SnapshotFailure: Error {
-        let message: String
+    /// 204 once `work` has run off the event loop; a 500 with its error otherwise.
+    func noContent(_ work: @escaping @Sendable () throws -> Void) async -> HTTPResponse {
+        if case .failure(let error) = await runBlockingStorageWork(work) { return failure(Self.internalError("\(error)")) }
+        return HTTPResponse(status: .noContent)
     }
 
-    /// Runs blocking storage work on a Dispatch thread, off the event loops and the task pool.
-    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { c in
-            DispatchQueue.global(qos: .userInitiated).async { c.resume(returning: work()) }
-        }
+    static func internalError(_ message: String) -> APIError {
+        APIError(type: "internal", message: message, status: .internalServerError)
     }
 }

@@ -1,6 +1,6 @@
 import HearthBlock
-import Synchronization
 import HearthModel
+import Synchronization
 
 extension Head {
     /// Marks the samples in `[minTime, maxTime]` of the series matching `matchers` deleted.
