@@ -43,7 +43,7 @@ import Testing
             ("up{a=\"1\",a=\"2\"} 1\n# EOF\n", 1, "duplicate"),
             ("# TYPE up bogus\n# EOF\n", 1, "invalid metric type"),
             ("up 1\n\n# EOF\n", 2, "empty line"),
-            ("up{a=\"\\q\"} 1\n# EOF\n", 1, "invalid escape"),
+            ("up{a=\"1\",} 1\n# EOF\n", 1, "unexpected ','"),
         ]
         for (text, line, fragment) in cases {
             do throws(ExpositionError) {
