@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // L0: leaf algorithms, standard library only.
@@ -59,6 +60,11 @@ let package = Package(
         .target(name: "HearthRemoteProtocol", dependencies: ["HearthModel", "HearthEncoding"], swiftSettings: swiftSettings),
         // L2: the text exposition formats (OpenMetrics for now).
         .target(name: "HearthExposition", dependencies: ["HearthModel"], swiftSettings: swiftSettings),
+        // L2: relabeling, and the configuration file (YAML through Yams).
+        .target(name: "HearthRelabel", dependencies: ["HearthModel", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "HearthConfig",
+                dependencies: ["HearthModel", "HearthRelabel", .product(name: "Yams", package: "Yams")],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.
         .target(name: "HearthBlock",
                 dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthStorage"],
@@ -146,6 +152,9 @@ let package = Package(
         .testTarget(name: "HearthWALTests", dependencies: ["HearthWAL", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthExpositionTests", dependencies: ["HearthExposition", "HearthModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthRelabelTests", dependencies: ["HearthRelabel", "HearthConfig", "HearthModel"],
+                    resources: [.copy("testdata")], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthConfigTests", dependencies: ["HearthConfig", "HearthRelabel", "HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthBlockTests", dependencies: ["HearthBlock", "HearthStorage", "HearthModel", "HearthFileIO", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthBlock", "HearthTestSupport"],

@@ -1,0 +1,97 @@
+import HearthModel
+import HearthRelabel
+import Yams
+
+/// Prometheus's configuration file, with its field names, defaults and validation.
+public struct Config: Sendable {
+    public var global = GlobalConfig()
+    public var scrapeConfigs: [ScrapeConfig] = []
+    public var remoteWrite: [RemoteWriteConfig] = []
+    public var ruleFiles: [String] = []
+    public var alerting = AlertingConfig()
+
+    public init() {}
+
+    /// Parses and validates a configuration. Relative file names (rule files, file_sd files,
+    /// credential files) are resolved against `directory`, as Prometheus resolves them against
+    /// the configuration file's directory.
+    public init(yaml: String, directory: String = ".") throws(ConfigError) {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
+            throw ConfigError("\(error)")
+        }
+        guard let root else { return }  // an empty file is the default configuration
+        let top = try YAMLValue(node: root).fields("config", [
+            "global", "scrape_configs", "scrape_config_files", "remote_write", "remote_read", "rule_files", "alerting",
+            "storage", "tracing", "otlp", "runtime",
+        ])
+        if let g = top["global"] { global = try GlobalConfig(g) }
+        for item in try top["scrape_configs"]?.list() ?? [] {
+            scrapeConfigs.append(try ScrapeConfig(item, global: global, directory: directory))
+        }
+        var jobs: Set<String> = []
+        for (i, job) in scrapeConfigs.enumerated() {
+            guard jobs.insert(job.jobName).inserted else {
+                throw ConfigError(line: try top["scrape_configs"]?.list()[i].line, "found multiple scrape configs with job name \"\(job.jobName)\"")
+            }
+        }
+        for item in try top["remote_write"]?.list() ?? [] {
+            remoteWrite.append(try RemoteWriteConfig(item, directory: directory))
+        }
+        var names: Set<String> = []
+        for rw in remoteWrite where !rw.name.isEmpty {
+            guard names.insert(rw.name).inserted else { throw ConfigError("found multiple remote write configs with job name \"\(rw.name)\"") }
+        }
+        ruleFiles = try (top["rule_files"]?.strings() ?? []).map { FilePath.resolve($0, in: directory) }
+        if let a = top["alerting"] { alerting = try AlertingConfig(a, directory: directory) }
+    }
+}
+
+/// `global:`: defaults for every scrape and rule group, and the labels sent off-host.
+public struct GlobalConfig: Sendable {
+    public var scrapeInterval: Int64 = 60_000
+    public var scrapeTimeout: Int64 = 10_000
+    public var evaluationInterval: Int64 = 60_000
+    public var externalLabels = Labels()
+    public var sampleLimit = 0
+    public var labelLimit = 0
+    public var labelNameLengthLimit = 0
+    public var labelValueLengthLimit = 0
+    public var targetLimit = 0
+    public var bodySizeLimit: Int64 = 0
+    public var queryLogFile = ""
+
+    public init() {}
+
+    init(_ value: YAMLValue) throws(ConfigError) {
+        let f = try value.fields("global", [
+            "scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels", "query_log_file",
+            "sample_limit", "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit",
+            "body_size_limit", "scrape_protocols", "rule_query_offset", "keep_dropped_targets", "scrape_failure_log_file",
+            "metric_name_validation_scheme", "scrape_classic_histograms", "always_scrape_classic_histograms",
+            "convert_classic_histograms_to_nhcb",
+        ])
+        if let v = f["scrape_interval"] { scrapeInterval = try v.duration() }
+        if let v = f["scrape_timeout"] { scrapeTimeout = try v.duration() } else if scrapeInterval < scrapeTimeout { scrapeTimeout = scrapeInterval }
+        guard scrapeTimeout <= scrapeInterval else { throw value.fail("global scrape timeout greater than scrape interval") }
+        if let v = f["evaluation_interval"] { evaluationInterval = try v.duration() }
+        if let v = f["external_labels"] {
+            externalLabels = try v.labels()
+            if externalLabels.contains(where: { $0.name == Labels.metricName }) { throw v.fail("\(Labels.metricName) is not a valid external label") }
+        }
+        if let v = f["sample_limit"] { sampleLimit = try v.int() }
+        if let v = f["label_limit"] { labelLimit = try v.int() }
+        if let v = f["label_name_length_limit"] { labelNameLengthLimit = try v.int() }
+        if let v = f["label_value_length_limit"] { labelValueLengthLimit = try v.int() }
+        if let v = f["target_limit"] { targetLimit = try v.int() }
+        if let v = f["body_size_limit"] { bodySizeLimit = try v.byteSize() }
+        if let v = f["query_log_file"] { queryLogFile = try v.string() }
+    }
+}
+
+enum FilePath {
+    static func resolve(_ path: String, in directory: String) -> String {
+        if path.isEmpty || path.hasPrefix("/") || directory == "." || directory.isEmpty { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
+    }
+}
