@@ -65,6 +65,17 @@ let package = Package(
         .target(name: "HearthConfig",
                 dependencies: ["HearthModel", "HearthRelabel", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
+        // L2: an HTTP/1.1 client on SwiftNIO (scrapes, remote write, notifications).
+        .target(name: "HearthHTTPClient",
+                dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOHTTPCompression", package: "swift-nio-extras")],
+                swiftSettings: swiftSettings),
+        // L3: scraping: discovery, target relabeling, scrape loops, staleness.
+        .target(name: "HearthScrape",
+                dependencies: ["HearthModel", "HearthEncoding", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
+                               .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.
         .target(name: "HearthBlock",
                 dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthStorage"],
@@ -155,6 +166,9 @@ let package = Package(
         .testTarget(name: "HearthRelabelTests", dependencies: ["HearthRelabel", "HearthConfig", "HearthModel"],
                     resources: [.copy("testdata")], swiftSettings: swiftSettings),
         .testTarget(name: "HearthConfigTests", dependencies: ["HearthConfig", "HearthRelabel", "HearthModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthScrapeTests",
+                    dependencies: ["HearthScrape", "HearthConfig", "HearthExposition", "HearthModel", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HearthBlockTests", dependencies: ["HearthBlock", "HearthStorage", "HearthModel", "HearthFileIO", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthTSDBTests", dependencies: ["HearthTSDB", "HearthBlock", "HearthTestSupport"],

@@ -235,7 +235,12 @@ public struct ExpositionScanner {
             while e < end, bytes[e] != 0x20, bytes[e] != UInt8(ascii: "{") { e += 1 }
             throw fail("invalid metric name \"\(text(start..<e))\"")
         }
-        if format == .prometheusText { while k < end, Self.isBlank(bytes[k]) { k += 1 } }
+        if format == .prometheusText {
+            // Blanks may separate the name from its label block.
+            var j = k
+            while j < end, Self.isBlank(bytes[j]) { j += 1 }
+            if j < end, bytes[j] == UInt8(ascii: "{") { k = j }
+        }
         if k < end, bytes[k] == UInt8(ascii: "{") {
             let open = k
             try scanLabelBlock(&k, end)

@@ -1,0 +1,120 @@
+import Glibc
+import HearthConfig
+import HearthHTTPClient
+import HearthModel
+import Logging
+
+/// `file_sd_configs`: reads the matching files when their modification time changes (checked
+/// every few seconds) and every `refresh_interval`; a file that fails to parse keeps its last
+/// good groups, as in Prometheus. Groups get `__meta_filepath`.
+struct FileDiscovery {
+    let config: FileSDConfig
+    var logger = Logger(label: "hearth.discovery.file")
+
+    func run(_ send: @Sendable ([TargetGroup]) -> Void) async {
+        var lastGood: [String: [TargetGroup]] = [:]
+        var mtimes: [String: Int64] = [:]
+        var lastFull = ContinuousClock.now
+        var first = true
+        while !Task.isCancelled {
+            let files = config.files.flatMap(Self.expand)
+            var changed = first || ContinuousClock.now - lastFull >= .milliseconds(config.refreshInterval)
+            var current: [String: Int64] = [:]
+            for f in files { current[f] = Self.modificationTime(f) }
+            if current != mtimes { changed = true }
+            if changed {
+                var next: [String: [TargetGroup]] = [:]
+                for f in files {
+                    guard let text = Self.read(f) else { continue }
+                    do {
+                        var groups = try TargetGroup.parseFile(text, source: f)
+                        for i in groups.indices {
+                            var list = Array(groups[i].labels)
+                            list.removeAll { $0.name == "__meta_filepath" }
+                            list.append(Label("__meta_filepath", f))
+                            groups[i].labels = (try? Labels(validating: list)) ?? groups[i].labels
+                        }
+                        next[f] = groups
+                    } catch {
+                        logger.error("error reading file_sd file", metadata: ["file": "\(f)", "err": "\(error)"])
+                        if let old = lastGood[f] { next[f] = old }
+                    }
+                }
+                lastGood = next
+                mtimes = current
+                lastFull = ContinuousClock.now
+                first = false
+                send(next.keys.sorted().flatMap { next[$0]! })
+            }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+
+    /// The files a pattern names (glob in the file name part).
+    static func expand(_ pattern: String) -> [String] {
+        guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
+        let slash = pattern.lastIndex(of: "/")
+        let dir = slash.map { String(pattern[..<$0]) } ?? "."
+        let glob = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix(".") { continue }
+            if fnmatch(glob, name, 0) == 0 { out.append(slash == nil ? name : dir + "/" + name) }
+        }
+        return out.sorted()
+    }
+
+    static func modificationTime(_ path: String) -> Int64 {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return -1 }
+        return Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec) ^ Int64(st.st_size) << 1
+    }
+
+    static func read(_ path: String) -> String? {
+        ScrapeLoop<NoStorage>.readSmallFile(path)
+    }
+}
+
+/// `http_sd_configs`: fetches the URL every `refresh_interval`; a failed fetch keeps the last
+/// good groups. Groups get `__meta_url`.
+struct HTTPDiscovery {
+    let config: HTTPSDConfig
+    let client: HTTPClient
+    let logger: Logger
+
+    func run(_ send: @Sendable ([TargetGroup]) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                var headers: [(String, String)] = [("Accept", "application/json"), ("User-Agent", "Hearth/0.7")]
+                if let auth = config.http.authorizationHeader(readFile: ScrapeLoop<NoStorage>.readSmallFile) { headers.append(("Authorization", auth)) }
+                let response = try await client.execute(url: try HTTPURL(config.url), headers: headers, timeout: 30_000, maxBodyBytes: 16 << 20)
+                guard response.status == 200 else { throw HTTPClientError("server returned HTTP status \(response.status)") }
+                var groups = try TargetGroup.parseFile(String(decoding: response.body, as: UTF8.self), source: config.url)
+                for i in groups.indices {
+                    var list = Array(groups[i].labels)
+                    list.append(Label("__meta_url", config.url))
+                    groups[i].labels = (try? Labels(validating: list)) ?? groups[i].labels
+                }
+                send(groups)
+            } catch {
+                logger.error("http_sd refresh failed", metadata: ["url": "\(config.url)", "err": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(config.refreshInterval))
+        }
+    }
+}
+
+/// A storage type for static helpers that need a concrete `ScrapeLoop` generic argument.
+struct NoStorage: ScrapeStorage {
+    struct Appender: ScrapeAppender {
+        func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 { 0 }
+        func commit() throws {}
+        func rollback() {}
+    }
+    func scrapeAppender() -> Appender { Appender() }
+}

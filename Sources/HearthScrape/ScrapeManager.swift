@@ -1,0 +1,199 @@
+import HearthConfig
+import HearthHTTPClient
+import HearthModel
+import HearthRelabel
+import Logging
+import Synchronization
+
+/// Runs the scrape loops of every job: targets come from discovery (static, file, HTTP),
+/// go through target relabeling, and each kept target gets a loop. `apply(_:)` reloads a
+/// configuration: loops of unchanged jobs and targets keep running (no gap, no lost scrape),
+/// changed ones are replaced, removed targets get staleness markers.
+public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
+    let storage: Storage
+    let client: HTTPClient
+    let logger: Logger
+    /// Spreads the targets of this instance differently from another instance's (as
+    /// Prometheus mixes in its hostname), while keeping each target's offset stable.
+    let offsetSeed: UInt64
+    let state = Mutex(State())
+
+    struct Pool {
+        var config: ScrapeConfig
+        var fingerprint: String
+        var groups: [String: [TargetGroup]] = [:]
+        var loops: [Labels: (loop: ScrapeLoop<Storage>, task: Task<Void, Never>)] = [:]
+        var dropped: [ScrapeTargetStatus] = []
+        var discovery: [Task<Void, Never>] = []
+    }
+
+    struct State {
+        var pools: [String: Pool] = [:]
+        var order: [String] = []
+    }
+
+    public init(storage: Storage, client: HTTPClient, offsetSeed: UInt64 = 0, logger: Logger = Logger(label: "hearth.scrape")) {
+        self.storage = storage
+        self.client = client
+        self.offsetSeed = offsetSeed
+        self.logger = logger
+    }
+
+    /// Applies a configuration's `scrape_configs`.
+    public func apply(_ config: Config) {
+        var stop: [(ScrapeLoop<Storage>, Task<Void, Never>, quiet: Bool)] = []
+        var discoveryToStop: [Task<Void, Never>] = []
+        var started: [String] = []
+        state.withLock { s in
+            let jobs = Set(config.scrapeConfigs.map(\.jobName))
+            for (name, pool) in s.pools where !jobs.contains(name) {
+                for (_, l) in pool.loops { stop.append((l.loop, l.task, false)) }
+                discoveryToStop += pool.discovery
+                s.pools[name] = nil
+            }
+            for job in config.scrapeConfigs {
+                let fp = job.fingerprint
+                if let pool = s.pools[job.jobName], pool.fingerprint == fp { continue }
+                if let old = s.pools[job.jobName] {
+                    for (_, l) in old.loops { stop.append((l.loop, l.task, true)) }
+                    discoveryToStop += old.discovery
+                }
+                s.pools[job.jobName] = Pool(config: job, fingerprint: fp)
+                started.append(job.jobName)
+            }
+            s.order = config.scrapeConfigs.map(\.jobName)
+        }
+        for (loop, task, quiet) in stop {
+            if quiet { loop.quietStop.store(true, ordering: .relaxed) }
+            task.cancel()
+        }
+        for t in discoveryToStop { t.cancel() }
+        for job in config.scrapeConfigs where started.contains(job.jobName) {
+            startDiscovery(job)
+        }
+    }
+
+    /// Stops every loop; their last scrapes finish and targets are marked stale.
+    public func stop() async {
+        let tasks: [Task<Void, Never>] = state.withLock { s in
+            var all: [Task<Void, Never>] = []
+            for (_, pool) in s.pools {
+                pool.discovery.forEach { $0.cancel() }
+                for (_, l) in pool.loops {
+                    l.task.cancel()
+                    all.append(l.task)
+                }
+            }
+            s.pools = [:]
+            return all
+        }
+        for t in tasks { await t.value }
+    }
+
+    func startDiscovery(_ job: ScrapeConfig) {
+        if !job.staticConfigs.isEmpty { update(job: job.jobName, source: "static", groups: job.staticConfigs) }
+        var tasks: [Task<Void, Never>] = []
+        for (i, sd) in job.fileSDConfigs.enumerated() {
+            let source = "file_sd/\(i)"
+            tasks.append(Task { [weak self] in
+                await FileDiscovery(config: sd).run { [weak self] groups in self?.update(job: job.jobName, source: source, groups: groups) }
+            })
+        }
+        for (i, sd) in job.httpSDConfigs.enumerated() {
+            let source = "http_sd/\(i)"
+            let client = self.client, logger = self.logger
+            tasks.append(Task { [weak self] in
+                await HTTPDiscovery(config: sd, client: client, logger: logger).run { [weak self] groups in
+                    self?.update(job: job.jobName, source: source, groups: groups)
+                }
+            })
+        }
+        state.withLock { s in s.pools[job.jobName]?.discovery += tasks }
+    }
+
+    /// New target groups from one discovery source of a job.
+    func update(job: String, source: String, groups: [TargetGroup]) {
+        var toStop: [Task<Void, Never>] = []
+        var toStart: [ScrapeLoop<Storage>] = []
+        state.withLock { s in
+            guard var pool = s.pools[job] else { return }
+            pool.groups[source] = groups
+            var wanted: [Labels: ScrapeTarget] = [:]
+            var dropped: [ScrapeTargetStatus] = []
+            for (_, list) in pool.groups.sorted(by: { $0.key < $1.key }) {
+                for group in list {
+                    for address in group.targets {
+                        switch ScrapeTarget.populate(address: address, group: group, config: pool.config) {
+                        case .target(let t):
+                            wanted[t.labels] = t
+                        case .dropped(let discovered):
+                            dropped.append(Self.droppedStatus(job: job, discovered: discovered, reason: ""))
+                        case .invalid(let discovered, let why):
+                            logger.warning("invalid target", metadata: ["job": "\(job)", "target": "\(address)", "err": "\(why)"])
+                            dropped.append(Self.droppedStatus(job: job, discovered: discovered, reason: why))
+                        }
+                    }
+                }
+            }
+            if pool.config.targetLimit > 0, wanted.count > pool.config.targetLimit {
+                logger.error("target limit exceeded", metadata: ["job": "\(job)", "targets": "\(wanted.count)", "limit": "\(pool.config.targetLimit)"])
+            }
+            for (labels, l) in pool.loops where wanted[labels] == nil {
+                l.task.cancel()
+                toStop.append(l.task)
+                pool.loops[labels] = nil
+            }
+            for (labels, target) in wanted where pool.loops[labels] == nil {
+                let loop = ScrapeLoop(target: target, config: pool.config, storage: storage, client: client)
+                let seed = offsetSeed
+                pool.loops[labels] = (loop, Task { await loop.run(offsetSeed: seed) })
+                toStart.append(loop)
+            }
+            pool.dropped = dropped
+            s.pools[job] = pool
+        }
+        _ = toStop
+    }
+
+    static func droppedStatus(job: String, discovered: Labels, reason: String) -> ScrapeTargetStatus {
+        ScrapeTargetStatus(scrapePool: job, discoveredLabels: discovered, labels: Labels(), scrapeURL: "", health: "unknown",
+                           lastError: reason, lastScrape: 0, lastScrapeDuration: 0, scrapeInterval: "", scrapeTimeout: "", dropped: true)
+    }
+
+    /// Every target, active first (by job, then labels), then dropped ones.
+    public func targets() -> (active: [ScrapeTargetStatus], dropped: [ScrapeTargetStatus]) {
+        let (loops, dropped) = state.withLock { s -> ([ScrapeLoop<Storage>], [ScrapeTargetStatus]) in
+            var loops: [ScrapeLoop<Storage>] = []
+            var dropped: [ScrapeTargetStatus] = []
+            for job in s.order {
+                guard let pool = s.pools[job] else { continue }
+                loops += pool.loops.keys.sorted().map { pool.loops[$0]!.loop }
+                dropped += pool.dropped
+            }
+            return (loops, dropped)
+        }
+        return (loops.map { $0.targetStatus() }, dropped)
+    }
+
+    /// Scrapes every active target once now (tests and `hearth agent --scrape-once`).
+    public func scrapeAllNow() async {
+        let loops = state.withLock { s in s.pools.values.flatMap { $0.loops.values.map(\.loop) } }
+        for loop in loops { await loop.scrapeOnce(at: wallMilliseconds()) }
+    }
+}
+
+extension ScrapeConfig {
+    /// Everything that changes how a job scrapes; a reload replaces a job's loops only when it changes.
+    var fingerprint: String {
+        var parts: [String] = [jobName, "\(scrapeInterval)", "\(scrapeTimeout)", metricsPath, scheme, "\(honorLabels)", "\(honorTimestamps)",
+                               "\(enableCompression)", "\(sampleLimit)", "\(labelLimit)", "\(labelNameLengthLimit)", "\(labelValueLengthLimit)",
+                               "\(targetLimit)", "\(bodySizeLimit)", "\(http)", "\(scrapeProtocols)"]
+        parts += params.map { "\($0.0)=\($0.1)" }
+        for r in relabelConfigs + [] { parts.append("r:\(r.sourceLabels)|\(r.separator)|\(r.regexText)|\(r.modulus)|\(r.targetLabel)|\(r.replacement)|\(r.action)") }
+        for r in metricRelabelConfigs { parts.append("m:\(r.sourceLabels)|\(r.separator)|\(r.regexText)|\(r.modulus)|\(r.targetLabel)|\(r.replacement)|\(r.action)") }
+        parts += staticConfigs.map { "s:\($0.targets)\($0.labels)" }
+        parts += fileSDConfigs.map { "f:\($0.files)\($0.refreshInterval)" }
+        parts += httpSDConfigs.map { "h:\($0.url)\($0.refreshInterval)" }
+        return parts.joined(separator: "\u{1}")
+    }
+}

@@ -1,0 +1,215 @@
+import HearthConfig
+import HearthExposition
+import HearthModel
+import HearthRelabel
+
+/// Turns scrape bodies into appends for one target: parses with `ExpositionScanner`, finds each
+/// series in the `SeriesCache` (decoding labels, adding target labels and metric relabeling
+/// only for series the cache has not seen), enforces the limits, and writes staleness markers
+/// for series that disappeared. Owned by one scrape loop; not thread-safe.
+struct ScrapeProcessor {
+    let targetLabels: Labels
+    let honorLabels: Bool
+    let honorTimestamps: Bool
+    let sampleLimit: Int
+    let labelLimit: Int
+    let labelNameLengthLimit: Int
+    let labelValueLengthLimit: Int
+    let metricRelabelConfigs: [RelabelConfig]
+
+    var cache = SeriesCache()
+    /// Successful scrapes so far; entries seen by the last one have `lastSeen == iteration`.
+    var iteration: UInt32 = 1
+    /// Entries seen in the scrape being processed (reused buffer).
+    var seen: [Int32] = []
+    /// Refs of the report series (`up`, `scrape_duration_seconds`, ...).
+    var reportRefs = [UInt64](repeating: 0, count: 5)
+
+    init(target: ScrapeTarget, config: ScrapeConfig) {
+        targetLabels = target.publicLabels
+        honorLabels = config.honorLabels
+        honorTimestamps = config.honorTimestamps
+        sampleLimit = config.sampleLimit
+        labelLimit = config.labelLimit
+        labelNameLengthLimit = config.labelNameLengthLimit
+        labelValueLengthLimit = config.labelValueLengthLimit
+        metricRelabelConfigs = config.metricRelabelConfigs
+    }
+
+    struct Result: Sendable, Equatable {
+        var scraped = 0
+        var postRelabeling = 0
+        var seriesAdded = 0
+        var outOfOrder = 0
+        var duplicates = 0
+        var outOfBounds = 0
+    }
+
+    /// Appends one scrape's samples and stale markers, at `timestamp` unless the sample has its
+    /// own and `honor_timestamps` is on. Throws (after nothing was committed) when the body is
+    /// malformed or a limit is exceeded: the scrape fails as a whole.
+    mutating func process<A: ScrapeAppender>(
+        _ body: [UInt8], format: ExpositionFormat, timestamp: Int64, appender: A
+    ) throws(ScrapeError) -> Result {
+        var result = Result()
+        var scanner = ExpositionScanner(body, format: format)
+        seen.removeAll(keepingCapacity: true)
+        do {
+            while let event = try scanner.next() {
+                guard event == .sample else { continue }
+                result.scraped += 1
+                var t = timestamp
+                if honorTimestamps, let ts = try scanner.timestampMilliseconds() { t = ts }
+                let range = scanner.seriesRange
+                let (hash, found) = body.withUnsafeBytes { raw in
+                    let key = UnsafeRawBufferPointer(rebasing: raw[range])
+                    let h = SeriesCache.hash(key)
+                    return (h, cache.find(key, hash: h))
+                }
+                let index: Int
+                if let found {
+                    index = found
+                } else {
+                    let labels = try finalLabels(try scanner.labels())
+                    index = body.withUnsafeBytes { raw in
+                        cache.insert(UnsafeRawBufferPointer(rebasing: raw[range]), hash: hash, ref: 0, labels: labels, seen: 0)
+                    }
+                    if labels != nil { result.seriesAdded += 1 }
+                }
+                seen.append(Int32(index))
+                guard let labels = cache[index].labels else { continue }
+                result.postRelabeling += 1
+                if sampleLimit > 0, result.postRelabeling > sampleLimit { throw ScrapeError.sampleLimit(sampleLimit) }
+                do {
+                    cache[index].ref = try appender.append(cache[index].ref, labels, t, scanner.value)
+                } catch {
+                    count(error, into: &result)
+                }
+            }
+        } catch let error as ExpositionError {
+            throw .parse(error)
+        } catch let error as ScrapeError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+        // Series of the previous scrape that this one lacks are stale.
+        let next = iteration + 1
+        for i in seen { cache[Int(i)].lastSeen = next }
+        appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
+        iteration = next
+        if iteration % 16 == 0 { cache.evict(olderThan: iteration - 2) }
+        return result
+    }
+
+    /// After a failed scrape: every series of the last successful scrape goes stale, once.
+    mutating func markFailedScrape<A: ScrapeAppender>(at timestamp: Int64, appender: A) {
+        appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
+        iteration += 1
+    }
+
+    /// When the target goes away: stale markers for what its last scrape returned.
+    mutating func markTargetGone<A: ScrapeAppender>(at timestamp: Int64, appender: A) {
+        appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
+        cache.removeAll()
+    }
+
+    private mutating func appendStaleMarkers<A: ScrapeAppender>(previous: UInt32, at t: Int64, appender: A) {
+        for i in 0..<cache.count where cache[i].lastSeen == previous {
+            guard let labels = cache[i].labels else { continue }
+            _ = try? appender.append(cache[i].ref, labels, t, StaleMarker.value)
+        }
+    }
+
+    func count(_ error: any Error, into result: inout Result) {
+        let text = "\(error)"
+        if text.hasPrefix("out of order") { result.outOfOrder += 1 } else if text.hasPrefix("duplicate") { result.duplicates += 1 } else { result.outOfBounds += 1 }
+    }
+
+    /// Scraped labels with the target's labels added (Prometheus's `mutateSampleLabels`), then
+    /// metric relabeling and the label limits. Nil when relabeling dropped the series.
+    func finalLabels(_ scraped: Labels) throws(ScrapeError) -> Labels? {
+        var list = Array(scraped)
+        if honorLabels {
+            for l in targetLabels where !list.contains(where: { $0.name == l.name }) { list.append(l) }
+        } else {
+            for l in targetLabels {
+                if let i = list.firstIndex(where: { $0.name == l.name }) {
+                    // The scraped value moves to exported_<name> (prefixed again while taken).
+                    var name = "exported_" + l.name
+                    while list.contains(where: { $0.name == name }) || targetLabels.contains(where: { $0.name == name }) { name = "exported_" + name }
+                    list.append(Label(name, list[i].value))
+                    list[i].value = l.value
+                } else {
+                    list.append(l)
+                }
+            }
+        }
+        list.sort { $0.name.utf8Precedes($1.name) }
+        guard let labels = Relabel.process(Labels(sorted: list.filter { !$0.value.isEmpty }), metricRelabelConfigs) else { return nil }
+        guard labels.metricName != nil else { return nil }
+        if labelLimit > 0, labels.count > labelLimit {
+            throw .labelLimit("label_limit exceeded (metric: \(labels.metricName ?? ""), number of labels: \(labels.count), limit: \(labelLimit))")
+        }
+        for l in labels {
+            if labelNameLengthLimit > 0, l.name.utf8.count > labelNameLengthLimit {
+                throw .labelLimit("label_name_length_limit exceeded (metric: \(labels.metricName ?? ""), label name: \(l.name), length: \(l.name.utf8.count), limit: \(labelNameLengthLimit))")
+            }
+            if labelValueLengthLimit > 0, l.value.utf8.count > labelValueLengthLimit {
+                throw .labelLimit("label_value_length_limit exceeded (metric: \(labels.metricName ?? ""), label name: \(l.name), value: \(l.value.debugDescription), length: \(l.value.utf8.count), limit: \(labelValueLengthLimit))")
+            }
+        }
+        return labels
+    }
+
+    /// `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
+    /// `scrape_samples_post_metric_relabeling`, `scrape_series_added`.
+    mutating func appendReport<A: ScrapeAppender>(
+        up: Bool, duration: Double, result: Result, at t: Int64, appender: A
+    ) {
+        let values: [(String, Double)] = [
+            ("up", up ? 1 : 0),
+            ("scrape_duration_seconds", duration),
+            ("scrape_samples_scraped", Double(result.scraped)),
+            ("scrape_samples_post_metric_relabeling", Double(result.postRelabeling)),
+            ("scrape_series_added", Double(result.seriesAdded)),
+        ]
+        for (i, (name, value)) in values.enumerated() {
+            let labels = reportLabels[i]
+            if let ref = try? appender.append(reportRefs[i], labels, t, value) { reportRefs[i] = ref }
+        }
+    }
+
+    lazy var reportLabels: [Labels] = ["up", "scrape_duration_seconds", "scrape_samples_scraped",
+                                       "scrape_samples_post_metric_relabeling", "scrape_series_added"].map { name in
+        var list = Array(targetLabels)
+        list.removeAll { $0.name == Labels.metricName }
+        list.append(Label(Labels.metricName, name))
+        list.sort { $0.name.utf8Precedes($1.name) }
+        return Labels(sorted: list)
+    }
+
+    /// Marks the report series stale (the target is gone).
+    mutating func appendStaleReport<A: ScrapeAppender>(at t: Int64, appender: A) {
+        for i in 0..<5 { _ = try? appender.append(reportRefs[i], reportLabels[i], t, StaleMarker.value) }
+    }
+}
+
+/// Why a scrape failed, as `/api/v1/targets` shows it.
+public enum ScrapeError: Error, Sendable, Equatable, CustomStringConvertible {
+    case http(String)
+    case parse(ExpositionError)
+    case sampleLimit(Int)
+    case labelLimit(String)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .http(let m): m
+        case .parse(let e): "\(e)"
+        case .sampleLimit(let n): "sample limit exceeded (limit \(n))"
+        case .labelLimit(let m): m
+        case .storage(let m): "storage: \(m)"
+        }
+    }
+}
