@@ -100,7 +100,7 @@ let package = Package(
             name: "HearthHTTPAPI",
             dependencies: [
                 "HearthModel", "HearthChunks", "HearthPromQL", "HearthPromQLParser", "HearthStorage", "HearthTSDB",
-                "HearthRemoteProtocol", "HearthSnappy",
+                "HearthRemoteProtocol", "HearthSnappy", "HearthScrape",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -115,6 +115,7 @@ let package = Package(
             name: "HearthServer",
             dependencies: [
                 "HearthTSDB", "HearthBlock", "HearthWAL", "HearthPromQL", "HearthHTTPAPI", "CHearthMalloc",
+                "HearthConfig", "HearthScrape", "HearthHTTPClient", "HearthModel", "HearthFileIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -129,6 +130,7 @@ let package = Package(
             name: "hearth",
             dependencies: [
                 "HearthServer", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel",
+                "HearthConfig", "HearthExposition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -92,7 +92,9 @@ public final class HTTPClient: Sendable {
         do {
             channel = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
-            throw HTTPClientError("connecting to \(url.host):\(url.port): \(error)")
+            let failure = HTTPClientError("connecting to \(url.host):\(url.port): \(error)")
+            promise.fail(failure)
+            throw failure
         }
         let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(timeout)) {
             promise.fail(HTTPClientError("context deadline exceeded (timeout \(timeout) ms)"))

@@ -1,10 +1,14 @@
 import CHearthMalloc
+import HearthConfig
 import HearthHTTPAPI
+import HearthHTTPClient
 import HearthPromQL
+import HearthScrape
 import HearthTSDB
 import HearthWAL
 import Logging
 import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,7 +83,14 @@ public enum Server {
         guard let (host, port) = splitListenAddress(options.listenAddress) else {
             throw ServerError("invalid --web.listen-address \"\(options.listenAddress)\": expected host:port")
         }
+        let reloader = try ConfigReloader(path: options.configFile, logger: logger)
+        let client = HTTPClient(threads: 1)
+        let scrapes = ScrapeManager(storage: HeadScrapeStorage(db: db), client: client, offsetSeed: hostSeed(), logger: logger)
+        reloader.onReload { config in scrapes.apply(config) }
         var api = APIContext(db: db, engine: Engine(options: options.query))
+        api.configYAML = reloader.current.withLock { $0.text }
+        api.reload = { await reloader.reload() }
+        api.targets = { scrapes.targets() }
         api.flags = options.flags
         api.startTimeMs = nowUnixMilliseconds()
         api.workingDirectory = currentDirectory()
@@ -96,7 +107,11 @@ public enum Server {
                                logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: storage), .init(service: http)],
+                services: [
+                    .init(service: storage),
+                    .init(service: ScrapeService(manager: scrapes, reloader: reloader, client: client, logger: logger)),
+                    .init(service: http),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -129,6 +144,15 @@ func nowUnixMilliseconds() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+/// A per-host seed for scrape offsets (Prometheus mixes in the hostname and external labels).
+func hostSeed() -> UInt64 {
+    var buffer = [CChar](repeating: 0, count: 256)
+    gethostname(&buffer, 255)
+    var h: UInt64 = 14_695_981_039_346_656_037
+    for c in buffer where c != 0 { h = (h ^ UInt64(UInt8(bitPattern: c))) &* 1_099_511_628_211 }
+    return h
 }
 
 func currentDirectory() -> String {

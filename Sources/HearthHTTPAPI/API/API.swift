@@ -2,6 +2,7 @@ import HearthChunks
 import HearthModel
 import HearthPromQL
 import HearthPromQLParser
+import HearthScrape
 import HearthStorage
 import HearthTSDB
 import Logging
@@ -44,6 +45,8 @@ public struct APIContext: Sendable {
     public var quit: @Sendable () -> Void = {}
     public var logger = Logger(label: "hearth.api")
     public var instrumentation = HTTPInstrumentation()
+    /// The scrape manager's active and dropped targets, for `/api/v1/targets`.
+    public var targets: @Sendable () -> (active: [ScrapeTargetStatus], dropped: [ScrapeTargetStatus]) = { ([], []) }
     /// Series refs by encoded labels, for remote write.
     public var seriesRefs = SeriesRefCache()
 

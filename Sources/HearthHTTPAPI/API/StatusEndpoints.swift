@@ -3,6 +3,7 @@ import HearthChunks
 import HearthModel
 import HearthPromQL
 import HearthPromQLParser
+import HearthScrape
 import HearthStorage
 import HearthTSDB
 import Logging
@@ -156,20 +157,13 @@ extension API {
         }
     }
 
-    /// `targets`: scraping is a later milestone, so there are none yet.
+    /// `targets`: the scrape manager's targets with their health (`state=active|dropped|any`).
     func targets(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        APIResult { w in
-            w.beginObject()
-            w.key("activeTargets")
-            w.beginArray()
-            w.endArray()
-            w.key("droppedTargets")
-            w.beginArray()
-            w.endArray()
-            w.key("droppedTargetCounts")
-            w.beginObject()
-            w.endObject()
-            w.endObject()
+        let state = Parameters(request)["state"]?.lowercased() ?? "any"
+        guard ["active", "dropped", "any"].contains(state) else { throw .badData("invalid state \"\(state)\"") }
+        let (active, dropped) = context.targets()
+        return APIResult { w in
+            TargetsJSON.write(&w, active: state == "dropped" ? [] : active, dropped: state == "active" ? [] : dropped)
         }
     }
 

@@ -65,6 +65,12 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(v).utf8)
     }
 
+    /// A finite number as a bare JSON number (Go's shortest form).
+    public mutating func sampleValueNumber(_ v: Double) {
+        separate()
+        appendFloatLikeGo(v.isFinite ? v : 0, to: &bytes)
+    }
+
     /// `[<seconds>, "<value>"]`: one point as Prometheus writes it.
     public mutating func point(t: Int64, value: Double) {
         beginArray()

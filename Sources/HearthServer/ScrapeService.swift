@@ -1,0 +1,87 @@
+import HearthConfig
+import HearthFileIO
+import HearthHTTPClient
+import HearthModel
+import HearthScrape
+import HearthTSDB
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The TSDB head as scrape storage: each scrape is one head batch (one WAL write).
+struct HeadScrapeStorage: ScrapeStorage {
+    let db: DB
+    func scrapeAppender() -> HeadAppender { db.appender() }
+}
+
+extension HeadAppender: ScrapeAppender {}
+
+/// The loaded configuration and how to reload it (`/-/reload`, SIGHUP): parse first, apply only
+/// a valid file, so a broken edit leaves the running configuration in place.
+final class ConfigReloader: Sendable {
+    let path: String?
+    let logger: Logger
+    let current: Mutex<(config: Config, text: String)>
+    let appliers: Mutex<[@Sendable (Config) async -> Void]> = Mutex([])
+
+    init(path: String?, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        let loaded = try Self.load(path)
+        current = Mutex(loaded)
+    }
+
+    static func load(_ path: String?) throws -> (config: Config, text: String) {
+        guard let path else { return (Config(), "") }
+        guard let bytes = (try? FileSystem.readFile(path)) ?? nil else { throw ServerError("couldn't load configuration (--config.file=\"\(path)\"): cannot read \(path)") }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        do { return (try Config(yaml: text, directory: dir), text) } catch {
+            throw ServerError("couldn't load configuration (--config.file=\"\(path)\"): parsing YAML file \(path): \(error)")
+        }
+    }
+
+    func onReload(_ apply: @escaping @Sendable (Config) async -> Void) {
+        appliers.withLock { $0.append(apply) }
+    }
+
+    /// Re-reads the file and applies it; nil on success, else why not.
+    func reload() async -> String? {
+        do {
+            let loaded = try Self.load(path)
+            current.withLock { $0 = loaded }
+            for apply in appliers.withLock({ $0 }) { await apply(loaded.config) }
+            logger.info("completed loading of configuration file", metadata: ["filename": "\(path ?? "")"])
+            return nil
+        } catch {
+            logger.error("error reloading configuration", metadata: ["err": "\(error)"])
+            return "\(error)"
+        }
+    }
+}
+
+/// Runs the scrape manager for the life of the process and reloads on SIGHUP. On shutdown the
+/// loops stop (their scrapes in flight finish and are stored) before storage closes.
+struct ScrapeService<Storage: ScrapeStorage>: Service {
+    let manager: ScrapeManager<Storage>
+    let reloader: ConfigReloader
+    let client: HTTPClient
+    let logger: Logger
+
+    func run() async throws {
+        manager.apply(reloader.current.withLock { $0.config })
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups {
+                    _ = await reloader.reload()
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        await manager.stop()
+        await client.shutdown()
+    }
+}
