@@ -53,9 +53,9 @@ public struct HTTPClientResponse: Sendable {
     }
 }
 
-/// A small HTTP/1.1 client on SwiftNIO for scrapes, remote write and notifications: one request
-/// per connection attempt, keep-alive connections reused per (host, port) by `HTTPConnection`.
-/// Bodies are gunzipped when the server compressed them, and limited in size.
+/// A small HTTP/1.1 client on SwiftNIO for scrapes, discovery and (later) remote write and
+/// notifications: one connection per request (`Connection: close`), bodies gunzipped when the
+/// server compressed them and limited in size, one deadline for the whole exchange.
 public final class HTTPClient: Sendable {
     public let group: MultiThreadedEventLoopGroup
 
@@ -92,7 +92,9 @@ public final class HTTPClient: Sendable {
         do {
             channel = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
-            let failure = HTTPClientError("connecting to \(url.host):\(url.port): \(error)")
+            var reason = "\(error)"
+            if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { reason = "\(first.error)" }
+            let failure = HTTPClientError("dial tcp \(url.host):\(url.port): \(reason)")
             promise.fail(failure)
             throw failure
         }
