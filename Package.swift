@@ -25,6 +25,9 @@ let package = Package(
         .library(name: "HearthPromQL", targets: ["HearthPromQL"]),
         .library(name: "HearthSnappy", targets: ["HearthSnappy"]),
         .library(name: "HearthRemoteProtocol", targets: ["HearthRemoteProtocol"]),
+        .library(name: "HearthExposition", targets: ["HearthExposition"]),
+        .library(name: "HearthConfig", targets: ["HearthConfig"]),
+        .library(name: "HearthScrape", targets: ["HearthScrape"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

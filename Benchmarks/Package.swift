@@ -39,6 +39,18 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "HearthScrapeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthExposition", package: "Hearth"),
+                .product(name: "HearthConfig", package: "Hearth"),
+                .product(name: "HearthScrape", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthScrapeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "HearthRegexBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

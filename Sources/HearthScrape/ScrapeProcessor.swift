@@ -6,8 +6,9 @@ import HearthRelabel
 /// Turns scrape bodies into appends for one target: parses with `ExpositionScanner`, finds each
 /// series in the `SeriesCache` (decoding labels, adding target labels and metric relabeling
 /// only for series the cache has not seen), enforces the limits, and writes staleness markers
-/// for series that disappeared. Owned by one scrape loop; not thread-safe.
-struct ScrapeProcessor {
+/// for series that disappeared. Owned by one scrape loop; not thread-safe. Public for the
+/// benchmarks and for tools that replay bodies.
+public struct ScrapeProcessor {
     let targetLabels: Labels
     let honorLabels: Bool
     let honorTimestamps: Bool
@@ -25,7 +26,7 @@ struct ScrapeProcessor {
     /// Refs of the report series (`up`, `scrape_duration_seconds`, ...).
     var reportRefs = [UInt64](repeating: 0, count: 5)
 
-    init(target: ScrapeTarget, config: ScrapeConfig) {
+    public init(target: ScrapeTarget, config: ScrapeConfig) {
         targetLabels = target.publicLabels
         honorLabels = config.honorLabels
         honorTimestamps = config.honorTimestamps
@@ -36,19 +37,19 @@ struct ScrapeProcessor {
         metricRelabelConfigs = config.metricRelabelConfigs
     }
 
-    struct Result: Sendable, Equatable {
-        var scraped = 0
-        var postRelabeling = 0
-        var seriesAdded = 0
-        var outOfOrder = 0
-        var duplicates = 0
-        var outOfBounds = 0
+    public struct Result: Sendable, Equatable {
+        public var scraped = 0
+        public var postRelabeling = 0
+        public var seriesAdded = 0
+        public var outOfOrder = 0
+        public var duplicates = 0
+        public var outOfBounds = 0
     }
 
     /// Appends one scrape's samples and stale markers, at `timestamp` unless the sample has its
     /// own and `honor_timestamps` is on. Throws (after nothing was committed) when the body is
     /// malformed or a limit is exceeded: the scrape fails as a whole.
-    mutating func process<A: ScrapeAppender>(
+    public mutating func process<A: ScrapeAppender>(
         _ body: [UInt8], format: ExpositionFormat, timestamp: Int64, appender: A
     ) throws(ScrapeError) -> Result {
         var result = Result()
