@@ -79,6 +79,11 @@ let package = Package(
                 dependencies: ["HearthModel", "HearthEncoding", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
                                .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
+        // L3: sending remote write (the agent's queue and the server's remote_write).
+        .target(name: "HearthRemoteWrite",
+                dependencies: ["HearthModel", "HearthConfig", "HearthRelabel", "HearthHTTPClient", "HearthRemoteProtocol", "HearthSnappy",
+                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.
         .target(name: "HearthBlock",
                 dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthStorage"],
@@ -173,6 +178,11 @@ let package = Package(
         .testTarget(name: "HearthConfigTests", dependencies: ["HearthConfig", "HearthRelabel", "HearthModel"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthScrapeTests",
                     dependencies: ["HearthScrape", "HearthConfig", "HearthExposition", "HearthModel", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "HearthRemoteWriteTests",
+                    dependencies: ["HearthRemoteWrite", "HearthConfig", "HearthHTTPClient", "HearthModel", "HearthHTTPAPI",
+                                   "HearthRemoteProtocol", "HearthSnappy", "HearthTestSupport",
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthBlockTests", dependencies: ["HearthBlock", "HearthStorage", "HearthModel", "HearthFileIO", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
