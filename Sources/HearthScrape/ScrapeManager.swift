@@ -113,8 +113,6 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
 
     /// New target groups from one discovery source of a job.
     func update(job: String, source: String, groups: [TargetGroup]) {
-        var toStop: [Task<Void, Never>] = []
-        var toStart: [ScrapeLoop<Storage>] = []
         state.withLock { s in
             guard var pool = s.pools[job] else { return }
             pool.groups[source] = groups
@@ -138,21 +136,19 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
             if pool.config.targetLimit > 0, wanted.count > pool.config.targetLimit {
                 logger.error("target limit exceeded", metadata: ["job": "\(job)", "targets": "\(wanted.count)", "limit": "\(pool.config.targetLimit)"])
             }
+            // Gone targets: their loops end after any scrape in flight, with staleness markers.
             for (labels, l) in pool.loops where wanted[labels] == nil {
                 l.task.cancel()
-                toStop.append(l.task)
                 pool.loops[labels] = nil
             }
             for (labels, target) in wanted where pool.loops[labels] == nil {
                 let loop = ScrapeLoop(target: target, config: pool.config, storage: storage, client: client)
                 let seed = offsetSeed
                 pool.loops[labels] = (loop, Task { await loop.run(offsetSeed: seed) })
-                toStart.append(loop)
             }
             pool.dropped = dropped
             s.pools[job] = pool
         }
-        _ = toStop
     }
 
     static func droppedStatus(job: String, discovered: Labels, reason: String) -> ScrapeTargetStatus {

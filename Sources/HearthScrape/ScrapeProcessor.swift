@@ -168,21 +168,19 @@ public struct ScrapeProcessor {
     mutating func appendReport<A: ScrapeAppender>(
         up: Bool, duration: Double, result: Result, at t: Int64, appender: A
     ) {
-        let values: [(String, Double)] = [
-            ("up", up ? 1 : 0),
-            ("scrape_duration_seconds", duration),
-            ("scrape_samples_scraped", Double(result.scraped)),
-            ("scrape_samples_post_metric_relabeling", Double(result.postRelabeling)),
-            ("scrape_series_added", Double(result.seriesAdded)),
+        // In the order of `reportNames`.
+        let values: [Double] = [
+            up ? 1 : 0, duration, Double(result.scraped), Double(result.postRelabeling), Double(result.seriesAdded),
         ]
-        for (i, (name, value)) in values.enumerated() {
-            let labels = reportLabels[i]
-            if let ref = try? appender.append(reportRefs[i], labels, t, value) { reportRefs[i] = ref }
+        for (i, value) in values.enumerated() {
+            if let ref = try? appender.append(reportRefs[i], reportLabels[i], t, value) { reportRefs[i] = ref }
         }
     }
 
-    lazy var reportLabels: [Labels] = ["up", "scrape_duration_seconds", "scrape_samples_scraped",
-                                       "scrape_samples_post_metric_relabeling", "scrape_series_added"].map { name in
+    static let reportNames = ["up", "scrape_duration_seconds", "scrape_samples_scraped",
+                              "scrape_samples_post_metric_relabeling", "scrape_series_added"]
+
+    lazy var reportLabels: [Labels] = Self.reportNames.map { name in
         var list = Array(targetLabels)
         list.removeAll { $0.name == Labels.metricName }
         list.append(Label(Labels.metricName, name))
