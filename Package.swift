@@ -66,7 +66,7 @@ let package = Package(
         // L2: relabeling, and the configuration file (YAML through Yams).
         .target(name: "HearthRelabel", dependencies: ["HearthModel", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthConfig",
-                dependencies: ["HearthModel", "HearthRelabel", .product(name: "Yams", package: "Yams")],
+                dependencies: ["HearthModel", "HearthFileIO", "HearthRelabel", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: an HTTP/1.1 client on SwiftNIO (scrapes, remote write, notifications).
         .target(name: "HearthHTTPClient",
@@ -76,7 +76,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // L3: scraping: discovery, target relabeling, scrape loops, staleness.
         .target(name: "HearthScrape",
-                dependencies: ["HearthModel", "HearthEncoding", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
+                dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
                                .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: sending remote write (the agent's queue and the server's remote_write).

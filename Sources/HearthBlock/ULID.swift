@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HearthModel
 
 /// A ULID (Universally Unique Lexicographically Sortable Identifier): 48 bits of Unix
 /// milliseconds then 80 random bits, written as 26 Crockford base-32 characters. Prometheus
@@ -65,9 +66,5 @@ public struct ULID: Hashable, Comparable, Sendable, CustomStringConvertible {
         a.high != b.high ? a.high < b.high : a.low < b.low
     }
 
-    public static func nowMilliseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-    }
+    public static func nowMilliseconds() -> UInt64 { UInt64(unixMilliseconds()) }
 }

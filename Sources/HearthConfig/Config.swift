@@ -1,3 +1,4 @@
+import HearthFileIO
 import HearthModel
 import HearthRelabel
 import Yams
@@ -86,6 +87,32 @@ public struct GlobalConfig: Sendable {
         if let v = f["target_limit"] { targetLimit = try v.int() }
         if let v = f["body_size_limit"] { bodySizeLimit = try v.byteSize() }
         if let v = f["query_log_file"] { queryLogFile = try v.string() }
+    }
+}
+
+extension Config {
+    /// Reads and parses a configuration file; relative names in it resolve against its directory.
+    public static func load(file path: String) throws(ConfigError) -> (config: Config, text: String) {
+        let bytes: [UInt8]?
+        do { bytes = try FileSystem.readFile(path) } catch { throw ConfigError("open \(path): \(error)") }
+        guard let bytes else { throw ConfigError("open \(path): no such file or directory") }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return (try Config(yaml: text, directory: FileSystem.directory(of: path)), text)
+    }
+}
+
+/// Sizes with Prometheus's units (`units.Base2Bytes`: KB = 1024 B, KiB too), as flags and
+/// configuration fields write them.
+public enum ByteSize {
+    public static func parse(_ s: String) -> Int64? {
+        let digits = s.prefix { $0.isASCII && $0.isNumber }
+        guard let n = Int64(digits) else { return nil }
+        let unit = s.dropFirst(digits.count)
+        let powers: [String: Int64] = ["": 0, "B": 0, "KB": 1, "KiB": 1, "MB": 2, "MiB": 2, "GB": 3, "GiB": 3,
+                                       "TB": 4, "TiB": 4, "PB": 5, "PiB": 5, "EB": 6, "EiB": 6]
+        guard let p = powers[String(unit)] else { return nil }
+        let (v, overflow) = n.multipliedReportingOverflow(by: Int64(1) << (10 * p))
+        return overflow ? nil : v
     }
 }
 

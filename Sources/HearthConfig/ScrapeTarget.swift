@@ -56,8 +56,8 @@ public struct ScrapeTarget: Sendable, Equatable, Hashable {
         base.removeAll { $0.name == "__address__" }
         base.append(Label("__address__", address))
         setIfAbsent("job", config.jobName)
-        setIfAbsent("__scrape_interval__", DurationFormat.string(config.scrapeInterval))
-        setIfAbsent("__scrape_timeout__", DurationFormat.string(config.scrapeTimeout))
+        setIfAbsent("__scrape_interval__", PrometheusDuration.format(milliseconds: config.scrapeInterval))
+        setIfAbsent("__scrape_timeout__", PrometheusDuration.format(milliseconds: config.scrapeTimeout))
         setIfAbsent("__metrics_path__", config.metricsPath)
         setIfAbsent("__scheme__", config.scheme)
         for (k, v) in config.params where !v.isEmpty {
@@ -83,21 +83,6 @@ public struct ScrapeTarget: Sendable, Equatable, Hashable {
             final.sort { $0.name.utf8Precedes($1.name) }
         }
         return .target(ScrapeTarget(labels: Labels(sorted: final), discoveredLabels: discovered))
-    }
-}
-
-/// Go's `model.Duration` text (`1m30s`, `1h`, `0s`), as Prometheus writes durations into labels.
-public enum DurationFormat {
-    public static func string(_ ms: Int64) -> String {
-        if ms == 0 { return "0s" }
-        var rest = ms
-        var out = ""
-        let units: [(String, Int64)] = [("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
-        for (unit, size) in units where rest >= size {
-            out += "\(rest / size)\(unit)"
-            rest %= size
-        }
-        return out
     }
 }
 

@@ -87,12 +87,8 @@ struct YAMLValue {
     /// A size with Prometheus's units (`512KB`, `1GB`: base 2), in bytes.
     func byteSize() throws(ConfigError) -> Int64 {
         let s = try string()
-        if let v = Int64(s) { return v }
-        let units: [(String, Int64)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("TB", 1 << 40), ("PB", 1 << 50), ("EB", 1 << 60), ("B", 1)]
-        for (unit, factor) in units where s.hasSuffix(unit) {
-            if let n = Int64(s.dropLast(unit.count)) { return n * factor }
-        }
-        throw fail("invalid size \"\(s)\"")
+        guard let v = ByteSize.parse(s) else { throw fail("invalid size \"\(s)\"") }
+        return v
     }
 
     func list() throws(ConfigError) -> [YAMLValue] {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HearthModel
 
 /// The two text formats a scrape can return, chosen by the response's `Content-Type`.
@@ -70,6 +75,12 @@ public struct ExpositionScanner {
     public private(set) var value: Double = 0
     /// A sample's timestamp as written, if any.
     public private(set) var timestampRange: Range<Int>?
+    /// The timestamp as a number (OpenMetrics: seconds; text format: milliseconds) and in
+    /// milliseconds, converted once while scanning; `timestampFits` is false when the
+    /// milliseconds do not fit an Int64.
+    var timestampNumber: Double = 0
+    var timestampMillis: Int64 = 0
+    var timestampFits = true
     /// The exemplar's label block (between braces), value and timestamp, if the sample has one.
     public private(set) var exemplarLabelsRange: Range<Int>?
     public private(set) var exemplarValue: Double = 0
@@ -270,7 +281,7 @@ public struct ExpositionScanner {
         if bytes[k] != UInt8(ascii: "#") {
             let tsStart = k
             while k < end, !Self.isBlank(bytes[k]) { k += 1 }
-            try checkTimestamp(tsStart..<k)
+            try scanTimestamp(tsStart..<k)
             timestampRange = tsStart..<k
             guard k < end else { return }
             k = try separator(k, end)
@@ -299,18 +310,39 @@ public struct ExpositionScanner {
         return k
     }
 
-    func checkTimestamp(_ r: Range<Int>) throws(ExpositionError) {
+    /// Checks a timestamp and converts it once: integer milliseconds in the text format,
+    /// decimal seconds (no NaN, no infinities, no hex) in OpenMetrics.
+    mutating func scanTimestamp(_ r: Range<Int>) throws(ExpositionError) {
         if format == .prometheusText {
             var k = r.lowerBound
+            let negative = k < r.upperBound && bytes[k] == UInt8(ascii: "-")
             if k < r.upperBound, bytes[k] == UInt8(ascii: "-") || bytes[k] == UInt8(ascii: "+") { k += 1 }
             guard k < r.upperBound, bytes[k..<r.upperBound].allSatisfy(Self.isDigit), r.count <= 20 else {
                 throw fail("invalid timestamp \"\(text(r))\"")
             }
+            var value: Int64 = 0
+            var number = 0.0
+            var fits = true
+            for c in bytes[k..<r.upperBound] {
+                let digit = Int64(c &- 0x30)
+                number = number * 10 + Double(digit)
+                let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(negative ? -digit : digit)
+                fits = fits && !o1 && !o2
+                value = sum
+            }
+            timestampNumber = negative ? -number : number
+            timestampMillis = value
+            timestampFits = fits
             return
         }
         guard let t = Self.parseNumber(bytes, r, format: .openMetrics), t.isFinite, Self.isDecimal(bytes[r]) else {
             throw fail("invalid timestamp \"\(text(r))\"")
         }
+        let ms = (t * 1000).rounded(.towardZero)
+        timestampNumber = t
+        timestampFits = ms > -9.2e18 && ms < 9.2e18
+        timestampMillis = timestampFits ? Int64(ms) : 0
     }
 
     /// ` # {labels} value[ timestamp]` after an OpenMetrics sample.
@@ -425,25 +457,13 @@ public struct ExpositionScanner {
     /// The sample's timestamp in milliseconds; throws when it does not fit (OpenMetrics writes
     /// seconds as floats of any size).
     public func timestampMilliseconds() throws(ExpositionError) -> Int64? {
-        guard let r = timestampRange else { return nil }
-        return try Self.milliseconds(bytes, r, format: format, line: line)
+        guard timestampRange != nil else { return nil }
+        guard timestampFits else { throw fail("timestamp out of range") }
+        return timestampMillis
     }
 
     /// The sample's timestamp as written, in seconds (OpenMetrics) or milliseconds (text format).
-    public var timestampValue: Double? {
-        timestampRange.flatMap { Self.parseNumber(bytes, $0, format: .openMetrics) }
-    }
-
-    static func milliseconds(_ bytes: [UInt8], _ r: Range<Int>, format: ExpositionFormat, line: Int) throws(ExpositionError) -> Int64 {
-        if format == .prometheusText {
-            guard let v = Int64(String(decoding: bytes[r], as: UTF8.self)) else { throw ExpositionError(line: line, "timestamp out of range") }
-            return v
-        }
-        guard let s = parseNumber(bytes, r, format: .openMetrics) else { throw ExpositionError(line: line, "invalid timestamp") }
-        let ms = (s * 1000).rounded(.towardZero)
-        guard ms > -9.2e18, ms < 9.2e18 else { throw ExpositionError(line: line, "timestamp out of range") }
-        return Int64(ms)
-    }
+    public var timestampValue: Double? { timestampRange == nil ? nil : timestampNumber }
 
     /// The sample's labels, `__name__` first as given, checked for duplicates and UTF-8.
     public func labels() throws(ExpositionError) -> Labels {
@@ -586,18 +606,27 @@ public struct ExpositionScanner {
     static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { x, _ in x * 10 } }
 
     static func special(_ s: UnsafeBufferPointer<UInt8>, from k: Int, negative: Bool, format: ExpositionFormat) -> Double? {
-        let word = String(decoding: UnsafeBufferPointer(rebasing: s[k...]), as: UTF8.self).lowercased()
-        switch word {
-        case "inf", "infinity": return negative ? -.infinity : .infinity
-        case "nan": return .nan
-        default: return nil
+        let word = UnsafeBufferPointer(rebasing: s[k...])
+        func equalsIgnoringCase(_ expected: StaticString) -> Bool {
+            guard word.count == expected.utf8CodeUnitCount else { return false }
+            for i in 0..<word.count where word[i] | 0x20 != expected.utf8Start[i] { return false }
+            return true
         }
+        if equalsIgnoringCase("inf") || equalsIgnoringCase("infinity") { return negative ? -.infinity : .infinity }
+        if equalsIgnoringCase("nan") { return .nan }
+        return nil
     }
 
-    /// Correctly rounded conversion of a checked numeral through the standard library.
+    /// Correctly rounded conversion (glibc's `strtod`) of a numeral the caller checked, from a
+    /// NUL-terminated copy on the stack: no heap allocation for the exponent forms Go writes.
     static func slowParse(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
-        let text = String(decoding: s, as: UTF8.self)
-        if text.contains("_") { return nil }
-        return Double(text)
+        guard !s.contains(UInt8(ascii: "_")) else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: s.count + 1) { buffer -> Double? in
+            for i in 0..<s.count { buffer[i] = CChar(bitPattern: s[i]) }
+            buffer[s.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            return end == buffer.baseAddress! + s.count ? value : nil
+        }
     }
 }

@@ -81,6 +81,24 @@ public enum FileSystem {
         return names.sorted()
     }
 
+    /// The files a pattern names, sorted: a glob (`*`, `?`, `[...]`) in the last path element
+    /// only, as Prometheus's `rule_files` and `file_sd_configs` allow. A pattern without glob
+    /// characters is returned as it is, whether or not the file exists.
+    public static func glob(_ pattern: String) -> [String] {
+        guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
+        let slash = pattern.lastIndex(of: "/")
+        let dir = slash.map { String(pattern[..<$0]) } ?? "."
+        let name = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
+        let matches = ((try? list(dir)) ?? []).filter { !$0.hasPrefix(".") && fnmatch(name, $0, 0) == 0 }
+        return matches.map { slash == nil ? $0 : dir + "/" + $0 }
+    }
+
+    /// The directory part of a path (`.` when it has none).
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Removes a file or a whole directory tree; no error if it is already gone.
     public static func remove(_ path: String) throws(FileIOError) {
         var st = stat()

@@ -48,6 +48,9 @@ public struct HTTPClientResponse: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
 
+    /// The status's reason phrase (`Internal Server Error`).
+    public var reason: String { HTTPResponseStatus(statusCode: status).reasonPhrase }
+
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }

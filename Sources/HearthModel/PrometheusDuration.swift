@@ -1,5 +1,19 @@
 /// Prometheus duration syntax (`15d`, `2h30m`, `500ms`): a sequence of number-unit pairs.
 public enum PrometheusDuration {
+    /// Prometheus's `model.Duration` text: `1h30m`, `1d`, `1w`, `1y`, `500ms`, `0s` (queries
+    /// print durations this way, and targets carry `__scrape_interval__` in it).
+    public static func format(milliseconds ms: Int64) -> String {
+        if ms == 0 { return "0s" }
+        var rest = ms
+        var out = ""
+        for (unit, size) in [("y", Int64(31_536_000_000)), ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000),
+                             ("m", 60_000), ("s", 1000), ("ms", 1)] where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return out
+    }
+
     public static func parseMilliseconds(_ text: String) -> Int64? {
         let units: [(String, Int64)] = [
             ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),

@@ -184,20 +184,7 @@ enum Format {
         return s
     }
 
-    /// Prometheus's `model.Duration` format: `1h30m`, `1d`, `1w`, `1y`, `500ms`, `0s`.
-    static func duration(_ ms: Int64) -> String {
-        if ms == 0 { return "0s" }
-        var rest = ms
-        var out = ""
-        for (unit, size) in [("y", Int64(31_536_000_000)), ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000),
-                             ("m", 60_000), ("s", 1000), ("ms", 1)] {
-            if rest >= size {
-                out += "\(rest / size)\(unit)"
-                rest %= size
-            }
-        }
-        return out
-    }
+    static func duration(_ ms: Int64) -> String { PrometheusDuration.format(milliseconds: ms) }
 }
 
 /// Go's `strconv.Quote`, which Prometheus uses for strings in messages and printed queries.

@@ -1,5 +1,6 @@
 import Glibc
 import HearthConfig
+import HearthFileIO
 import HearthHTTPClient
 import HearthModel
 import Logging
@@ -17,7 +18,7 @@ struct FileDiscovery {
         var lastFull = ContinuousClock.now
         var first = true
         while !Task.isCancelled {
-            let files = config.files.flatMap(Self.expand)
+            let files = config.files.flatMap(FileSystem.glob)
             var changed = first || ContinuousClock.now - lastFull >= .milliseconds(config.refreshInterval)
             var current: [String: Int64] = [:]
             for f in files { current[f] = Self.modificationTime(f) }
@@ -25,7 +26,8 @@ struct FileDiscovery {
             if changed {
                 var next: [String: [TargetGroup]] = [:]
                 for f in files {
-                    guard let text = Self.read(f) else { continue }
+                    guard let bytes = (try? FileSystem.readFile(f)) ?? nil else { continue }
+                    let text = String(decoding: bytes, as: UTF8.self)
                     do {
                         var groups = try TargetGroup.parseFile(text, source: f)
                         for i in groups.indices {
@@ -50,33 +52,10 @@ struct FileDiscovery {
         }
     }
 
-    /// The files a pattern names (glob in the file name part).
-    static func expand(_ pattern: String) -> [String] {
-        guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
-        let slash = pattern.lastIndex(of: "/")
-        let dir = slash.map { String(pattern[..<$0]) } ?? "."
-        let glob = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var out: [String] = []
-        while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasPrefix(".") { continue }
-            if fnmatch(glob, name, 0) == 0 { out.append(slash == nil ? name : dir + "/" + name) }
-        }
-        return out.sorted()
-    }
-
     static func modificationTime(_ path: String) -> Int64 {
         var st = stat()
         guard stat(path, &st) == 0 else { return -1 }
         return Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec) ^ Int64(st.st_size) << 1
-    }
-
-    static func read(_ path: String) -> String? {
-        ScrapeLoop<NoStorage>.readSmallFile(path)
     }
 }
 
@@ -91,7 +70,7 @@ struct HTTPDiscovery {
         while !Task.isCancelled {
             do {
                 var headers: [(String, String)] = [("Accept", "application/json"), ("User-Agent", "Hearth/0.7")]
-                if let auth = config.http.authorizationHeader(readFile: ScrapeLoop<NoStorage>.readSmallFile) { headers.append(("Authorization", auth)) }
+                if let auth = config.http.authorizationHeader(readFile: readTextFile) { headers.append(("Authorization", auth)) }
                 let response = try await client.execute(url: try HTTPURL(config.url), headers: headers, timeout: 30_000, maxBodyBytes: 16 << 20)
                 guard response.status == 200 else { throw HTTPClientError("server returned HTTP status \(response.status)") }
                 var groups = try TargetGroup.parseFile(String(decoding: response.body, as: UTF8.self), source: config.url)
@@ -107,14 +86,4 @@ struct HTTPDiscovery {
             try? await Task.sleep(for: .milliseconds(config.refreshInterval))
         }
     }
-}
-
-/// A storage type for static helpers that need a concrete `ScrapeLoop` generic argument.
-struct NoStorage: ScrapeStorage {
-    struct Appender: ScrapeAppender {
-        func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 { 0 }
-        func commit() throws {}
-        func rollback() {}
-    }
-    func scrapeAppender() -> Appender { Appender() }
 }

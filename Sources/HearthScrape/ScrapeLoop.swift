@@ -1,5 +1,5 @@
-import Glibc
 import HearthConfig
+import HearthFileIO
 import HearthExposition
 import HearthHTTPClient
 import HearthModel
@@ -36,12 +36,12 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
         self.timeout = target.scrapeTimeout ?? config.scrapeTimeout
         self.url = target.url(params: config.params)
         var headers: [(String, String)] = [
-            ("Accept", Self.accept(config.scrapeProtocols)),
+            ("Accept", ScrapeProtocols.acceptHeader(config.scrapeProtocols)),
             ("User-Agent", "Hearth/0.7"),
             ("X-Prometheus-Scrape-Timeout-Seconds", String(Double(timeout) / 1000)),
         ]
         if config.enableCompression { headers.append(("Accept-Encoding", "gzip")) }
-        if let auth = config.http.authorizationHeader(readFile: Self.readSmallFile) { headers.append(("Authorization", auth)) }
+        if let auth = config.http.authorizationHeader(readFile: readTextFile) { headers.append(("Authorization", auth)) }
         self.headers = headers
         self.bodySizeLimit = Int(config.bodySizeLimit)
         self.storage = storage
@@ -50,39 +50,9 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
         self.status = Mutex(Status())
     }
 
-    static func accept(_ protocols: [String]) -> String {
-        let media: [String: String] = [
-            "OpenMetricsText1.0.0": "application/openmetrics-text;version=1.0.0",
-            "OpenMetricsText0.0.1": "application/openmetrics-text;version=0.0.1",
-            "PrometheusText0.0.4": "text/plain;version=0.0.4",
-            "PrometheusText1.0.0": "text/plain;version=1.0.0",
-        ]
-        var parts: [String] = []
-        for p in protocols {
-            guard let m = media[p] else { continue }
-            let weight = 10 - parts.count  // 1.0, 0.9, 0.8, ...
-            parts.append(weight == 10 ? m : "\(m);q=0.\(weight)")
-        }
-        parts.append("*/*;q=0.1")
-        return parts.joined(separator: ",")
-    }
-
-    static func readSmallFile(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// Scrapes until the task is cancelled; a scrape in flight finishes and is stored first.
     func run(offsetSeed: UInt64) async {
-        let now = wallMilliseconds()
+        let now = unixMilliseconds()
         let base = interval - now % interval
         var next = base + Int64((target.labels.stableHash ^ offsetSeed) % UInt64(interval))
         if next > interval { next -= interval }
@@ -90,14 +60,14 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
         var deadline = clock.now + .milliseconds(next)
         while true {
             do { try await Task.sleep(until: deadline, clock: clock) } catch { break }
-            await scrapeOnce(at: wallMilliseconds())
+            await scrapeOnce(at: unixMilliseconds())
             deadline += .milliseconds(interval)
             // After a long stall, skip the missed ticks rather than scraping in a burst.
             while deadline < clock.now { deadline += .milliseconds(interval) }
             if Task.isCancelled { break }
         }
         if !quietStop.load(ordering: .relaxed) {
-            let t = wallMilliseconds()
+            let t = unixMilliseconds()
             processor.withLock { p in
                 let app = storage.scrapeAppender()
                 p.markTargetGone(at: t, appender: app)
@@ -119,7 +89,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
                 body = response.body
                 format = ExpositionFormat(contentType: response.header("Content-Type"))
             } else {
-                failure = .http("server returned HTTP status \(response.status) \(HTTPStatusText.reason(response.status))")
+                failure = .http("server returned HTTP status \(response.status) \(response.reason)")
             }
         } catch {
             failure = .http("\(error)")
@@ -159,36 +129,32 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
         return ScrapeTargetStatus(
             scrapePool: job, discoveredLabels: target.discoveredLabels, labels: target.publicLabels, scrapeURL: url,
             health: s.health, lastError: s.lastError, lastScrape: s.lastScrape, lastScrapeDuration: s.lastDuration,
-            scrapeInterval: DurationFormat.string(interval), scrapeTimeout: DurationFormat.string(timeout), dropped: false)
+            scrapeInterval: PrometheusDuration.format(milliseconds: interval), scrapeTimeout: PrometheusDuration.format(milliseconds: timeout), dropped: false)
     }
 }
 
-func wallMilliseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+/// A credentials file's text, read on each use as Prometheus does (nil if unreadable).
+func readTextFile(_ path: String) -> String? {
+    guard let bytes = (try? FileSystem.readFile(path)) ?? nil else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
-enum HTTPStatusText {
-    static func reason(_ code: Int) -> String {
-        switch code {
-        case 400: "Bad Request"
-        case 401: "Unauthorized"
-        case 403: "Forbidden"
-        case 404: "Not Found"
-        case 429: "Too Many Requests"
-        case 500: "Internal Server Error"
-        case 502: "Bad Gateway"
-        case 503: "Service Unavailable"
-        case 504: "Gateway Timeout"
-        default: ""
+enum ScrapeProtocols {
+    /// The Accept header for `scrape_protocols`, in preference order (q = 1.0, 0.9, ...).
+    static func acceptHeader(_ protocols: [String]) -> String {
+        let media: [String: String] = [
+            "OpenMetricsText1.0.0": "application/openmetrics-text;version=1.0.0",
+            "OpenMetricsText0.0.1": "application/openmetrics-text;version=0.0.1",
+            "PrometheusText0.0.4": "text/plain;version=0.0.4",
+            "PrometheusText1.0.0": "text/plain;version=1.0.0",
+        ]
+        var parts: [String] = []
+        for p in protocols {
+            guard let m = media[p] else { continue }
+            let weight = 10 - parts.count  // 1.0, 0.9, 0.8, ...
+            parts.append(weight == 10 ? m : "\(m);q=0.\(weight)")
         }
+        parts.append("*/*;q=0.1")
+        return parts.joined(separator: ",")
     }
 }

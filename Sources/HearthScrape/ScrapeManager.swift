@@ -174,7 +174,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
     /// Scrapes every active target once now (tests and `hearth agent --scrape-once`).
     public func scrapeAllNow() async {
         let loops = state.withLock { s in s.pools.values.flatMap { $0.loops.values.map(\.loop) } }
-        for loop in loops { await loop.scrapeOnce(at: wallMilliseconds()) }
+        for loop in loops { await loop.scrapeOnce(at: unixMilliseconds()) }
     }
 }
 

@@ -41,9 +41,6 @@ public struct ScrapeProcessor {
         public var scraped = 0
         public var postRelabeling = 0
         public var seriesAdded = 0
-        public var outOfOrder = 0
-        public var duplicates = 0
-        public var outOfBounds = 0
     }
 
     /// Appends one scrape's samples and stale markers, at `timestamp` unless the sample has its
@@ -81,11 +78,9 @@ public struct ScrapeProcessor {
                 guard let labels = cache[index].labels else { continue }
                 result.postRelabeling += 1
                 if sampleLimit > 0, result.postRelabeling > sampleLimit { throw ScrapeError.sampleLimit(sampleLimit) }
-                do {
-                    cache[index].ref = try appender.append(cache[index].ref, labels, t, scanner.value)
-                } catch {
-                    count(error, into: &result)
-                }
+                // A sample the storage refuses (out of order, duplicate, too old) is skipped, as in
+                // Prometheus; the rest of the scrape goes on.
+                if let ref = try? appender.append(cache[index].ref, labels, t, scanner.value) { cache[index].ref = ref }
             }
         } catch let error as ExpositionError {
             throw .parse(error)
@@ -120,11 +115,6 @@ public struct ScrapeProcessor {
             guard let labels = cache[i].labels else { continue }
             _ = try? appender.append(cache[i].ref, labels, t, StaleMarker.value)
         }
-    }
-
-    func count(_ error: any Error, into result: inout Result) {
-        let text = "\(error)"
-        if text.hasPrefix("out of order") { result.outOfOrder += 1 } else if text.hasPrefix("duplicate") { result.duplicates += 1 } else { result.outOfBounds += 1 }
     }
 
     /// Scraped labels with the target's labels added (Prometheus's `mutateSampleLabels`), then

@@ -57,9 +57,10 @@ struct SeriesCache {
         return entries.count - 1
     }
 
+    /// In place (`_modify`), so updating an entry's ref or scrape mark copies no labels.
     subscript(_ i: Int) -> Entry {
         get { entries[i] }
-        set { entries[i] = newValue }
+        _modify { yield &entries[i] }
     }
 
     private mutating func place(_ index: Int) {

@@ -1,5 +1,4 @@
 import HearthConfig
-import HearthFileIO
 import HearthHTTPClient
 import HearthModel
 import HearthScrape
@@ -34,10 +33,7 @@ final class ConfigReloader: Sendable {
 
     static func load(_ path: String?) throws -> (config: Config, text: String) {
         guard let path else { return (Config(), "") }
-        guard let bytes = (try? FileSystem.readFile(path)) ?? nil else { throw ServerError("couldn't load configuration (--config.file=\"\(path)\"): cannot read \(path)") }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        do { return (try Config(yaml: text, directory: dir), text) } catch {
+        do { return try Config.load(file: path) } catch {
             throw ServerError("couldn't load configuration (--config.file=\"\(path)\"): parsing YAML file \(path): \(error)")
         }
     }

@@ -2,6 +2,7 @@ import CHearthMalloc
 import HearthConfig
 import HearthHTTPAPI
 import HearthHTTPClient
+import HearthModel
 import HearthPromQL
 import HearthScrape
 import HearthTSDB
@@ -140,11 +141,7 @@ struct ServerError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-func nowUnixMilliseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
+func nowUnixMilliseconds() -> Int64 { unixMilliseconds() }
 
 /// A per-host seed for scrape offsets (Prometheus mixes in the hostname and external labels).
 func hostSeed() -> UInt64 {

@@ -204,13 +204,6 @@ public final class DB: Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
 /// Counts of the DB's maintenance work since open (Prometheus's `prometheus_tsdb_*_total`).
 public final class MaintenanceCounters: Sendable {
     let compactionsValue = Atomic<Int>(0)

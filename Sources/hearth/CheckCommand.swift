@@ -23,12 +23,10 @@ struct CheckCommand: ParsableCommand {
             for file in files {
                 print("Checking \(file)")
                 do {
-                    guard let bytes = try FileSystem.readFile(file) else { throw ValidationError("open \(file): no such file or directory") }
-                    let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
-                    let config = try HearthConfig.Config(yaml: String(decoding: bytes, as: UTF8.self), directory: dir)
+                    let (config, _) = try HearthConfig.Config.load(file: file)
                     print("  SUCCESS: \(file) is valid prometheus config file syntax")
                     var ruleFiles: [String] = []
-                    for pattern in config.ruleFiles { ruleFiles += try Self.glob(pattern) }
+                    for pattern in config.ruleFiles { ruleFiles += FileSystem.glob(pattern) }
                     if !config.ruleFiles.isEmpty {
                         print("  SUCCESS: \(ruleFiles.count) rule files found")
                     }
@@ -42,14 +40,6 @@ struct CheckCommand: ParsableCommand {
                 print("")
             }
             if failed { throw ExitCode(1) }
-        }
-
-        static func glob(_ pattern: String) throws -> [String] {
-            guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
-            let slash = pattern.lastIndex(of: "/")
-            let dir = slash.map { String(pattern[..<$0]) } ?? "."
-            let glob = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
-            return try FileSystem.list(dir).filter { fnmatch(glob, $0, 0) == 0 }.sorted().map { slash == nil ? $0 : dir + "/" + $0 }
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HearthConfig
 import HearthModel
 import HearthPromQL
 import HearthServer
@@ -75,7 +76,7 @@ struct ServerCommand: AsyncParsableCommand {
         guard PrometheusDuration.parseMilliseconds(retentionTime) != nil else {
             throw ValidationError("invalid --storage.tsdb.retention.time \"\(retentionTime)\": expected a duration such as 15d or 12h")
         }
-        guard parseByteSize(retentionSize) != nil else {
+        guard ByteSize.parse(retentionSize) != nil else {
             throw ValidationError("invalid --storage.tsdb.retention.size \"\(retentionSize)\": expected a size such as 512MB or 10GB")
         }
         guard let block = PrometheusDuration.parseMilliseconds(minBlockDuration), block >= 1000, block <= Int64(UInt32.max) else {
@@ -106,7 +107,7 @@ struct ServerCommand: AsyncParsableCommand {
         var options = ServerOptions()
         options.storagePath = storagePath
         options.retentionMilliseconds = PrometheusDuration.parseMilliseconds(retentionTime)!
-        options.retentionBytes = parseByteSize(retentionSize)!
+        options.retentionBytes = ByteSize.parse(retentionSize)!
         options.minBlockDurationMilliseconds = PrometheusDuration.parseMilliseconds(minBlockDuration)!
         options.listenAddress = listenAddress
         options.configFile = configFile
@@ -131,18 +132,6 @@ struct ServerCommand: AsyncParsableCommand {
         ]
         try await Server.run(options, logger: logger)
     }
-}
-
-/// A size with Prometheus's units (`units.Base2Bytes`: KB = 1024 B, and so on; KiB etc. too).
-func parseByteSize(_ s: String) -> Int64? {
-    let digits = s.prefix { $0.isASCII && $0.isNumber }
-    guard let n = Int64(digits) else { return nil }
-    let unit = s.dropFirst(digits.count)
-    let powers: [String: Int64] = ["": 0, "B": 0, "KB": 1, "KiB": 1, "MB": 2, "MiB": 2, "GB": 3, "GiB": 3,
-                                   "TB": 4, "TiB": 4, "PB": 5, "PiB": 5, "EB": 6, "EiB": 6]
-    guard let p = powers[String(unit)] else { return nil }
-    let (v, overflow) = n.multipliedReportingOverflow(by: Int64(1) << (10 * p))
-    return overflow ? nil : v
 }
 
 func parseLogLevel(_ s: String) -> Logger.Level? {

@@ -81,9 +81,9 @@ import Testing
     }
 
     @Test func durationsPrintAsGoDoes() {
-        #expect(DurationFormat.string(90_000) == "1m30s")
-        #expect(DurationFormat.string(3_600_000) == "1h")
-        #expect(DurationFormat.string(15_500) == "15s500ms")
-        #expect(DurationFormat.string(0) == "0s")
+        #expect(PrometheusDuration.format(milliseconds: 90_000) == "1m30s")
+        #expect(PrometheusDuration.format(milliseconds: 3_600_000) == "1h")
+        #expect(PrometheusDuration.format(milliseconds: 15_500) == "15s500ms")
+        #expect(PrometheusDuration.format(milliseconds: 0) == "0s")
     }
 }

@@ -84,7 +84,7 @@ import Testing
                 // Debian's builds answer the text format even to an OpenMetrics Accept header;
                 // the format follows the response's Content-Type.
                 let r = try await client.execute(url: try HTTPURL("http://\(address)/metrics"),
-                                                 headers: [("Accept", ScrapeLoop<NoStorage>.accept(["OpenMetricsText1.0.0", "PrometheusText0.0.4"])), ("Accept-Encoding", "gzip")],
+                                                 headers: [("Accept", ScrapeProtocols.acceptHeader(["OpenMetricsText1.0.0", "PrometheusText0.0.4"])), ("Accept-Encoding", "gzip")],
                                                  timeout: 5000)
                 #expect(r.status == 200)
                 let format = ExpositionFormat(contentType: r.header("Content-Type"))

@@ -194,10 +194,3 @@ public struct API: HTTPResponder {
         return HTTPResponse(status: e.status, contentType: "application/json", bytes: w.bytes)
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-}

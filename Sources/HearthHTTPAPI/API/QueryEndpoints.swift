@@ -14,11 +14,7 @@ import Glibc
 #endif
 
 /// Wall-clock time in milliseconds.
-func nowMilliseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
+func nowMilliseconds() -> Int64 { unixMilliseconds() }
 
 extension API {
     func time(_ p: Parameters, _ name: String, default value: Int64?) throws(APIError) -> Int64 {
