@@ -28,6 +28,8 @@ let package = Package(
         .library(name: "HearthExposition", targets: ["HearthExposition"]),
         .library(name: "HearthConfig", targets: ["HearthConfig"]),
         .library(name: "HearthScrape", targets: ["HearthScrape"]),
+        .library(name: "HearthRemoteWrite", targets: ["HearthRemoteWrite"]),
+        .library(name: "HearthAgent", targets: ["HearthAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,9 +83,15 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: sending remote write (the agent's queue and the server's remote_write).
         .target(name: "HearthRemoteWrite",
-                dependencies: ["HearthModel", "HearthConfig", "HearthRelabel", "HearthHTTPClient", "HearthRemoteProtocol", "HearthSnappy",
-                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthWAL", "HearthConfig", "HearthRelabel",
+                               "HearthHTTPClient", "HearthRemoteProtocol", "HearthSnappy",
+                               .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
+        // L4: the agent's storage: a WAL that remote-write queues read back.
+        .target(name: "HearthAgent",
+                dependencies: ["HearthModel", "HearthFileIO", "HearthWAL", "HearthScrape", "HearthRemoteWrite",
+                               .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.
         .target(name: "HearthBlock",
                 dependencies: ["HearthEncoding", "HearthFileIO", "HearthModel", "HearthChunks", "HearthIndex", "HearthStorage"],
@@ -123,7 +131,7 @@ let package = Package(
             name: "HearthServer",
             dependencies: [
                 "HearthTSDB", "HearthBlock", "HearthWAL", "HearthPromQL", "HearthHTTPAPI", "CHearthMalloc",
-                "HearthConfig", "HearthScrape", "HearthHTTPClient", "HearthModel", "HearthFileIO",
+                "HearthConfig", "HearthScrape", "HearthHTTPClient", "HearthModel", "HearthFileIO", "HearthAgent", "HearthRemoteWrite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -137,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthServer", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel",
+                "HearthServer", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel", "HearthAgent",
                 "HearthConfig", "HearthExposition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -195,6 +203,11 @@ let package = Package(
                                    .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthServerTests", dependencies: ["HearthServer", "HearthModel", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "HearthAgentTests",
+                    dependencies: ["HearthAgent", "HearthRemoteWrite", "HearthConfig", "HearthHTTPClient", "HearthModel", "HearthHTTPAPI",
+                                   "HearthRemoteProtocol", "HearthSnappy", "HearthScrape", "HearthWAL", "HearthTestSupport",
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport"], swiftSettings: swiftSettings),
     ]

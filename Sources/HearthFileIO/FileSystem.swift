@@ -116,6 +116,13 @@ public enum FileSystem {
         return stat(path, &st) == 0 ? Int(st.st_size) : nil
     }
 
+    /// Last modification time in Unix milliseconds, nil if `path` does not exist.
+    public static func modificationTime(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+    }
+
     /// Total size of the regular files under `path`.
     public static func directorySize(_ path: String) -> Int {
         guard let names = try? list(path) else { return fileSize(path) ?? 0 }

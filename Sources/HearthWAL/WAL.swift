@@ -91,7 +91,8 @@ public final class WAL: Sendable {
         self.writer = Mutex(WriterState())
         do { try FileSystem.createDirectory(directory) } catch { throw WALError.io(error) }
         report = try Self.replay(directory: directory, after: after, body: body)
-        let next = (try Self.segmentIndexes(directory).last ?? -1) + 1
+        // After the newest segment, and never at or below a checkpoint (whose segments replay skips).
+        let next = max(try Self.segmentIndexes(directory).last ?? -1, try Self.latestCheckpoint(directory)?.0 ?? -1) + 1
         try openSegment(next)
     }
 

@@ -113,9 +113,9 @@ public struct API: HTTPResponder {
         func json(_ body: @escaping @Sendable (HTTPRequest) async throws(APIError) -> APIResult) -> Handler {
             { request in
                 do throws(APIError) {
-                    return success(try await body(request))
+                    return Self.success(try await body(request))
                 } catch {
-                    return failure(error)
+                    return Self.failure(error)
                 }
             }
         }
@@ -164,7 +164,7 @@ public struct API: HTTPResponder {
     }
 
     /// `{"status":"success","data":…}` plus warnings and infos when there are any.
-    func success(_ result: APIResult) -> HTTPResponse {
+    static func success(_ result: APIResult) -> HTTPResponse {
         var w = JSONWriter(capacity: 4096)
         w.beginObject()
         w.key("status")
@@ -181,7 +181,7 @@ public struct API: HTTPResponder {
         return HTTPResponse(status: .ok, contentType: "application/json", bytes: w.bytes)
     }
 
-    func failure(_ e: APIError) -> HTTPResponse {
+    static func failure(_ e: APIError) -> HTTPResponse {
         var w = JSONWriter()
         w.beginObject()
         w.key("status")

@@ -1,0 +1,116 @@
+import HearthModel
+import HearthScrape
+import HearthWAL
+import Synchronization
+
+/// Why the agent refused a sample.
+public enum AgentAppendError: Error, Sendable, CustomStringConvertible {
+    case outOfOrder(timestamp: Int64, newest: Int64)
+
+    public var description: String {
+        switch self {
+        case .outOfOrder(let t, let newest): "out of order sample: \(t) is not after the series' newest sample at \(newest)"
+        }
+    }
+}
+
+/// One scrape's samples for the agent's log: collected in memory, written with one `write(2)`
+/// at commit (a series record for new series, then one samples record).
+public final class AgentAppender: ScrapeAppender {
+    let storage: AgentStorage
+    var samples: [WALSample] = []
+    var newSeries: [WALSeries] = []
+    var newRefs: [Labels: UInt64] = [:]
+
+    init(storage: AgentStorage) {
+        self.storage = storage
+    }
+
+    public func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 {
+        var known: (ref: UInt64, newest: Int64)?
+        storage.table.withLock { table in
+            if ref != 0, let s = table.series[ref] {
+                known = (ref, s.lastTimestamp)
+            } else if let r = table.refs[labels] {
+                known = (r, table.series[r]?.lastTimestamp ?? .min)
+            }
+        }
+        if let known {
+            guard t > known.newest else { throw AgentAppendError.outOfOrder(timestamp: t, newest: known.newest) }
+            samples.append(WALSample(ref: known.ref, timestamp: t, value: v))
+            return known.ref
+        }
+        let newRef: UInt64
+        if let r = newRefs[labels] {
+            newRef = r
+        } else {
+            newRef = storage.table.withLock { table in
+                defer { table.nextRef += 1 }
+                return table.nextRef
+            }
+            newRefs[labels] = newRef
+            newSeries.append(WALSeries(ref: newRef, labels: labels))
+        }
+        samples.append(WALSample(ref: newRef, timestamp: t, value: v))
+        return newRef
+    }
+
+    public func commit() throws {
+        defer { reset() }
+        guard !samples.isEmpty || !newSeries.isEmpty else { return }
+        let segment = storage.wal.position.segment
+        // Series go into the table before their records can be read, so a queue that reads a
+        // sample always finds its labels. A series forgotten since this scrape looked it up is
+        // brought back and logged again.
+        storage.table.withLock { table in
+            for s in newSeries {
+                table.series[s.ref] = Series(labels: s.labels, lastTimestamp: .min, lastSegment: segment)
+                table.refs[s.labels] = s.ref
+            }
+            for i in samples.indices {
+                let ref = samples[i].ref
+                if table.series[ref] == nil, let gone = table.forgotten.removeValue(forKey: ref) {
+                    table.series[ref] = gone
+                    table.refs[gone.labels] = ref
+                    newSeries.append(WALSeries(ref: ref, labels: gone.labels))
+                }
+                if table.series[ref] != nil {
+                    table.series[ref]!.lastTimestamp = max(table.series[ref]!.lastTimestamp, samples[i].timestamp)
+                    table.series[ref]!.lastSegment = segment
+                }
+            }
+        }
+        var buffer: [UInt8] = []
+        var payload: [UInt8] = []
+        if !newSeries.isEmpty {
+            WALRecordCodec.encodeSeries(newSeries, into: &payload)
+            payload.withUnsafeBytes { Segment.appendRecord($0, to: &buffer) }
+            payload.removeAll(keepingCapacity: true)
+        }
+        if !samples.isEmpty {
+            WALRecordCodec.encodeSamples(samples, into: &payload)
+            payload.withUnsafeBytes { Segment.appendRecord($0, to: &buffer) }
+        }
+        let ticket = try storage.wal.log(buffer)
+        try storage.wal.waitUntilDurable(ticket)
+        // The write may have started a new segment: the series' newest samples are there.
+        let written = storage.wal.position.segment
+        if written != segment {
+            storage.table.withLock { table in
+                for s in samples { table.series[s.ref]?.lastSegment = written }
+            }
+        }
+    }
+
+    public func rollback() {
+        reset()
+    }
+
+    func reset() {
+        samples.removeAll(keepingCapacity: true)
+        newSeries.removeAll(keepingCapacity: true)
+        newRefs.removeAll(keepingCapacity: true)
+    }
+}
+
+typealias Series = AgentStorage.Series

@@ -1,0 +1,126 @@
+import HearthFileIO
+import HearthModel
+import HearthRemoteWrite
+import HearthScrape
+import HearthWAL
+import Logging
+import Synchronization
+
+/// The agent's storage: a write-ahead log and nothing else. Scrapes append to it; remote-write
+/// queues read it back (``WALSource``). In memory it keeps only what both need: each series'
+/// labels and ref, and the newest timestamp (to refuse out-of-order samples).
+///
+/// The log uses Hearth's WAL records (Prometheus's series and samples encodings), so a queue
+/// reads the same records the server's head writes.
+public final class AgentStorage: Sendable {
+    public struct Options: Sendable {
+        public var path: String
+        /// Segments are cut at this size; bounds are enforced a segment at a time.
+        public var segmentSize = 16 << 20
+        /// A segment holding data is closed after this long, so that delivered data can be
+        /// removed and bounds apply even on a quiet agent.
+        public var segmentMaxAge: Duration = .seconds(300)
+        /// Oldest segments are dropped (sent or not) while the log is larger; 0: no limit.
+        public var maxBytes: Int64 = 2 << 30
+        /// Segments last written longer ago than this are dropped (sent or not); 0: no limit.
+        public var maxAgeMilliseconds: Int64 = 24 * 3600 * 1000
+        public var syncMode = WALSyncMode.none
+
+        public init(path: String) { self.path = path }
+    }
+
+    struct Series {
+        var labels: Labels
+        var lastTimestamp: Int64
+        /// The segment holding this series' newest sample: once that segment is delivered and
+        /// removed, the series has nothing left to send and can be forgotten.
+        var lastSegment: Int
+    }
+
+    struct Table {
+        var refs: [Labels: UInt64] = [:]
+        var series: [UInt64: Series] = [:]
+        /// Series forgotten by the last collection, kept one more round so that a scrape that
+        /// looked one up just before can still commit it.
+        var forgotten: [UInt64: Series] = [:]
+        var nextRef: UInt64 = 1
+    }
+
+    public let options: Options
+    public let walDirectory: String
+    let wal: WAL
+    let table: Mutex<Table>
+    let logger: Logger
+    /// When the open segment was first seen, to close it after ``Options/segmentMaxAge``.
+    let openSegmentSince: Mutex<(segment: Int, since: ContinuousClock.Instant)>
+    public let replayReport: WALReplayReport
+
+    /// Opens (creating) `<path>/wal`, replays it to learn every series and its newest sample.
+    public init(options: Options, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        walDirectory = options.path + "/wal"
+        try FileSystem.createDirectory(options.path)
+        try FileSystem.createDirectory(walDirectory)
+        var table = Table()
+        var report = WALReplayReport()
+        var decodeErrors = 0
+        let lastSegment = (try WAL.segmentIndexes(options.path + "/wal").last ?? 0) + 1
+        wal = try WAL(directory: walDirectory, segmentSize: options.segmentSize, syncMode: options.syncMode, report: &report) { payload in
+            switch WALRecordCodec.type(of: payload) {
+            case .series:
+                guard let list = try? WALRecordCodec.decodeSeries(payload) else { decodeErrors += 1; return }
+                for s in list {
+                    table.series[s.ref] = Series(labels: s.labels, lastTimestamp: .min, lastSegment: lastSegment)
+                    table.refs[s.labels] = s.ref
+                    table.nextRef = max(table.nextRef, s.ref + 1)
+                }
+            case .samples:
+                do {
+                    try WALRecordCodec.forEachSample(payload) { s in
+                        if let last = table.series[s.ref]?.lastTimestamp, s.timestamp > last {
+                            table.series[s.ref]!.lastTimestamp = s.timestamp
+                        }
+                    }
+                } catch { decodeErrors += 1 }
+            case nil:
+                decodeErrors += 1
+            }
+        }
+        replayReport = report
+        self.table = Mutex(table)
+        openSegmentSince = Mutex((wal.position.segment, .now))
+        if let repaired = report.repaired {
+            logger.warning("agent WAL: damaged tail truncated", metadata: [
+                "position": "\(repaired.position)", "reason": "\(repaired.reason)", "dropped_bytes": "\(repaired.droppedBytes)",
+            ])
+        }
+        if decodeErrors > 0 { logger.error("agent WAL: undecodable records skipped", metadata: ["count": "\(decodeErrors)"]) }
+    }
+
+    /// Series currently known.
+    public var seriesCount: Int { table.withLock { $0.series.count } }
+
+    /// Bytes of WAL segments and checkpoints on disk.
+    public var diskSize: Int { wal.diskSize }
+
+    public func close() throws {
+        try wal.close()
+    }
+}
+
+extension AgentStorage: ScrapeStorage {
+    public func scrapeAppender() -> AgentAppender { AgentAppender(storage: self) }
+}
+
+extension AgentStorage: WALSource {
+    public func walWrittenPosition() -> WALPosition { wal.position }
+
+    public func resolveLabels(_ refs: [UInt64], into labels: inout [UInt64: Labels]) {
+        table.withLock { t in
+            for ref in refs {
+                if let s = t.series[ref] ?? t.forgotten[ref] { labels[ref] = s.labels }
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import HearthModel
+import HearthWAL
+
+/// What a remote-write queue reads: a write-ahead log that someone is appending to, and the
+/// labels of the series refs its sample records name. The agent's storage and the server's
+/// head are both sources; the queue neither knows nor cares which.
+public protocol WALSource: Sendable {
+    /// The directory of the log's segment files.
+    var walDirectory: String { get }
+    /// The position after the last record whose write has finished: safe to read up to.
+    func walWrittenPosition() -> WALPosition
+    /// Adds the labels of each of `refs` that the source still knows to `labels`.
+    func resolveLabels(_ refs: [UInt64], into labels: inout [UInt64: Labels])
+}
