@@ -205,10 +205,10 @@ let package = Package(
         .testTarget(name: "HearthServerTests", dependencies: ["HearthServer", "HearthModel", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthAgentTests",
-                    dependencies: ["HearthAgent", "HearthRemoteWrite", "HearthConfig", "HearthHTTPClient", "HearthModel", "HearthHTTPAPI",
+                    dependencies: ["HearthAgent", "HearthRemoteWrite", "HearthConfig", "HearthHTTPClient", "HearthModel", "HearthHTTPAPI", "HearthTSDB",
                                    "HearthRemoteProtocol", "HearthSnappy", "HearthScrape", "HearthWAL", "HearthTestSupport",
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL"], swiftSettings: swiftSettings),
     ]
 )

@@ -3,6 +3,7 @@ import HearthFileIO
 import HearthHTTPClient
 import HearthModel
 import Logging
+import HearthWAL
 import Synchronization
 
 /// The `remote_write` section of the configuration, running: one ``RemoteWriteQueue`` per

@@ -108,7 +108,12 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
         var oldestPendingAt: ContinuousClock.Instant?
         var lastSaved = ContinuousClock.now
         let roundCapacity = queue.maxShards * queue.maxSamplesPerSend
-        defer { savePosition() }
+        defer {
+            savePosition()
+            logger.info("remote write: queue stopped", metadata: [
+                "queue": "\(name)", "sent": "\(statistics.sent)", "position": "\(delivered)", "unsent_read": "\(statistics.pending)",
+            ])
+        }
         while !Task.isCancelled {
             if let target = skipTarget.withLock({ t -> WALPosition? in defer { t = nil }; return t }), target > pendingStart {
                 // The log dropped data we had not sent (already counted): forget what we hold

@@ -57,9 +57,9 @@ public enum Agent {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: AgentWALService(storage: storage, remote: remote, reloader: reloader, metrics: metrics,
-                                                   options: options, logger: logger)),
-                    .init(service: ScrapeService(manager: scrapes, reloader: reloader, client: client, logger: logger)),
+                    .init(service: AgentWALService(storage: storage, remote: remote, reloader: reloader, client: client,
+                                                   metrics: metrics, options: options, logger: logger)),
+                    .init(service: ScrapeService(manager: scrapes, reloader: reloader, logger: logger)),
                     .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -72,11 +72,13 @@ public enum Agent {
 }
 
 /// Owns the agent's WAL and its queues for the life of the process: starts the queues, runs
-/// the WAL's upkeep, and on shutdown flushes the queues and closes the WAL.
+/// the WAL's upkeep, and on shutdown (after scraping stopped) flushes the queues, shuts down
+/// the HTTP client they share with scraping, and closes the WAL.
 struct AgentWALService: Service {
     let storage: AgentStorage
     let remote: RemoteWriteManager<AgentStorage>
     let reloader: ConfigReloader
+    let client: HTTPClient
     let metrics: AgentMetrics
     let options: AgentOptions
     let logger: Logger
@@ -104,6 +106,7 @@ struct AgentWALService: Service {
         }
         logger.info("stopping remote write", metadata: ["flush_deadline": "\(options.flushDeadline)"])
         await remote.stop(flushFor: options.flushDeadline)
+        await client.shutdown()
         try storage.close()
         logger.info("agent WAL closed")
     }

@@ -58,11 +58,11 @@ final class ConfigReloader: Sendable {
 }
 
 /// Runs the scrape manager for the life of the process and reloads on SIGHUP. On shutdown the
-/// loops stop (their scrapes in flight finish and are stored) before storage closes.
+/// loops stop (their scrapes in flight finish and are stored) before remote write and storage
+/// close. The HTTP client is shared with remote write, which shuts it down.
 struct ScrapeService<Storage: ScrapeStorage>: Service {
     let manager: ScrapeManager<Storage>
     let reloader: ConfigReloader
-    let client: HTTPClient
     let logger: Logger
 
     func run() async throws {
@@ -78,6 +78,5 @@ struct ScrapeService<Storage: ScrapeStorage>: Service {
             group.cancelAll()
         }
         await manager.stop()
-        await client.shutdown()
     }
 }

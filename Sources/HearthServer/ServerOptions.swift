@@ -14,6 +14,8 @@ public struct ServerOptions: Sendable {
     public var compactionInterval: Duration = .seconds(60)
     public var listenAddress = "0.0.0.0:9090"
     public var configFile: String?
+    /// How long remote-write queues keep sending on shutdown; the rest is sent after a restart.
+    public var flushDeadline: Duration = .seconds(5)
     public var walSyncMode = WALSyncMode.none
     public var walSegmentSize = Segment.defaultMaxSize
     /// `--query.*`: the PromQL engine's limits.

@@ -4,6 +4,7 @@ import HearthHTTPAPI
 import HearthHTTPClient
 import HearthModel
 import HearthPromQL
+import HearthRemoteWrite
 import HearthScrape
 import HearthTSDB
 import HearthWAL
@@ -88,6 +89,9 @@ public enum Server {
         let client = HTTPClient(threads: 1)
         let scrapes = ScrapeManager(storage: HeadScrapeStorage(db: db), client: client, offsetSeed: hostSeed(), logger: logger)
         reloader.onReload { config in scrapes.apply(config) }
+        let remote = RemoteWriteManager(source: db, client: client,
+                                        positionDirectory: options.storagePath + "/remote-write-queues", logger: logger)
+        reloader.onReload { config in await remote.apply(config) }
         var api = APIContext(db: db, engine: Engine(options: options.query))
         api.configYAML = reloader.current.withLock { $0.text }
         api.reload = { await reloader.reload() }
@@ -101,7 +105,7 @@ public enum Server {
         api.logger = logger
         api.metricsText = {
             metrics.update(from: db)
-            return metrics.exposition()
+            return metrics.exposition() + remoteWriteExposition(remote.queues)
         }
         api.quit = { requestShutdown() }
         let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), logger: logger),
@@ -110,7 +114,8 @@ public enum Server {
             configuration: .init(
                 services: [
                     .init(service: storage),
-                    .init(service: ScrapeService(manager: scrapes, reloader: reloader, client: client, logger: logger)),
+                    .init(service: RemoteWriteService(manager: remote, reloader: reloader, client: client, flushDeadline: options.flushDeadline)),
+                    .init(service: ScrapeService(manager: scrapes, reloader: reloader, logger: logger)),
                     .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -49,6 +49,10 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "Prometheus configuration file path.")
     var configFile: String?
 
+    @Option(name: .customLong("storage.remote.flush-deadline"),
+            help: "How long remote_write queues keep sending on shutdown; the rest is sent after the next start.")
+    var flushDeadline = "5s"
+
     @Option(name: .customLong("query.max-samples"),
             help: "Maximum number of samples a single query can load into memory.")
     var queryMaxSamples = 50_000_000
@@ -88,7 +92,8 @@ struct ServerCommand: AsyncParsableCommand {
         guard parseLogLevel(logLevel) != nil else {
             throw ValidationError("invalid --log.level \"\(logLevel)\": expected debug, info, warn or error")
         }
-        for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta)] {
+        for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta),
+                              ("storage.remote.flush-deadline", flushDeadline)] {
             guard let ms = PrometheusDuration.parseMilliseconds(value), ms > 0 else {
                 throw ValidationError("invalid --\(flag) \"\(value)\": expected a positive duration such as 2m")
             }
@@ -117,6 +122,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.query.timeout = .milliseconds(PrometheusDuration.parseMilliseconds(queryTimeout)!)
         options.query.maxConcurrentQueries = queryMaxConcurrency
         options.query.lookbackDelta = PrometheusDuration.parseMilliseconds(queryLookbackDelta)!
+        options.flushDeadline = .milliseconds(PrometheusDuration.parseMilliseconds(flushDeadline)!)
         options.enableAdminAPI = enableAdminAPI
         options.enableLifecycle = enableLifecycle
         options.retention = retentionTime
@@ -124,7 +130,7 @@ struct ServerCommand: AsyncParsableCommand {
             ("storage.tsdb.path", storagePath), ("storage.tsdb.retention.time", retentionTime),
             ("storage.tsdb.retention.size", retentionSize), ("storage.tsdb.min-block-duration", minBlockDuration),
             ("storage.tsdb.wal-sync", walSync), ("storage.tsdb.wal-segment-size", String(walSegmentSize)),
-            ("web.listen-address", listenAddress), ("config.file", configFile ?? ""),
+            ("web.listen-address", listenAddress), ("config.file", configFile ?? ""), ("storage.remote.flush-deadline", flushDeadline),
             ("query.max-samples", String(queryMaxSamples)), ("query.timeout", queryTimeout),
             ("query.max-concurrency", String(queryMaxConcurrency)), ("query.lookback-delta", queryLookbackDelta),
             ("web.enable-admin-api", String(enableAdminAPI)), ("web.enable-lifecycle", String(enableLifecycle)),

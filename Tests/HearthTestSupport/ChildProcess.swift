@@ -9,8 +9,10 @@ public final class ChildProcess {
     private let stdoutFD: Int32
     private var buffered: [UInt8] = []
 
-    /// - Parameter quietStderr: send the child's stderr to /dev/null (peers that log a lot).
-    public init(_ path: String, _ arguments: [String], quietStderr: Bool = false) throws {
+    /// - Parameters:
+    ///   - quietStderr: send the child's stderr to /dev/null (peers that log a lot).
+    ///   - mergeStderr: read the child's stderr (its log) along with its stdout.
+    public init(_ path: String, _ arguments: [String], quietStderr: Bool = false, mergeStderr: Bool = false) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ChildError("pipe failed") }
         var actions = posix_spawn_file_actions_t()
@@ -18,6 +20,7 @@ public final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
         if quietStderr { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
+        if mergeStderr { posix_spawn_file_actions_adddup2(&actions, fds[1], 2) }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0

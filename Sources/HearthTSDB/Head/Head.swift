@@ -115,8 +115,8 @@ public final class Head: Sendable {
         return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? Array(s.labelIDs(of: i)) : nil }
     }
 
-    /// Labels of series `ref`, or nil.
-    func labelsOf(_ ref: UInt64) -> Labels? {
+    /// Labels of series `ref`, or nil once it is gone (refs are never reused).
+    public func labelsOf(_ ref: UInt64) -> Labels? {
         labelRefs(ref).map(symbols.labels)
     }
 

@@ -1,9 +1,8 @@
 import HearthModel
-import HearthWAL
 
-/// What a remote-write queue reads: a write-ahead log that someone is appending to, and the
-/// labels of the series refs its sample records name. The agent's storage and the server's
-/// head are both sources; the queue neither knows nor cares which.
+/// A write-ahead log that someone is appending to, with the labels of the series refs its
+/// sample records name: what a remote-write queue reads. The agent's storage and the server's
+/// DB are both sources; the queue neither knows nor cares which.
 public protocol WALSource: Sendable {
     /// The directory of the log's segment files.
     var walDirectory: String { get }
