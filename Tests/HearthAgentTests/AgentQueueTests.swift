@@ -20,6 +20,8 @@ import Testing
 /// accepted, per series, in arrival order.
 final class RecordingReceiver: HTTPResponder, Sendable {
     let state = Mutex<(down: Bool, status: Int, samples: [String: [Sample]], requests: Int)>((false, 503, [:], 0))
+    /// The oldest sample timestamp in the last request refused while down.
+    let lastRefusedOldest = Mutex<Int64?>(nil)
 
     func setDown(_ down: Bool, status: Int = 503) { state.withLock { $0.down = down; $0.status = status } }
     var samples: [String: [Sample]] { state.withLock { $0.samples } }
@@ -27,7 +29,6 @@ final class RecordingReceiver: HTTPResponder, Sendable {
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         let (down, status) = state.withLock { ($0.down, $0.status) }
-        if down { return HTTPResponse(status: .init(statusCode: status)) }
         guard let proto = try? Snappy.decode(Array(request.body.readableBytesView), limit: 1 << 26) else {
             return .text(.badRequest, "bad snappy\n")
         }
@@ -37,6 +38,10 @@ final class RecordingReceiver: HTTPResponder, Sendable {
                 try WriteRequestDecoder.decodeV1(raw) { s in got.append(("\(try Labels(validating: s.labels))", s.samples)) }
             }
         } catch { return .text(.badRequest, "\(error)\n") }
+        if down {
+            lastRefusedOldest.withLock { $0 = got.flatMap { $0.1.map(\.timestamp) }.min() }
+            return HTTPResponse(status: .init(statusCode: status))
+        }
         state.withLock { s in
             s.requests += 1
             for (k, v) in got { s.samples[k, default: []] += v }
@@ -108,7 +113,8 @@ final class QueueHarness {
 
     var writtenTotal: Int { written.values.reduce(0) { $0 + $1.count } }
 
-    func waitUntilDelivered(_ count: Int, seconds: Double = 20) async -> Bool {
+    /// Generous: other suites running alongside can keep the cooperative pool busy for a while.
+    func waitUntilDelivered(_ count: Int, seconds: Double = 120) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if receiver.total >= count { return true }
@@ -192,7 +198,7 @@ func firstDifference(_ expected: [String: [Sample]], _ got: [String: [Sample]]) 
         h.receiver.setDown(true, status: 400)
         try h.startQueue()
         try h.scrape(series: 50, at: 1000)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(120)
         while h.queue!.statistics.failed < 50 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(h.queue!.statistics.failed == 50)
         #expect(h.queue!.statistics.retried == 0)
@@ -251,8 +257,13 @@ func firstDifference(_ expected: [String: [Sample]], _ got: [String: [Sample]]) 
         #expect(result.droppedSegments > 0)
         #expect(result.droppedSamples > 0)
         #expect(h.queue!.statistics.droppedByBounds == result.droppedSamples)
-        // Let requests already on the wire fail before the receiver comes back.
-        try await Task.sleep(for: .milliseconds(300))
+        // Before the receiver comes back, wait until the queue retries from past the dropped data
+        // (a request already on the wire when the data was dropped could still land).
+        let firstKept = 1_000 + Int64(result.droppedSamples / 200) * 1000
+        let deadline = ContinuousClock.now + .seconds(120)
+        while (h.receiver.lastRefusedOldest.withLock { $0 } ?? 0) < firstKept && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         h.receiver.setDown(false)
         let expected = h.writtenTotal - result.droppedSamples
         #expect(await h.waitUntilDelivered(expected))

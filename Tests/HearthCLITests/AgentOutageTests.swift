@@ -33,7 +33,7 @@ import Glibc
     }
 
     /// A running agent whose log is collected as it goes (so its pipe never fills).
-    final class AgentProcess {
+    final class AgentProcess: @unchecked Sendable {  // used by one task at a time
         let child: ChildProcess
         var log: [String] = []
 
@@ -45,8 +45,9 @@ import Glibc
         func drain() { log += child.readLines() }
 
         /// SIGTERM; returns the exit status and the `sent=` the queue reported when it stopped.
-        func stop() -> (status: Int32, sent: Int?) {
-            let status = child.kill(SIGTERM)
+        func stop() async throws -> (status: Int32, sent: Int?) {
+            nonisolated(unsafe) let child = child
+            let status = try await onOwnThread { child.kill(SIGTERM) }
             drain()
             let line = log.last { $0.contains("remote write: queue stopped") }
             let sent = line.flatMap { l in
@@ -65,6 +66,11 @@ import Glibc
             try? await Task.sleep(for: .milliseconds(200))
         }
         return false
+    }
+
+    func stopPeer(_ peer: ChildProcess) async throws {
+        nonisolated(unsafe) let peer = peer
+        _ = try await onOwnThread { peer.kill(SIGTERM) }
     }
 
     func sleep(seconds: Int, draining agent: AgentProcess?) async throws {
@@ -106,11 +112,11 @@ import Glibc
         try await sleep(seconds: 15, draining: agent)
 
         // The outage.
-        receiver.kill(SIGTERM)
+        try await stopPeer(receiver)
         var sentBeforeRestart = 0
         if restartAgentDuringOutage {
             try await sleep(seconds: Self.outageSeconds / 2, draining: agent)
-            let (status, sent) = agent.stop()
+            let (status, sent) = try await agent.stop()
             #expect(status == 0, "agent exit status \(status)")
             sentBeforeRestart = sent ?? -1_000_000
             try await sleep(seconds: 3, draining: nil)
@@ -123,9 +129,9 @@ import Glibc
         #expect(await waitForHTTP("http://127.0.0.1:\(promPort)/-/ready", seconds: 60, while: agent.drain))
         // Catch up, keep scraping a little, then stop (the queue sends the rest before it exits).
         try await sleep(seconds: 20, draining: agent)
-        let (status, sent) = agent.stop()
+        let (status, sent) = try await agent.stop()
         #expect(status == 0, "agent exit status \(status)")
-        receiver.kill(SIGTERM)
+        try await stopPeer(receiver)
 
         // What the agent scraped: its WAL, nothing truncated (truncation runs hourly here).
         var labels: [UInt64: Labels] = [:]
@@ -140,7 +146,8 @@ import Glibc
         }
         try wal.close()
         let total = scraped.values.reduce(0) { $0 + $1.count }
-        let received = try Promtool.dump(tmp.path + "/receiver")
+        let receiverPath = tmp.path + "/receiver"
+        let received = try await onOwnThread { try Promtool.dump(receiverPath) }
         var missing = 0, mismatched: [String] = []
         for (ref, samples) in scraped {
             let key = Promtool.text(labels[ref]!)

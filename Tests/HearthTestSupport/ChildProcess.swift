@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,4 +81,13 @@ public struct ChildError: Error, CustomStringConvertible {
 /// Sleeps the calling thread.
 public func sleepMilliseconds(_ ms: Int) {
     usleep(useconds_t(ms * 1000))
+}
+
+/// Runs a blocking call (waiting for a child, running a program) on its own thread, so that an
+/// async test does not hold one of the few cooperative threads the other tests need meanwhile.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
 }
