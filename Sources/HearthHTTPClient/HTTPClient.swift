@@ -93,7 +93,12 @@ public final class HTTPClient: Sendable {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+            // A numeric address needs no resolver and no Happy Eyeballs race (most scrape targets).
+            if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+                channel = try await bootstrap.connect(to: address).get()
+            } else {
+                channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+            }
         } catch {
             var reason = "\(error)"
             if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { reason = "\(first.error)" }

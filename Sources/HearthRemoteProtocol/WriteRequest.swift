@@ -238,22 +238,39 @@ public enum WriteRequestDecoder {
 /// Encodes remote-write requests (for tests, and for the agent's queue later).
 public enum WriteRequestEncoder {
     /// A protocol 1.0 `WriteRequest`.
+    /// Message lengths are computed up front, so the request is written into one buffer with
+    /// no nested buffers (this runs for every batch the agent sends).
     public static func v1(_ series: [(Labels, [Sample])]) -> [UInt8] {
+        @inline(__always) func varintSize(_ v: UInt64) -> Int { v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7 }
+        @inline(__always) func labelSize(_ l: Label) -> Int {
+            let n = l.name.utf8.count, v = l.value.utf8.count
+            return 1 + varintSize(UInt64(n)) + n + 1 + varintSize(UInt64(v)) + v
+        }
+        @inline(__always) func sampleSize(_ s: Sample) -> Int { 1 + 8 + 1 + varintSize(UInt64(bitPattern: s.timestamp)) }
+        func seriesSize(_ labels: Labels, _ samples: [Sample]) -> Int {
+            var size = 0
+            for l in labels { let m = labelSize(l); size += 1 + varintSize(UInt64(m)) + m }
+            for s in samples { let m = sampleSize(s); size += 1 + varintSize(UInt64(m)) + m }
+            return size
+        }
+        var total = 0
+        for (labels, samples) in series { let m = seriesSize(labels, samples); total += 1 + varintSize(UInt64(m)) + m }
         var w = ProtoWriter()
+        w.bytes.reserveCapacity(total)
         for (labels, samples) in series {
-            w.messageField(1) { ts in
-                for l in labels {
-                    ts.messageField(1) { m in
-                        m.stringField(1, l.name)
-                        m.stringField(2, l.value)
-                    }
-                }
-                for s in samples {
-                    ts.messageField(2) { m in
-                        m.doubleField(1, s.value)
-                        m.int64Field(2, s.timestamp)
-                    }
-                }
+            w.tag(1, 2)
+            w.varint(UInt64(seriesSize(labels, samples)))
+            for l in labels {
+                w.tag(1, 2)
+                w.varint(UInt64(labelSize(l)))
+                w.stringField(1, l.name)
+                w.stringField(2, l.value)
+            }
+            for s in samples {
+                w.tag(2, 2)
+                w.varint(UInt64(sampleSize(s)))
+                w.doubleField(1, s.value)
+                w.int64Field(2, s.timestamp)
             }
         }
         return w.bytes
