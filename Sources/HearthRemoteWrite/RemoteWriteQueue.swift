@@ -105,6 +105,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
         var pendingStart = reader.position
         var prepared: [UInt64: Labels?] = [:]
         var preparedSegment = reader.position.segment
+        var skippedSegments = 0
         var oldestPendingAt: ContinuousClock.Instant?
         var lastSaved = ContinuousClock.now
         let roundCapacity = queue.maxShards * queue.maxSamplesPerSend
@@ -139,10 +140,16 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
             if pending.count > before && oldestPendingAt == nil { oldestPendingAt = .now }
             statistics.pendingValue.store(pending.count, ordering: .relaxed)
             if reader.position.segment != preparedSegment {
-                // Refs are only stable within a log's lifetime of a series; a new segment is a
-                // cheap point to forget the cache (a source may reuse refs after truncation).
+                // A new segment is a cheap point to forget the cache, so series that stopped
+                // are not kept forever (sources never reuse refs, so entries are never wrong).
                 prepared.removeAll(keepingCapacity: true)
                 preparedSegment = reader.position.segment
+            }
+            if reader.skippedSegments > skippedSegments {
+                logger.warning("remote write: WAL segments were removed before this queue read them", metadata: [
+                    "queue": "\(name)", "segments": "\(reader.skippedSegments - skippedSegments)", "resuming_at": "\(reader.position)",
+                ])
+                skippedSegments = reader.skippedSegments
             }
             let caughtUp = reader.position >= limit
             let due = pending.count >= queue.maxSamplesPerSend || !caughtUp
