@@ -82,15 +82,7 @@ public final class AgentAppender: ScrapeAppender {
         }
         var buffer: [UInt8] = []
         var payload: [UInt8] = []
-        if !newSeries.isEmpty {
-            WALRecordCodec.encodeSeries(newSeries, into: &payload)
-            payload.withUnsafeBytes { Segment.appendRecord($0, to: &buffer) }
-            payload.removeAll(keepingCapacity: true)
-        }
-        if !samples.isEmpty {
-            WALRecordCodec.encodeSamples(samples, into: &payload)
-            payload.withUnsafeBytes { Segment.appendRecord($0, to: &buffer) }
-        }
+        WALRecordCodec.frameBatch(series: newSeries, samples: samples, into: &buffer, scratch: &payload)
         let ticket = try storage.wal.log(buffer)
         try storage.wal.waitUntilDurable(ticket)
         // The write may have started a new segment: the series' newest samples are there.

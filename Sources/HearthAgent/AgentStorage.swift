@@ -65,13 +65,12 @@ public final class AgentStorage: Sendable {
         var table = Table()
         var report = WALReplayReport()
         var decodeErrors = 0
-        let lastSegment = (try WAL.segmentIndexes(options.path + "/wal").last ?? 0) + 1
         wal = try WAL(directory: walDirectory, segmentSize: options.segmentSize, syncMode: options.syncMode, report: &report) { payload in
             switch WALRecordCodec.type(of: payload) {
             case .series:
                 guard let list = try? WALRecordCodec.decodeSeries(payload) else { decodeErrors += 1; return }
                 for s in list {
-                    table.series[s.ref] = Series(labels: s.labels, lastTimestamp: .min, lastSegment: lastSegment)
+                    table.series[s.ref] = Series(labels: s.labels, lastTimestamp: .min, lastSegment: 0)
                     table.refs[s.labels] = s.ref
                     table.nextRef = max(table.nextRef, s.ref + 1)
                 }
@@ -88,6 +87,10 @@ public final class AgentStorage: Sendable {
             }
         }
         replayReport = report
+        // Replayed series may have samples anywhere before the segment the log opened: count
+        // them as newest there, so no upkeep forgets one whose samples are still unsent.
+        let opened = wal.position.segment
+        for ref in table.series.keys { table.series[ref]!.lastSegment = opened }
         self.table = Mutex(table)
         openSegmentSince = Mutex((wal.position.segment, .now))
         if let repaired = report.repaired {

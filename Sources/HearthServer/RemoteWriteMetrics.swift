@@ -1,4 +1,5 @@
 import HearthConfig
+import HearthModel
 import HearthRemoteWrite
 
 /// The remote-write queues' totals in the text exposition format, under Prometheus's names
@@ -23,20 +24,7 @@ func remoteWriteExposition<Source>(_ queues: [RemoteWriteQueue<Source>]) -> Stri
     for f in families {
         out += "# HELP \(f.name) \(f.help)\n# TYPE \(f.name) \(f.type)\n"
         for q in queues {
-            out += "\(f.name){remote_name=\"\(escapeLabelValue(q.name))\",url=\"\(escapeLabelValue(q.client.config.url))\"} \(f.value(q.statistics))\n"
-        }
-    }
-    return out
-}
-
-func escapeLabelValue(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        switch c {
-        case "\\": out += "\\\\"
-        case "\"": out += "\\\""
-        case "\n": out += "\\n"
-        default: out.append(c)
+            out += "\(f.name){remote_name=\"\(Labels.escapeValue(q.name))\",url=\"\(Labels.escapeValue(q.client.config.url))\"} \(f.value(q.statistics))\n"
         }
     }
     return out

@@ -92,6 +92,23 @@ public enum WALRecordCodec {
         samples.withUnsafeBufferPointer { encodeSamples($0, into: &out) }
     }
 
+    /// Frames one appender batch for a single `WAL.log`: a series record for `series` (if
+    /// any), then a samples record for `samples` (if any). `scratch` is reused for payloads.
+    public static func frameBatch(
+        series: [WALSeries], samples: [WALSample], into out: inout [UInt8], scratch: inout [UInt8]
+    ) {
+        if !series.isEmpty {
+            scratch.removeAll(keepingCapacity: true)
+            encodeSeries(series, into: &scratch)
+            scratch.withUnsafeBytes { Segment.appendRecord($0, to: &out) }
+        }
+        if !samples.isEmpty {
+            scratch.removeAll(keepingCapacity: true)
+            encodeSamples(samples, into: &scratch)
+            scratch.withUnsafeBytes { Segment.appendRecord($0, to: &out) }
+        }
+    }
+
     /// The type of a payload, or nil if unknown.
     public static func type(of payload: UnsafeRawBufferPointer) -> WALRecordType? {
         payload.isEmpty ? nil : WALRecordType(rawValue: payload[0])

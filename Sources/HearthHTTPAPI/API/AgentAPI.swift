@@ -34,51 +34,16 @@ public struct AgentAPI: HTTPResponder {
         case "/metrics":
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(context.metricsText().utf8))
         case "/api/v1/targets":
-            let state = Parameters(request)["state"]?.lowercased() ?? "any"
-            guard ["active", "dropped", "any"].contains(state) else { return API.failure(.badData("invalid state \"\(state)\"")) }
-            let (active, dropped) = context.targets()
-            return API.success(APIResult { w in
-                TargetsJSON.write(&w, active: state == "dropped" ? [] : active, dropped: state == "active" ? [] : dropped)
-            })
-        case "/api/v1/status/config":
-            let yaml = context.configYAML()
-            return API.success(APIResult { w in
-                w.beginObject()
-                w.key("yaml")
-                w.string(yaml)
-                w.endObject()
-            })
-        case "/api/v1/status/flags":
-            let flags = context.flags
-            return API.success(APIResult { w in
-                w.beginObject()
-                for (k, v) in flags.sorted(by: { $0.0 < $1.0 }) {
-                    w.key(k)
-                    w.string(v)
-                }
-                w.endObject()
-            })
-        case "/api/v1/status/buildinfo":
-            let b = context.buildInfo
-            return API.success(APIResult { w in
-                w.beginObject()
-                for (k, v) in [("version", b.version), ("revision", b.revision), ("branch", b.branch),
-                               ("buildUser", b.buildUser), ("buildDate", b.buildDate), ("goVersion", "swift" + b.swiftVersion)] {
-                    w.key(k)
-                    w.string(v)
-                }
-                w.endObject()
-            })
+            do throws(APIError) { return API.success(try .targets(request, context.targets)) } catch { return API.failure(error) }
+        case "/api/v1/status/config": return API.success(.config(context.configYAML()))
+        case "/api/v1/status/flags": return API.success(.flags(context.flags))
+        case "/api/v1/status/buildinfo": return API.success(.buildInfo(context.buildInfo))
         case "/-/reload":
             guard lifecycle else { return .text(.methodNotAllowed, "method not allowed\n") }
-            guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
-            if let error = await context.reload() { return .text(.internalServerError, "failed to reload config: \(error)\n") }
-            return HTTPResponse(status: .ok)
+            return await Lifecycle.reload(enabled: context.enableLifecycle, context.reload)
         case "/-/quit":
             guard lifecycle else { return .text(.methodNotAllowed, "method not allowed\n") }
-            guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
-            context.quit()
-            return .text(.ok, "Requesting termination... Goodbye!\n")
+            return Lifecycle.quit(enabled: context.enableLifecycle, context.quit)
         default:
             if path.hasPrefix("/api/v1/") || path == "/federate" {
                 return API.failure(.unavailable("unavailable with Hearth agent: it stores nothing to query"))

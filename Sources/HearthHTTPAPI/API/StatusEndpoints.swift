@@ -11,18 +11,7 @@ import NIOCore
 import NIOHTTP1
 
 extension API {
-    func buildInfo(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        let b = context.buildInfo
-        return APIResult { w in
-            w.beginObject()
-            for (k, v) in [("version", b.version), ("revision", b.revision), ("branch", b.branch),
-                           ("buildUser", b.buildUser), ("buildDate", b.buildDate), ("goVersion", "swift" + b.swiftVersion)] {
-                w.key(k)
-                w.string(v)
-            }
-            w.endObject()
-        }
-    }
+    func buildInfo(_ request: HTTPRequest) async throws(APIError) -> APIResult { .buildInfo(context.buildInfo) }
 
     func runtimeInfo(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let c = context
@@ -58,27 +47,9 @@ extension API {
         }
     }
 
-    func flags(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        let flags = context.flags
-        return APIResult { w in
-            w.beginObject()
-            for (k, v) in flags.sorted(by: { $0.0 < $1.0 }) {
-                w.key(k)
-                w.string(v)
-            }
-            w.endObject()
-        }
-    }
+    func flags(_ request: HTTPRequest) async throws(APIError) -> APIResult { .flags(context.flags) }
 
-    func config(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        let yaml = context.configYAML
-        return APIResult { w in
-            w.beginObject()
-            w.key("yaml")
-            w.string(yaml)
-            w.endObject()
-        }
-    }
+    func config(_ request: HTTPRequest) async throws(APIError) -> APIResult { .config(context.configYAML) }
 
     /// `status/tsdb`: head statistics and the top 10 of cardinality tables.
     func tsdbStatus(_ request: HTTPRequest) async throws(APIError) -> APIResult {
@@ -159,12 +130,7 @@ extension API {
 
     /// `targets`: the scrape manager's targets with their health (`state=active|dropped|any`).
     func targets(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        let state = Parameters(request)["state"]?.lowercased() ?? "any"
-        guard ["active", "dropped", "any"].contains(state) else { throw .badData("invalid state \"\(state)\"") }
-        let (active, dropped) = context.targets()
-        return APIResult { w in
-            TargetsJSON.write(&w, active: state == "dropped" ? [] : active, dropped: state == "active" ? [] : dropped)
-        }
+        try .targets(request, context.targets)
     }
 
     /// `rules`: the rules milestone fills this; no groups yet.
@@ -202,16 +168,72 @@ extension API {
     }
 
     func lifecycleReload(_ request: HTTPRequest) async -> HTTPResponse {
-        guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
-        if let error = await context.reload() {
-            return .text(.internalServerError, "failed to reload config: \(error)\n")
-        }
-        return HTTPResponse(status: .ok)
+        await Lifecycle.reload(enabled: context.enableLifecycle, context.reload)
     }
 
     func lifecycleQuit(_ request: HTTPRequest) async -> HTTPResponse {
-        guard context.enableLifecycle else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
-        context.quit()
+        Lifecycle.quit(enabled: context.enableLifecycle, context.quit)
+    }
+}
+
+/// Status results the server's API and the agent's both serve.
+extension APIResult {
+    static func buildInfo(_ b: BuildInfo) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            for (k, v) in [("version", b.version), ("revision", b.revision), ("branch", b.branch),
+                           ("buildUser", b.buildUser), ("buildDate", b.buildDate), ("goVersion", "swift" + b.swiftVersion)] {
+                w.key(k)
+                w.string(v)
+            }
+            w.endObject()
+        }
+    }
+
+    static func flags(_ flags: [(String, String)]) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            for (k, v) in flags.sorted(by: { $0.0 < $1.0 }) {
+                w.key(k)
+                w.string(v)
+            }
+            w.endObject()
+        }
+    }
+
+    static func config(_ yaml: String) -> APIResult {
+        APIResult { w in
+            w.beginObject()
+            w.key("yaml")
+            w.string(yaml)
+            w.endObject()
+        }
+    }
+
+    /// `targets?state=active|dropped|any`.
+    static func targets(
+        _ request: HTTPRequest, _ targets: () -> (active: [ScrapeTargetStatus], dropped: [ScrapeTargetStatus])
+    ) throws(APIError) -> APIResult {
+        let state = Parameters(request)["state"]?.lowercased() ?? "any"
+        guard ["active", "dropped", "any"].contains(state) else { throw .badData("invalid state \"\(state)\"") }
+        let (active, dropped) = targets()
+        return APIResult { w in
+            TargetsJSON.write(&w, active: state == "dropped" ? [] : active, dropped: state == "active" ? [] : dropped)
+        }
+    }
+}
+
+/// `/-/reload` and `/-/quit`, behind `--web.enable-lifecycle`.
+enum Lifecycle {
+    static func reload(enabled: Bool, _ reload: () async -> String?) async -> HTTPResponse {
+        guard enabled else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
+        if let error = await reload() { return .text(.internalServerError, "failed to reload config: \(error)\n") }
+        return HTTPResponse(status: .ok)
+    }
+
+    static func quit(enabled: Bool, _ quit: () -> Void) -> HTTPResponse {
+        guard enabled else { return .text(.forbidden, "Lifecycle API is not enabled.\n") }
+        quit()
         return .text(.ok, "Requesting termination... Goodbye!\n")
     }
 }

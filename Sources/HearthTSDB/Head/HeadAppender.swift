@@ -176,15 +176,7 @@ public final class HeadAppender {
             return head.stripe(ofRef: s.ref).series.withLock { $0.isLive(i) && $0.series[i].walLogged }
         }
         var payload: [UInt8] = []
-        if !newSeries.isEmpty {
-            WALRecordCodec.encodeSeries(newSeries, into: &payload)
-            payload.withUnsafeBytes { Segment.appendRecord($0, to: &walBuffer) }
-            payload.removeAll(keepingCapacity: true)
-        }
-        if !samples.isEmpty {
-            WALRecordCodec.encodeSamples(samples, into: &payload)
-            payload.withUnsafeBytes { Segment.appendRecord($0, to: &walBuffer) }
-        }
+        WALRecordCodec.frameBatch(series: newSeries, samples: samples, into: &walBuffer, scratch: &payload)
     }
 
     private func reset() {
