@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "HearthScrape", targets: ["HearthScrape"]),
         .library(name: "HearthRemoteWrite", targets: ["HearthRemoteWrite"]),
         .library(name: "HearthAgent", targets: ["HearthAgent"]),
+        .library(name: "HearthTemplate", targets: ["HearthTemplate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +50,7 @@ let package = Package(
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         .target(name: "HearthRegex", exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthSnappy", swiftSettings: swiftSettings),
+        .target(name: "HearthTemplate", exclude: ["README.md"], swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
         .target(name: "HearthModel", dependencies: ["HearthEncoding", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
@@ -165,6 +167,7 @@ let package = Package(
 
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthSnappyTests", dependencies: ["HearthSnappy"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthTemplateTests", dependencies: ["HearthTemplate"], exclude: ["goref"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthRemoteProtocolTests", dependencies: ["HearthRemoteProtocol", "HearthModel"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref", "testdata"],
