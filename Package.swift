@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "HearthRemoteWrite", targets: ["HearthRemoteWrite"]),
         .library(name: "HearthAgent", targets: ["HearthAgent"]),
         .library(name: "HearthTemplate", targets: ["HearthTemplate"]),
+        .library(name: "HearthRules", targets: ["HearthRules"]),
+        .library(name: "HearthNotifier", targets: ["HearthNotifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,6 +85,11 @@ let package = Package(
                 dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
                                .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
+        // L3: sending alerts to Alertmanager.
+        .target(name: "HearthNotifier",
+                dependencies: ["HearthModel", "HearthConfig", "HearthRelabel", "HearthHTTPClient", "HearthScrape",
+                               .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+                swiftSettings: swiftSettings),
         // L3: sending remote write (the agent's queue and the server's remote_write).
         .target(name: "HearthRemoteWrite",
                 dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthWAL", "HearthConfig", "HearthRelabel",
@@ -113,6 +120,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // L4: recording and alerting rules, their templates, SLO rule generation.
+        .target(name: "HearthRules",
+                dependencies: ["HearthModel", "HearthConfig", "HearthFileIO", "HearthPromQL", "HearthPromQLParser", "HearthStorage",
+                               "HearthTemplate", "HearthRegex", "HearthNotifier", .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L5: the HTTP API, remote write/read and federation, on SwiftNIO.
         .target(
             name: "HearthHTTPAPI",

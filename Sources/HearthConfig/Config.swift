@@ -61,6 +61,8 @@ public struct GlobalConfig: Sendable {
     public var targetLimit = 0
     public var bodySizeLimit: Int64 = 0
     public var queryLogFile = ""
+    /// `rule_query_offset` (ms): how far back rule groups evaluate by default.
+    public var ruleQueryOffset: Int64 = 0
 
     public init() {}
 
@@ -87,6 +89,7 @@ public struct GlobalConfig: Sendable {
         if let v = f["target_limit"] { targetLimit = try v.int() }
         if let v = f["body_size_limit"] { bodySizeLimit = try v.byteSize() }
         if let v = f["query_log_file"] { queryLogFile = try v.string() }
+        if let v = f["rule_query_offset"] { ruleQueryOffset = try v.duration() }
     }
 }
 

@@ -92,16 +92,23 @@ struct PikeVM {
 
     /// Runs the program. `anchored`: only start at offset 0. `whole`: accept only a match that
     /// ends at the end of the input. Returns the capture slots of the match, or nil.
-    func run(_ b: UnsafeBufferPointer<UInt8>, anchored: Bool, whole: Bool) -> [Int]? {
+    /// Runs from byte `start` (a character boundary); `^` and `\b` still see the text before it.
+    func run(_ b: UnsafeBufferPointer<UInt8>, anchored: Bool, whole: Bool, from start: Int = 0) -> [Int]? {
         let insts = program.instructions
         let slots = program.slotCount
         var clist = ThreadList(size: insts.count, slots: slots)
         var nlist = ThreadList(size: insts.count, slots: slots)
         var scratch = [Int](repeating: -1, count: slots)
         var matched: [Int]? = nil
-        var pos = 0
+        var pos = start
         let n = b.count
-        var here = Position(offset: 0, previous: -1, next: n > 0 ? Self.decode(b, 0).0 : -1)
+        var previous: Int32 = -1
+        if start > 0 {
+            var p = start - 1
+            while p > 0, b[p] & 0xC0 == 0x80 { p -= 1 }
+            previous = Self.decode(b, p).0
+        }
+        var here = Position(offset: start, previous: previous, next: start < n ? Self.decode(b, start).0 : -1)
 
         func add(_ list: inout ThreadList, _ pc: Int, _ p: Position, _ caps: inout [Int]) {
             if list.contains(pc) { return }
@@ -126,7 +133,7 @@ struct PikeVM {
         }
 
         while true {
-            if matched == nil && (!anchored || pos == 0) {
+            if matched == nil && (!anchored || pos == start) {
                 for k in 0..<slots { scratch[k] = -1 }
                 add(&clist, 0, here, &scratch)
             }

@@ -60,3 +60,41 @@ extension RE2 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension RE2 {
+    /// Go's `Regexp.ReplaceAllString`: every non-overlapping match replaced by `template`
+    /// expanded as ``expand(_:subject:match:)`` (`$1`, `${name}`); an empty match right after a
+    /// match is not replaced.
+    public func replaceAll(in subject: String, with template: String) -> String {
+        var s = subject
+        let bytes = Array(subject.utf8)
+        var out: [UInt8] = []
+        var searchPos = 0, lastMatchEnd = 0
+        while searchPos <= bytes.count {
+            guard let slots = s.withUTF8({ vm.run($0, anchored: false, whole: false, from: searchPos) }), slots[0] >= 0 else { break }
+            let a0 = slots[0], a1 = slots[1]
+            out.append(contentsOf: bytes[lastMatchEnd..<a0])
+            if a1 > lastMatchEnd || a0 == 0 {
+                let match = stride(from: 0, to: slots.count, by: 2).map { k in
+                    slots[k] >= 0 && slots[k + 1] >= 0 ? slots[k]..<slots[k + 1] : nil
+                }
+                out.append(contentsOf: expand(template, subject: subject, match: match).utf8)
+            }
+            lastMatchEnd = a1
+            var width = 0
+            if searchPos < bytes.count {
+                let b = bytes[searchPos]
+                width = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+            }
+            if searchPos + width > a1 {
+                searchPos += width
+            } else if searchPos + 1 > a1 {
+                searchPos += 1
+            } else {
+                searchPos = a1
+            }
+        }
+        out.append(contentsOf: bytes[min(lastMatchEnd, bytes.count)...])
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -8,11 +8,16 @@ import Logging
 /// `file_sd_configs`: reads the matching files when their modification time changes (checked
 /// every few seconds) and every `refresh_interval`; a file that fails to parse keeps its last
 /// good groups, as in Prometheus. Groups get `__meta_filepath`.
-struct FileDiscovery {
+public struct FileDiscovery: Sendable {
     let config: FileSDConfig
     var logger = Logger(label: "hearth.discovery.file")
 
-    func run(_ send: @Sendable ([TargetGroup]) -> Void) async {
+    public init(config: FileSDConfig) {
+        self.config = config
+    }
+
+    /// Reads the files until the task is cancelled, sending every group on each change.
+    public func run(_ send: @Sendable ([TargetGroup]) -> Void) async {
         var lastGood: [String: [TargetGroup]] = [:]
         var mtimes: [String: Int64] = [:]
         var lastFull = ContinuousClock.now

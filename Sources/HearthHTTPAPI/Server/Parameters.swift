@@ -139,28 +139,7 @@ enum TimeParameter {
     }
 
     /// RFC 3339 with milliseconds, UTC (what Prometheus prints for times in JSON).
-    static func formatRFC3339(_ ms: Int64) -> String {
-        let (secs, millis) = ms.floorDividedBy1000()
-        let (days, rem) = secs.floorDivided(by: 86_400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var s = "\(y)-\(two(m))-\(two(d))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))"
-        if millis != 0 {
-            var f = String(millis)
-            while f.count < 3 { f = "0" + f }
-            while f.hasSuffix("0") { f.removeLast() }
-            s += "." + f
-        }
-        return s + "Z"
-    }
+    static func formatRFC3339(_ ms: Int64) -> String { RFC3339.format(ms) }
 }
 
 extension Int64 {
