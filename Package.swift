@@ -130,7 +130,7 @@ let package = Package(
             name: "HearthHTTPAPI",
             dependencies: [
                 "HearthModel", "HearthChunks", "HearthPromQL", "HearthPromQLParser", "HearthStorage", "HearthTSDB",
-                "HearthRemoteProtocol", "HearthSnappy", "HearthScrape",
+                "HearthRemoteProtocol", "HearthSnappy", "HearthScrape", "HearthRules", "HearthTemplate",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "HearthTSDB", "HearthBlock", "HearthWAL", "HearthPromQL", "HearthHTTPAPI", "CHearthMalloc",
                 "HearthConfig", "HearthScrape", "HearthHTTPClient", "HearthModel", "HearthFileIO", "HearthAgent", "HearthRemoteWrite",
+                "HearthRules", "HearthNotifier", "HearthStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -160,7 +161,7 @@ let package = Package(
             name: "hearth",
             dependencies: [
                 "HearthServer", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel", "HearthAgent",
-                "HearthConfig", "HearthExposition",
+                "HearthConfig", "HearthExposition", "HearthRules", "HearthPromQLParser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -114,7 +114,7 @@ public struct RuleSpec: Sendable {
             out.append(Problem(message: "only one of 'record' and 'alert' must be set", positions: [recordPosition, alertPosition]))
         }
         if record.isEmpty && alert.isEmpty {
-            out.append(Problem(message: "one of 'record' or 'alert' must be set", positions: [recordPosition, alertPosition]))
+            out.append(Problem(message: "one of 'record' or 'alert' must be set", positions: [recordPosition]))
         }
         if expr.isEmpty {
             out.append(Problem(message: "field 'expr' must be set in rule", positions: [exprPosition]))
@@ -134,9 +134,8 @@ public struct RuleSpec: Sendable {
             out.append(Problem(message: "invalid annotation name: \(a.name)"))
         }
         if !alert.isEmpty {
-            for text in labels.map(\.value) + annotations.map(\.value) {
-                if let e = checkTemplate(text, alert) { out.append(Problem(message: e)) }
-            }
+            for l in labels { if let e = checkTemplate(l.value, alert) { out.append(Problem(message: "label \"\(l.name)\": \(e)")) } }
+            for a in annotations { if let e = checkTemplate(a.value, alert) { out.append(Problem(message: "annotation \"\(a.name)\": \(e)")) } }
         }
         return out
     }

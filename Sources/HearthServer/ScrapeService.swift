@@ -22,7 +22,8 @@ final class ConfigReloader: Sendable {
     let path: String?
     let logger: Logger
     let current: Mutex<(config: Config, text: String)>
-    let appliers: Mutex<[@Sendable (Config) async -> Void]> = Mutex([])
+    /// Each part of the server that takes the configuration; a non-nil result is why it could not.
+    let appliers: Mutex<[@Sendable (Config) async -> String?]> = Mutex([])
 
     init(path: String?, logger: Logger) throws {
         self.path = path
@@ -39,6 +40,11 @@ final class ConfigReloader: Sendable {
     }
 
     func onReload(_ apply: @escaping @Sendable (Config) async -> Void) {
+        appliers.withLock { $0.append { config in await apply(config); return nil } }
+    }
+
+    /// A part that can refuse the configuration (rule files that fail to load).
+    func onReloadChecked(_ apply: @escaping @Sendable (Config) async -> String?) {
         appliers.withLock { $0.append(apply) }
     }
 
@@ -47,7 +53,15 @@ final class ConfigReloader: Sendable {
         do {
             let loaded = try Self.load(path)
             current.withLock { $0 = loaded }
-            for apply in appliers.withLock({ $0 }) { await apply(loaded.config) }
+            var problems: [String] = []
+            for apply in appliers.withLock({ $0 }) {
+                if let p = await apply(loaded.config) { problems.append(p) }
+            }
+            // As Prometheus: the parts that took the new configuration keep it.
+            guard problems.isEmpty else {
+                throw ServerError("one or more errors occurred while applying the new configuration (--config.file=\"\(path ?? "")\"): "
+                                  + problems.joined(separator: "; "))
+            }
             logger.info("completed loading of configuration file", metadata: ["filename": "\(path ?? "")"])
             return nil
         } catch {

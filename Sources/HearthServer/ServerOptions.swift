@@ -24,6 +24,16 @@ public struct ServerOptions: Sendable {
     public var enableLifecycle = false
     /// `--storage.tsdb.retention.time` as written, for `status/runtimeinfo`.
     public var retention = "15d"
+    /// `--web.external-url`: links in alerts (`generatorURL`) and `$externalURL` in templates.
+    public var externalURL = ""
+    /// `--rules.alert.resend-delay` (ms).
+    public var resendDelay: Int64 = 60_000
+    /// `--rules.alert.for-grace-period` (ms).
+    public var forGracePeriod: Int64 = 600_000
+    /// `--rules.alert.for-outage-tolerance` (ms).
+    public var outageTolerance: Int64 = 3_600_000
+    /// `--alertmanager.notification-queue-capacity`.
+    public var notificationQueueCapacity = 10_000
     /// Every flag and its value (names without dashes), for `status/flags`.
     public var flags: [(String, String)] = []
 

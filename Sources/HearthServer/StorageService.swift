@@ -3,8 +3,10 @@ import HearthConfig
 import HearthHTTPAPI
 import HearthHTTPClient
 import HearthModel
+import HearthNotifier
 import HearthPromQL
 import HearthRemoteWrite
+import HearthRules
 import HearthScrape
 import HearthTSDB
 import HearthWAL
@@ -92,7 +94,35 @@ public enum Server {
         let remote = RemoteWriteManager(source: db, client: client,
                                         positionDirectory: options.storagePath + "/remote-write-queues", logger: logger)
         reloader.onReload { config in await remote.apply(config) }
-        var api = APIContext(db: db, engine: Engine(options: options.query))
+        let engine = Engine(options: options.query)
+        var notifierOptions = Notifier.Options()
+        notifierOptions.queueCapacity = options.notificationQueueCapacity
+        let notifier = Notifier(client: client, options: notifierOptions, logger: logger)
+        reloader.onReload { config in notifier.apply(config) }
+        var ruleContext = RuleContext(engine: engine, storage: DBRuleStorage(db: db)) { alerts in notifier.send(alerts) }
+        ruleContext.externalURL = options.externalURL.isEmpty ? defaultExternalURL(port: port) : options.externalURL
+        ruleContext.resendDelay = options.resendDelay
+        ruleContext.forGracePeriod = options.forGracePeriod
+        ruleContext.outageTolerance = options.outageTolerance
+        ruleContext.logger = logger
+        let rules = RuleManager(context: ruleContext)
+        do {
+            notifier.apply(reloader.current.withLock { $0.config })
+            try rules.apply(reloader.current.withLock { $0.config })
+        } catch {
+            throw ServerError("error loading rules (--config.file=\"\(options.configFile ?? "")\"):\n\(error)")
+        }
+        reloader.onReloadChecked { config in
+            do throws(RuleLoadError) {
+                try rules.apply(config)
+                return nil
+            } catch {
+                return "error loading rules, previous rule set restored: \(error)"
+            }
+        }
+        var api = APIContext(db: db, engine: engine)
+        api.ruleGroups = { rules.groups }
+        api.alertmanagers = { notifier.alertmanagers() }
         api.configYAML = reloader.current.withLock { $0.text }
         api.reload = { await reloader.reload() }
         api.targets = { scrapes.targets() }
@@ -105,7 +135,7 @@ public enum Server {
         api.logger = logger
         api.metricsText = {
             metrics.update(from: db)
-            return metrics.exposition() + remoteWriteExposition(remote.queues)
+            return metrics.exposition() + remoteWriteExposition(remote.queues) + notifierExposition(notifier)
         }
         api.quit = { requestShutdown() }
         let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), logger: logger),
@@ -115,6 +145,8 @@ public enum Server {
                 services: [
                     .init(service: storage),
                     .init(service: RemoteWriteService(manager: remote, reloader: reloader, client: client, flushDeadline: options.flushDeadline)),
+                    .init(service: NotifierService(notifier: notifier, drainDeadline: options.flushDeadline)),
+                    .init(service: RuleService(manager: rules, logger: logger)),
                     .init(service: ScrapeService(manager: scrapes, reloader: reloader, logger: logger)),
                     .init(service: http),
                 ],
@@ -155,6 +187,14 @@ func hostSeed() -> UInt64 {
     var h: UInt64 = 14_695_981_039_346_656_037
     for c in buffer where c != 0 { h = (h ^ UInt64(UInt8(bitPattern: c))) &* 1_099_511_628_211 }
     return h
+}
+
+/// Prometheus's default `--web.external-url`: `http://<hostname>:<port>`.
+func defaultExternalURL(port: Int) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    gethostname(&buffer, 255)
+    let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return "http://\(host.isEmpty ? "localhost" : host):\(port)"
 }
 
 func currentDirectory() -> String {

@@ -3,13 +3,15 @@ import Glibc
 import HearthConfig
 import HearthExposition
 import HearthFileIO
+import HearthPromQL
+import HearthRules
 
 /// `hearth check`: validate files the way `promtool check` does.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check the validity of configuration files and metrics.",
-        subcommands: [Config.self, Metrics.self]
+        subcommands: [Config.self, Rules.self, Metrics.self]
     )
 
     struct Config: ParsableCommand {
@@ -33,6 +35,9 @@ struct CheckCommand: ParsableCommand {
                     for f in ruleFiles where !FileSystem.exists(f) {
                         throw ValidationError("rule file \(f) does not exist")
                     }
+                    print("")
+                    if !Rules.check(ruleFiles) { failed = true }
+                    continue
                 } catch {
                     print("  FAILED: parsing YAML file \(file): \(error)")
                     failed = true
@@ -40,6 +45,47 @@ struct CheckCommand: ParsableCommand {
                 print("")
             }
             if failed { throw ExitCode(1) }
+        }
+    }
+
+    struct Rules: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check if the rule files are valid or not (as promtool check rules: errors with line and column).")
+
+        @Argument(help: "The rule files to check.")
+        var files: [String]
+
+        func run() throws {
+            if !Self.check(files) { throw ExitCode(1) }
+        }
+
+        /// Prints promtool's report for each file; false if any failed.
+        static func check(_ files: [String]) -> Bool {
+            var ok = true
+            for file in files {
+                print("Checking \(file)")
+                let text: String
+                do {
+                    guard let bytes = try FileSystem.readFile(file) else { throw ValidationError("open \(file): no such file or directory") }
+                    text = String(decoding: bytes, as: UTF8.self)
+                } catch {
+                    printError("  FAILED:\n\(file): \(error)")
+                    ok = false
+                    continue
+                }
+                let (problems, count, _) = RuleLoader.check(text) { expr in
+                    do throws(QueryError) { _ = try Engine().parse(expr); return nil } catch { return error.description }
+                }
+                if problems.isEmpty {
+                    print("  SUCCESS: \(count) rules found")
+                } else {
+                    printError("  FAILED:")
+                    for p in problems { printError("\(file): \(p)") }
+                    ok = false
+                }
+                print("")
+            }
+            return ok
         }
     }
 
@@ -71,4 +117,10 @@ struct CheckCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// Writes a line to standard error (promtool reports failures there).
+func printError(_ line: String) {
+    let text = Array((line + "\n").utf8)
+    _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

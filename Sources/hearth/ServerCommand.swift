@@ -67,6 +67,25 @@ struct ServerCommand: AsyncParsableCommand {
             help: "The maximum lookback duration for retrieving metrics during expression evaluations.")
     var queryLookbackDelta = "5m"
 
+    @Option(name: .customLong("web.external-url"),
+            help: "The URL under which Hearth is reachable, for links in alerts (generatorURL) and $externalURL in templates.")
+    var externalURL = ""
+
+    @Option(name: .customLong("rules.alert.for-outage-tolerance"),
+            help: "Max time to tolerate Hearth outage for restoring \"for\" state of alert.")
+    var outageTolerance = "1h"
+
+    @Option(name: .customLong("rules.alert.for-grace-period"),
+            help: "Minimum duration between alert and restored \"for\" state. This is maintained only for alerts with configured \"for\" time greater than grace period.")
+    var forGracePeriod = "10m"
+
+    @Option(name: .customLong("rules.alert.resend-delay"), help: "Minimum amount of time to wait before resending an alert to Alertmanager.")
+    var resendDelay = "1m"
+
+    @Option(name: .customLong("alertmanager.notification-queue-capacity"),
+            help: "The capacity of the queue for pending Alertmanager notifications.")
+    var notificationQueueCapacity = 10_000
+
     @Flag(name: .customLong("web.enable-admin-api"), help: "Enable API endpoints for admin control actions.")
     var enableAdminAPI = false
 
@@ -93,13 +112,20 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("invalid --log.level \"\(logLevel)\": expected debug, info, warn or error")
         }
         for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta),
-                              ("storage.remote.flush-deadline", flushDeadline)] {
+                              ("storage.remote.flush-deadline", flushDeadline), ("rules.alert.for-outage-tolerance", outageTolerance),
+                              ("rules.alert.for-grace-period", forGracePeriod), ("rules.alert.resend-delay", resendDelay)] {
             guard let ms = PrometheusDuration.parseMilliseconds(value), ms > 0 else {
                 throw ValidationError("invalid --\(flag) \"\(value)\": expected a positive duration such as 2m")
             }
         }
         guard queryMaxSamples > 0, queryMaxConcurrency > 0 else {
             throw ValidationError("--query.max-samples and --query.max-concurrency must be positive")
+        }
+        guard notificationQueueCapacity > 0 else {
+            throw ValidationError("--alertmanager.notification-queue-capacity must be positive")
+        }
+        if !externalURL.isEmpty && !(externalURL.hasPrefix("http://") || externalURL.hasPrefix("https://")) {
+            throw ValidationError("invalid --web.external-url \"\(externalURL)\": expected an http:// or https:// URL")
         }
         guard walSegmentSize >= 1 << 16 else {
             throw ValidationError("--storage.tsdb.wal-segment-size must be at least 65536 bytes")
@@ -123,6 +149,11 @@ struct ServerCommand: AsyncParsableCommand {
         options.query.maxConcurrentQueries = queryMaxConcurrency
         options.query.lookbackDelta = PrometheusDuration.parseMilliseconds(queryLookbackDelta)!
         options.flushDeadline = .milliseconds(PrometheusDuration.parseMilliseconds(flushDeadline)!)
+        options.externalURL = externalURL.hasSuffix("/") ? String(externalURL.dropLast()) : externalURL
+        options.outageTolerance = PrometheusDuration.parseMilliseconds(outageTolerance)!
+        options.forGracePeriod = PrometheusDuration.parseMilliseconds(forGracePeriod)!
+        options.resendDelay = PrometheusDuration.parseMilliseconds(resendDelay)!
+        options.notificationQueueCapacity = notificationQueueCapacity
         options.enableAdminAPI = enableAdminAPI
         options.enableLifecycle = enableLifecycle
         options.retention = retentionTime
@@ -133,6 +164,9 @@ struct ServerCommand: AsyncParsableCommand {
             ("web.listen-address", listenAddress), ("config.file", configFile ?? ""), ("storage.remote.flush-deadline", flushDeadline),
             ("query.max-samples", String(queryMaxSamples)), ("query.timeout", queryTimeout),
             ("query.max-concurrency", String(queryMaxConcurrency)), ("query.lookback-delta", queryLookbackDelta),
+            ("web.external-url", externalURL), ("rules.alert.for-outage-tolerance", outageTolerance),
+            ("rules.alert.for-grace-period", forGracePeriod), ("rules.alert.resend-delay", resendDelay),
+            ("alertmanager.notification-queue-capacity", String(notificationQueueCapacity)),
             ("web.enable-admin-api", String(enableAdminAPI)), ("web.enable-lifecycle", String(enableLifecycle)),
             ("log.level", logLevel),
         ]

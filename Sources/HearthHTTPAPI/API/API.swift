@@ -2,6 +2,7 @@ import HearthChunks
 import HearthModel
 import HearthPromQL
 import HearthPromQLParser
+import HearthRules
 import HearthScrape
 import HearthStorage
 import HearthTSDB
@@ -47,6 +48,10 @@ public struct APIContext: Sendable {
     public var instrumentation = HTTPInstrumentation()
     /// The scrape manager's active and dropped targets, for `/api/v1/targets`.
     public var targets: @Sendable () -> (active: [ScrapeTargetStatus], dropped: [ScrapeTargetStatus]) = { ([], []) }
+    /// The rule manager's groups, for `/api/v1/rules` and `/api/v1/alerts`.
+    public var ruleGroups: @Sendable () -> [RuleGroup] = { [] }
+    /// The notifier's Alertmanagers, for `/api/v1/alertmanagers`.
+    public var alertmanagers: @Sendable () -> (active: [String], dropped: [String]) = { ([], []) }
     /// Series refs by encoded labels, for remote write.
     public var seriesRefs = SeriesRefCache()
 

@@ -133,36 +133,33 @@ extension API {
         try .targets(request, context.targets)
     }
 
-    /// `rules`: the rules milestone fills this; no groups yet.
+    /// `rules`: every group with its rules' health, last error and evaluation time, and the
+    /// alerts of alerting rules (filters: `type`, `rule_name[]`, `rule_group[]`, `file[]`,
+    /// `exclude_alerts`).
     func rules(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        APIResult { w in
-            w.beginObject()
-            w.key("groups")
-            w.beginArray()
-            w.endArray()
-            w.endObject()
-        }
+        try .rules(Parameters(request), context.ruleGroups())
     }
 
+    /// `alerts`: pending and firing alerts of every alerting rule.
     func alerts(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        APIResult { w in
-            w.beginObject()
-            w.key("alerts")
-            w.beginArray()
-            w.endArray()
-            w.endObject()
-        }
+        .alerts(context.ruleGroups())
     }
 
     func alertmanagers(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        APIResult { w in
+        let (active, dropped) = context.alertmanagers()
+        return APIResult { w in
             w.beginObject()
-            w.key("activeAlertmanagers")
-            w.beginArray()
-            w.endArray()
-            w.key("droppedAlertmanagers")
-            w.beginArray()
-            w.endArray()
+            for (key, urls) in [("activeAlertmanagers", active), ("droppedAlertmanagers", dropped)] {
+                w.key(key)
+                w.beginArray()
+                for u in urls {
+                    w.beginObject()
+                    w.key("url")
+                    w.string(u)
+                    w.endObject()
+                }
+                w.endArray()
+            }
             w.endObject()
         }
     }

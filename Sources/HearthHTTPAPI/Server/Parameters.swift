@@ -141,17 +141,3 @@ enum TimeParameter {
     /// RFC 3339 with milliseconds, UTC (what Prometheus prints for times in JSON).
     static func formatRFC3339(_ ms: Int64) -> String { RFC3339.format(ms) }
 }
-
-extension Int64 {
-    func floorDivided(by d: Int64) -> (Int64, Int64) {
-        var q = self / d
-        var r = self % d
-        if r < 0 {
-            q -= 1
-            r += d
-        }
-        return (q, r)
-    }
-
-    func floorDividedBy1000() -> (Int64, Int64) { floorDivided(by: 1000) }
-}
