@@ -225,6 +225,10 @@ let package = Package(
                                    "HearthRemoteProtocol", "HearthSnappy", "HearthScrape", "HearthWAL", "HearthTestSupport",
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "HearthRulesTests",
+                    dependencies: ["HearthRules", "HearthNotifier", "HearthTemplate", "HearthConfig", "HearthModel", "HearthPromQL",
+                                   "HearthPromQLParser", "HearthStorage", "HearthTSDB", "HearthTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL"], swiftSettings: swiftSettings),
     ]
 )

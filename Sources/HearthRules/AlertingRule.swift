@@ -59,9 +59,12 @@ public final class AlertingRule: Sendable {
 
     /// Advances every instance to evaluation time `ts` given the expression's result, and
     /// returns the `ALERTS` and `ALERTS_FOR_STATE` samples to store (at `ts - queryOffset`).
-    /// `functions` are the template functions (`query` and the rest) for this evaluation.
+    /// `functions` are the template functions for this evaluation (by default Prometheus's,
+    /// with no query engine behind `query`).
     public func evaluate(_ vector: Vector, at ts: Int64, queryOffset: Int64 = 0, limit: Int = 0,
-                         functions: [String: TemplateFunction] = [:]) throws(RuleError) -> [RuleSample] {
+                         functions: [String: TemplateFunction]? = nil) throws(RuleError) -> [RuleSample] {
+        let functions = functions ?? PrometheusTemplateFunctions.make(
+            query: { _ throws(RuleError) in throw RuleError("no query engine available") }, externalURL: externalURL, now: ts)
         var fresh: [Labels: Alert] = [:]
         for sample in vector {
             let data = Self.templateData(labels: sample.labels, externalLabels: externalLabels, externalURL: externalURL, value: sample.f)

@@ -35,7 +35,7 @@ public enum SLORules {
     }
 
     static func group(_ slo: SLOSpec, check: (String) -> String?) throws(RuleError) -> String {
-        let windowName = PrometheusDuration.format(milliseconds: slo.window)
+        let windowName = windowLabel(slo.window)
         let selector = "{slo_service=\(quoted(slo.service)), slo_name=\(quoted(slo.name))}"
         let budget = 1 - slo.objective
         let ids = "      labels:\n        slo_service: \(yaml(slo.service))\n        slo_name: \(yaml(slo.name))\n"
@@ -72,6 +72,14 @@ public enum SLORules {
             rules += "        description: \(yaml("Error ratio {{ $value | humanizePercentage }} over the long window; at this rate the \(windowName) budget runs out early." + (slo.description.isEmpty ? "" : " " + slo.description)))\n"
         }
         return "  - name: \(yaml("slo-\(slo.service)-\(slo.name)"))\n    rules:\n" + rules
+    }
+
+    /// A window as a rule-name suffix in its largest whole unit (`30d`, `36h`, `90m`).
+    static func windowLabel(_ ms: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where ms % size == 0 {
+            return "\(ms / size)\(unit)"
+        }
+        return "\(ms)ms"
     }
 
     /// The error ratio over `window`.
