@@ -229,6 +229,7 @@ let package = Package(
                     dependencies: ["HearthRules", "HearthNotifier", "HearthTemplate", "HearthConfig", "HearthModel", "HearthPromQL",
                                    "HearthPromQLParser", "HearthStorage", "HearthTSDB", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL", "HearthRemoteProtocol", "HearthSnappy"],
+                    swiftSettings: swiftSettings),
     ]
 )
