@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "HearthRegex", targets: ["HearthRegex"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthPromQL", targets: ["HearthPromQL"]),
+        .library(name: "HearthPromQLParser", targets: ["HearthPromQLParser"]),
         .library(name: "HearthSnappy", targets: ["HearthSnappy"]),
         .library(name: "HearthRemoteProtocol", targets: ["HearthRemoteProtocol"]),
         .library(name: "HearthExposition", targets: ["HearthExposition"]),

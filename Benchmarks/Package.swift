@@ -51,6 +51,19 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "HearthRulesBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthRules", package: "Hearth"),
+                .product(name: "HearthTemplate", package: "Hearth"),
+                .product(name: "HearthPromQL", package: "Hearth"),
+                .product(name: "HearthPromQLParser", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthRulesBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "HearthRegexBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

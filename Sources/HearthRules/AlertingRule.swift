@@ -35,7 +35,7 @@ public final class AlertingRule: Sendable {
     }
 
     /// Variables Prometheus defines before every label and annotation template.
-    static let definitions = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+    public static let definitions = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
 
     public init(name: String, expr: Expr, holdDuration: Int64 = 0, keepFiringFor: Int64 = 0, labels: Labels = Labels(),
                 annotations: Labels = Labels(), externalLabels: Labels = Labels(), externalURL: String = "", restored: Bool = false) {

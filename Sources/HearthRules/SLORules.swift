@@ -47,7 +47,7 @@ public enum SLORules {
         for w in windows where w.ms < slo.window {
             try rule("slo:sli_error:ratio_rate\(w.name)", errorRatio(slo.indicator, window: w.name))
         }
-        try rule("slo:sli_error:ratio_rate\(windowName)", "avg_over_time(slo:sli_error:ratio_rate5m\(selector)[\(windowName):])")
+        try rule("slo:sli_error:ratio_rate\(windowName)", "avg_over_time(slo:sli_error:ratio_rate5m\(selector)[\(windowName)])")
         try rule("slo:objective:ratio", "vector(\(number(slo.objective)))")
         try rule("slo:error_budget:ratio", "vector(\(number(budget)))")
         try rule("slo:error_budget_remaining:ratio", "1 - slo:sli_error:ratio_rate\(windowName)\(selector) / \(number(budget))")
