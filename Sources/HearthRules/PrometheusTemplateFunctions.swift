@@ -253,8 +253,7 @@ public enum PrometheusTemplateFunctions {
         }
         let ms = Int64(ns) / 1_000_000
         let iso = RFC3339.format(ms)  // 2006-01-02T15:04:05.999Z
-        let body = iso.dropLast().replacingOccurrences("T", " ")
-        return body + " +0000 UTC"
+        return String(iso.dropLast()).replacing("T", with: " ") + " +0000 UTC"
     }
 
     /// Go's `time.Duration.String` (`1h2m3.5s`, `1.5ms`, `0s`).
@@ -319,28 +318,9 @@ public enum PrometheusTemplateFunctions {
     }
 
     static func urlPath(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return "" }
+        guard let scheme = url.firstRange(of: "://") else { return "" }
         let rest = url[scheme.upperBound...]
         guard let slash = rest.firstIndex(of: "/") else { return "" }
         return String(rest[slash...])
-    }
-}
-
-extension Substring {
-    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
-    }
-}
-
-extension String {
-    func range(of needle: String) -> Range<String.Index>? {
-        var i = startIndex
-        while i < endIndex {
-            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
-            i = index(after: i)
-        }
-        return nil
     }
 }

@@ -84,7 +84,7 @@ public enum SLORules {
 
     /// The error ratio over `window`.
     static func errorRatio(_ indicator: SLOSpec.Indicator, window: String) -> String {
-        func at(_ expr: String) -> String { expr.replacingAll("$window", with: window) }
+        func at(_ expr: String) -> String { expr.replacing("$window", with: window) }
         switch indicator {
         case .goodTotal(let good, let total): return "1 - ((\(at(good))) / (\(at(total))))"
         case .errorsTotal(let errors, let total): return "(\(at(errors))) / (\(at(total)))"
@@ -98,23 +98,10 @@ public enum SLORules {
         return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : "\(rounded)"
     }
 
-    static func quoted(_ s: String) -> String { "\"" + s.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\"" }
+    static func quoted(_ s: String) -> String { "\"" + s.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }
 
     /// A YAML double-quoted scalar.
     static func yaml(_ s: String) -> String {
-        quoted(s).replacingAll("\n", with: "\\n")
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound] + replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
+        quoted(s).replacing("\n", with: "\\n")
     }
 }

@@ -220,7 +220,7 @@ struct Parser {
 
     /// Go's constant rules: integers stay `int`; a `.`, exponent or failed integer parse is a float.
     static func number(_ s: String) -> TemplateValue? {
-        var text = s.replacingAll("_", with: "")
+        var text = s.replacing("_", with: "")
         var negative = false
         if text.hasPrefix("+") { text.removeFirst() } else if text.hasPrefix("-") { negative = true; text.removeFirst() }
         let lower = text.lowercased()
@@ -257,13 +257,5 @@ struct Parser {
         case .char(let c): return "'\(c)'"
         case .eof: return "EOF"
         }
-    }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
     }
 }
