@@ -121,6 +121,7 @@ struct CheckCommand: ParsableCommand {
 
 /// Writes a line to standard error (promtool reports failures there).
 func printError(_ line: String) {
+    fflush(nil)  // keep the order of the two streams when both go to one place
     let text = Array((line + "\n").utf8)
     _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
