@@ -8,8 +8,8 @@ import Glibc
 #endif
 
 /// The same rule file evaluated by Debian's Prometheus and by `hearth server` on the same data
-/// (remote-written to both, every sample up to 15 s ahead so that both have it before any
-/// evaluation needs it): the recording-rule series and the `ALERTS`/`ALERTS_FOR_STATE` series
+/// (remote-written to both at the start, timestamps up to two minutes ahead, so that both have
+/// every sample before any evaluation needs it): the recording-rule series and the `ALERTS`/`ALERTS_FOR_STATE` series
 /// (every alert's pending → firing → resolved transition) must be identical, sample for
 /// sample: the same series, the same timestamps, the same values. Both evaluate at the same
 /// instants because Hearth places a group in its interval as Prometheus does (a hash of file
@@ -94,18 +94,13 @@ import Glibc
         let start = unixMilliseconds()
         var world = World(origin: (start / Self.phase + 2) * Self.phase)
         let end = world.origin + 6 * Self.phase + 10_000
-        var next = start / 1000 * 1000
-        while unixMilliseconds() < end {
-            var batch: [(Labels, [Sample])] = []
-            while next <= min(unixMilliseconds() + 15_000, end + 15_000) {
-                batch += world.samples(at: next)
-                next += 1000
-            }
-            if !batch.isEmpty {
-                let a = try await Peers.remoteWrite("\(promURL)/api/v1/write", batch)
-                let b = try await Peers.remoteWrite("\(hearth.url)/api/v1/write", batch)
-                try #require(a == 204 && b == 204, "remote write: prometheus \(a), hearth \(b)")
-            }
+        // All of it written to both at once, before any of it is evaluated.
+        var batch: [(Labels, [Sample])] = []
+        for t in stride(from: start / 1000 * 1000, through: end + 15_000, by: 1000) { batch += world.samples(at: t) }
+        let a = try await Peers.remoteWrite("\(promURL)/api/v1/write", batch)
+        let b = try await Peers.remoteWrite("\(hearth.url)/api/v1/write", batch)
+        try #require(a == 204 && b == 204, "remote write: prometheus \(a), hearth \(b)")
+        while unixMilliseconds() < end + 2000 {
             hearth.drain()
             try await Task.sleep(for: .seconds(1))
         }
