@@ -129,4 +129,25 @@ final class AlertsReceiver: HTTPResponder, Sendable {
         await server.shutdown()
         await client.shutdown()
     }
+
+    @Test func discoversAlertmanagersFromFiles() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-notifier-sd-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[{\"targets\": [\"am-1:9093\", \"am-2:9093\"], \"labels\": {\"dc\": \"x\"}}]"
+            .write(toFile: dir + "/ams.json", atomically: true, encoding: .utf8)
+        let client = HTTPClient()
+        let notifier = Notifier(client: client)
+        notifier.apply(try Config(yaml: """
+            alerting:
+              alertmanagers:
+                - file_sd_configs: [{files: ['\(dir)/*.json']}]
+                  relabel_configs: [{source_labels: [__address__], regex: 'am-2.*', action: drop}]
+            """))
+        await waitFor { !notifier.alertmanagers().active.isEmpty }
+        #expect(notifier.alertmanagers().active == ["http://am-1:9093/api/v2/alerts"])
+        #expect(notifier.alertmanagers().dropped == ["http://am-2:9093/api/v2/alerts"])
+        notifier.stop()
+        await client.shutdown()
+    }
 }
