@@ -14,7 +14,6 @@ public struct RuleContext: Sendable {
     public var notify: @Sendable ([NotifierAlert]) -> Void
     /// `--web.external-url`: in `generatorURL` and `$externalURL`.
     public var externalURL = ""
-    public var externalLabels = Labels()
     /// `--rules.alert.resend-delay` (ms).
     public var resendDelay: Int64 = 60_000
     /// `--rules.alert.for-grace-period` (ms).

@@ -28,17 +28,19 @@ public final class RuleManager: Sendable {
     public var groups: [RuleGroup] { state.withLock { $0.groups } }
 
     /// Loads the configuration's rule files and runs them; on a problem nothing changes and
-    /// the problem is thrown. The first load restores alerts' `for` state from storage.
-    public func apply(_ config: Config) throws(RuleLoadError) {
+    /// the problem is thrown. The first load restores alerts' `for` state from storage. Groups
+    /// being replaced finish their evaluation in progress before their state is taken over.
+    public func apply(_ config: Config) async throws(RuleLoadError) {
         let first = state.withLock { !$0.loaded }
-        var c = context
-        c.externalLabels = config.global.externalLabels
+        let c = context
         let fresh = try RuleLoader.load(patterns: config.ruleFiles, global: config.global, engine: context.engine,
                                         externalURL: context.externalURL, restored: !first)
         let (old, oldTasks) = state.withLock { s in
             defer { s.loaded = true }
             return (s.groups, s.tasks)
         }
+        for t in oldTasks.values { t.cancel() }
+        for t in oldTasks.values { await t.value }
         var oldByKey: [String: RuleGroup] = [:]
         for g in old { oldByKey[g.file + "\u{0}" + g.name] = g }
         var stale: Set<Labels> = []
@@ -46,13 +48,11 @@ public final class RuleManager: Sendable {
         for g in fresh {
             let key = g.file + "\u{0}" + g.name
             if let previous = oldByKey.removeValue(forKey: key) {
-                oldTasks[ObjectIdentifier(previous)]?.cancel()
                 stale.formUnion(g.copyState(from: previous))
             }
             tasks[ObjectIdentifier(g)] = Task { [c] in await Self.run(g, restore: first, context: c) }
         }
         for (_, removed) in oldByKey {
-            oldTasks[ObjectIdentifier(removed)]?.cancel()
             removed.markStale(at: c.now(), context: c)
         }
         if !stale.isEmpty {

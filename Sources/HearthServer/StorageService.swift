@@ -108,13 +108,13 @@ public enum Server {
         let rules = RuleManager(context: ruleContext)
         do {
             notifier.apply(reloader.current.withLock { $0.config })
-            try rules.apply(reloader.current.withLock { $0.config })
+            try await rules.apply(reloader.current.withLock { $0.config })
         } catch {
             throw ServerError("error loading rules (--config.file=\"\(options.configFile ?? "")\"):\n\(error)")
         }
         reloader.onReloadChecked { config in
             do throws(RuleLoadError) {
-                try rules.apply(config)
+                try await rules.apply(config)
                 return nil
             } catch {
                 return "error loading rules, previous rule set restored: \(error)"

@@ -20,7 +20,7 @@ import Testing
             return try Config(yaml: "global: {evaluation_interval: 1h}\nrule_files: ['\(rules)']\n")
         }
         let manager = RuleManager(context: h.context)
-        try manager.apply(try config("""
+        try await manager.apply(try config("""
             groups:
               - name: g
                 rules:
@@ -38,14 +38,14 @@ import Testing
         #expect(before.activeAlerts().first?.activeAt == t0)
 
         // A broken file: an error naming the problem, and the running rules stay.
-        #expect(throws: RuleLoadError.self) {
-            try manager.apply(try config("groups:\n  - name: g\n    rules:\n      - alert: Always\n        expr: vector(1\n"))
+        await #expect(throws: RuleLoadError.self) {
+            try await manager.apply(try config("groups:\n  - name: g\n    rules:\n      - alert: Always\n        expr: vector(1\n"))
         }
         #expect(manager.groups.first === group)
 
         // A changed file, a minute later: the unchanged alert keeps its pending state; the new rule starts fresh.
         h.clock.withLock { $0 = t0 + 60_000 }
-        try manager.apply(try config("""
+        try await manager.apply(try config("""
             groups:
               - name: g
                 rules:
