@@ -88,7 +88,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: sending alerts to Alertmanager.
         .target(name: "HearthNotifier",
-                dependencies: ["HearthModel", "HearthConfig", "HearthRelabel", "HearthHTTPClient", "HearthScrape",
+                dependencies: ["HearthModel", "HearthConfig", "HearthFileIO", "HearthRelabel", "HearthHTTPClient", "HearthScrape",
                                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
         // L3: sending remote write (the agent's queue and the server's remote_write).

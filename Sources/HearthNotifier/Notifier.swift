@@ -1,4 +1,5 @@
 import HearthConfig
+import HearthFileIO
 import HearthHTTPClient
 import HearthModel
 import HearthRelabel
@@ -137,17 +138,28 @@ public final class Notifier: Sendable {
         }
     }
 
+    /// Credentials files (`password_file`, `credentials_file`) are read at each send, so a
+    /// rotated secret is picked up.
+    static func readTextFile(_ path: String) -> String? {
+        guard let bytes = (try? FileSystem.readFile(path)) ?? nil else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private func post(_ batch: [NotifierAlert], to sets: [AlertmanagerSet]) async {
         let body = AlertsJSON.encode(batch[...])
-        var targets: [(url: String, timeout: Int64)] = []
-        for s in sets { for u in s.urls().active { targets.append((u, s.config.timeout)) } }
+        var targets: [(url: String, timeout: Int64, headers: [(String, String)])] = []
+        for s in sets {
+            var headers = [("Content-Type", "application/json")]
+            if let auth = s.config.http.authorizationHeader(readFile: Self.readTextFile) { headers.append(("Authorization", auth)) }
+            for u in s.urls().active { targets.append((u, s.config.timeout, headers)) }
+        }
         if targets.isEmpty { return }
         await withTaskGroup(of: (String, String?).self) { group in
             for t in targets {
                 group.addTask { [client] in
                     do {
                         let url = try HTTPURL(t.url)
-                        let r = try await client.execute(method: .POST, url: url, headers: [("Content-Type", "application/json")],
+                        let r = try await client.execute(method: .POST, url: url, headers: t.headers,
                                                          body: body, timeout: t.timeout, maxBodyBytes: 1 << 20)
                         guard (200..<300).contains(r.status) else {
                             return (t.url, "bad response status \(r.status) \(r.reason)")

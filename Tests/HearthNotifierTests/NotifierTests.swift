@@ -14,6 +14,7 @@ import Testing
 final class AlertsReceiver: HTTPResponder, Sendable {
     let raw = Mutex<[Data]>([])
     let status = Mutex<HTTPResponseStatus>(.ok)
+    let authorization = Mutex<String?>(nil)
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         let body = Data(request.body.readableBytesView)
@@ -22,6 +23,7 @@ final class AlertsReceiver: HTTPResponder, Sendable {
             return .text(.badRequest, "bad request\n")
         }
         raw.withLock { $0.append(body) }
+        authorization.withLock { $0 = request.headers.first(name: "authorization") }
         return HTTPResponse(status: status.withLock { $0 })
     }
 
@@ -63,6 +65,7 @@ final class AlertsReceiver: HTTPResponder, Sendable {
                 - {target_label: via, replacement: hearth}
               alertmanagers:
                 - static_configs: [{targets: ['127.0.0.1:\(port)']}]
+                  basic_auth: {username: hearth, password: secret}
             """))
         let loop = Task { await notifier.run() }
         notifier.send([alert("Down", ["severity": "page"]), alert("Noisy")])
@@ -73,6 +76,7 @@ final class AlertsReceiver: HTTPResponder, Sendable {
         #expect(got.count == 1)
         #expect(got.first?["labels"] as? [String: String] == ["alertname": "Down", "severity": "page", "cluster": "eu", "via": "hearth"])
         #expect(got.first?["annotations"] as? [String: String] == ["summary": "s Down"])
+        #expect(receiver.authorization.withLock { $0 } == "Basic aGVhcnRoOnNlY3JldA==")
         #expect(got.first?["startsAt"] as? String == "2027-01-15T08:00:00Z")
         #expect(got.first?["endsAt"] as? String == "2027-01-15T08:04:00Z")
         #expect(notifier.alertmanagers().active == ["http://127.0.0.1:\(port)/api/v2/alerts"])
