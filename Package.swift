@@ -53,12 +53,12 @@ let package = Package(
         .target(name: "HearthFileIO", swiftSettings: swiftSettings),
         .target(name: "HearthRegex", exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthSnappy", swiftSettings: swiftSettings),
-        .target(name: "HearthTemplate", exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "HearthTemplate", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L1: the data model shared by every component.
         .target(name: "HearthModel", dependencies: ["HearthEncoding", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: encoders and on-disk formats.
         .target(name: "HearthChunks", dependencies: ["HearthEncoding"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "HearthPromQLParser", dependencies: ["HearthModel"], exclude: ["README.md"],
+        .target(name: "HearthPromQLParser", dependencies: ["HearthModel", "HearthEncoding"], exclude: ["README.md"],
                 swiftSettings: swiftSettings),
         .target(name: "HearthPromQLTesting",
                 dependencies: ["HearthModel", "HearthPromQLParser", "HearthPromQL", "HearthChunks", "HearthStorage", "HearthRegex"],
@@ -73,7 +73,7 @@ let package = Package(
         // L2: relabeling, and the configuration file (YAML through Yams).
         .target(name: "HearthRelabel", dependencies: ["HearthModel", "HearthRegex"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "HearthConfig",
-                dependencies: ["HearthModel", "HearthFileIO", "HearthRelabel", .product(name: "Yams", package: "Yams")],
+                dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthRelabel", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: an HTTP/1.1 client on SwiftNIO (scrapes, remote write, notifications).
         .target(name: "HearthHTTPClient",
@@ -88,7 +88,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: sending alerts to Alertmanager.
         .target(name: "HearthNotifier",
-                dependencies: ["HearthModel", "HearthConfig", "HearthFileIO", "HearthRelabel", "HearthHTTPClient", "HearthScrape",
+                dependencies: ["HearthModel", "HearthEncoding", "HearthConfig", "HearthFileIO", "HearthRelabel", "HearthHTTPClient", "HearthScrape",
                                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
         // L3: sending remote write (the agent's queue and the server's remote_write).
@@ -123,14 +123,14 @@ let package = Package(
         ),
         // L4: recording and alerting rules, their templates, SLO rule generation.
         .target(name: "HearthRules",
-                dependencies: ["HearthModel", "HearthConfig", "HearthFileIO", "HearthPromQL", "HearthPromQLParser", "HearthStorage",
-                               "HearthTemplate", "HearthRegex", "HearthNotifier", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["HearthModel", "HearthEncoding", "HearthConfig", "HearthFileIO", "HearthPromQL", "HearthPromQLParser",
+                               "HearthStorage", "HearthTemplate", "HearthRegex", "HearthNotifier", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L5: the HTTP API, remote write/read and federation, on SwiftNIO.
         .target(
             name: "HearthHTTPAPI",
             dependencies: [
-                "HearthModel", "HearthChunks", "HearthPromQL", "HearthPromQLParser", "HearthStorage", "HearthTSDB",
+                "HearthModel", "HearthEncoding", "HearthChunks", "HearthPromQL", "HearthPromQLParser", "HearthStorage", "HearthTSDB",
                 "HearthRemoteProtocol", "HearthSnappy", "HearthScrape", "HearthRules", "HearthTemplate",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

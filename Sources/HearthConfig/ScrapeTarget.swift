@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 import HearthRelabel
 
@@ -28,7 +29,7 @@ public struct ScrapeTarget: Sendable, Equatable, Hashable {
         var query = ""
         for k in merged.keys.sorted() {
             for v in merged[k]! {
-                query += (query.isEmpty ? "?" : "&") + URLEncoding.queryEscape(k) + "=" + URLEncoding.queryEscape(v)
+                query += (query.isEmpty ? "?" : "&") + GoText.queryEscape(k) + "=" + GoText.queryEscape(v)
             }
         }
         return "\(scheme)://\(address)\(metricsPath)\(query)"
@@ -83,24 +84,5 @@ public struct ScrapeTarget: Sendable, Equatable, Hashable {
             final.sort { $0.name.utf8Precedes($1.name) }
         }
         return .target(ScrapeTarget(labels: Labels(sorted: final), discoveredLabels: discovered))
-    }
-}
-
-/// Go's `url.QueryEscape`: unreserved characters as they are, spaces as `+`, the rest `%XX`.
-enum URLEncoding {
-    static func queryEscape(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            case UInt8(ascii: " "): out += "+"
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
-            }
-        }
-        return out
     }
 }

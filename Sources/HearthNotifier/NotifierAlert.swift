@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 
 /// An alert as sent to Alertmanager (`POST /api/v2/alerts`): Prometheus's `notifier.Alert`.
@@ -25,51 +26,33 @@ public struct NotifierAlert: Sendable, Equatable {
 /// The v2 API's request body: a JSON array of alerts.
 enum AlertsJSON {
     static func encode(_ alerts: ArraySlice<NotifierAlert>) -> [UInt8] {
-        var out = "["
+        var out: [UInt8] = [UInt8(ascii: "[")]
         for (i, a) in alerts.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"labels\":"
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array("{\"labels\":".utf8)
             appendObject(a.labels, to: &out)
-            out += ",\"annotations\":"
+            out += Array(",\"annotations\":".utf8)
             appendObject(a.annotations, to: &out)
-            if a.startsAt != 0 { out += ",\"startsAt\":\"" + RFC3339.format(a.startsAt) + "\"" }
-            if a.endsAt != 0 { out += ",\"endsAt\":\"" + RFC3339.format(a.endsAt) + "\"" }
-            if !a.generatorURL.isEmpty { out += ",\"generatorURL\":"; appendString(a.generatorURL, to: &out) }
-            out += "}"
-        }
-        out += "]"
-        return Array(out.utf8)
-    }
-
-    static func appendObject(_ labels: Labels, to out: inout String) {
-        out += "{"
-        for (i, l) in labels.enumerated() {
-            if i > 0 { out += "," }
-            appendString(l.name, to: &out)
-            out += ":"
-            appendString(l.value, to: &out)
-        }
-        out += "}"
-    }
-
-    static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    let hex = Array("0123456789abcdef".utf8)
-                    out += "\\u00" + String(decoding: [hex[Int(c.value >> 4)], hex[Int(c.value & 15)]], as: UTF8.self)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
+            if a.startsAt != 0 { out += Array(",\"startsAt\":\"\(RFC3339.format(a.startsAt))\"".utf8) }
+            if a.endsAt != 0 { out += Array(",\"endsAt\":\"\(RFC3339.format(a.endsAt))\"".utf8) }
+            if !a.generatorURL.isEmpty {
+                out += Array(",\"generatorURL\":".utf8)
+                GoText.appendJSONString(a.generatorURL, to: &out)
             }
+            out.append(UInt8(ascii: "}"))
         }
-        out += "\""
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    static func appendObject(_ labels: Labels, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, l) in labels.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            GoText.appendJSONString(l.name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            GoText.appendJSONString(l.value, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 }

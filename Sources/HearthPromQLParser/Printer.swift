@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 
 /// Canonical PromQL text of an expression, in Prometheus's format (what `format_query` returns).
@@ -118,29 +119,7 @@ enum Format {
     }
 
     /// Go's `%q` for a string.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{0B}": out += "\\v"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += "\\x" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { GoText.quote(s) }
 
     static func isPlainName(_ s: String, allowColon: Bool) -> Bool {
         guard let first = s.utf8.first else { return false }

@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 import HearthRegex
 import HearthTemplate
@@ -133,7 +134,7 @@ public enum PrometheusTemplateFunctions {
                 }
                 return .float(Double(negative ? -ms : ms) / 1000)
             },
-            "urlQueryEscape": { args throws(TemplateFunctionError) in .string(Escaping.queryEscape(try string(args, 0, count: 1))) },
+            "urlQueryEscape": { args throws(TemplateFunctionError) in .string(GoText.queryEscape(try string(args, 0, count: 1))) },
         ]
     }
 
@@ -296,8 +297,8 @@ public enum PrometheusTemplateFunctions {
         return out
     }
 
-    static func graphLink(_ expr: String) -> String { "/graph?g0.expr=\(Escaping.queryEscape(expr))&g0.tab=0" }
-    public static func tableLink(_ expr: String) -> String { "/graph?g0.expr=\(Escaping.queryEscape(expr))&g0.tab=1" }
+    static func graphLink(_ expr: String) -> String { "/graph?g0.expr=\(GoText.queryEscape(expr))&g0.tab=0" }
+    public static func tableLink(_ expr: String) -> String { "/graph?g0.expr=\(GoText.queryEscape(expr))&g0.tab=1" }
 
     /// Go's `net.SplitHostPort`, for the forms templates see (`host:port`, `[v6]:port`).
     static func splitHostPort(_ s: String) -> (host: String, port: String)? {

@@ -1,3 +1,5 @@
+import HearthEncoding
+
 /// Go's predefined template functions (`and` and `or` are evaluated lazily by the executor).
 enum Builtins {
     static let names: Set<String> = Set(["and", "or"]).union(functions.keys)
@@ -105,7 +107,7 @@ enum Builtins {
         },
         "html": { args throws(TemplateFunctionError) in .string(Escaping.html(Escaping.textOf(args))) },
         "js": { args throws(TemplateFunctionError) in .string(Escaping.javaScript(Escaping.textOf(args))) },
-        "urlquery": { args throws(TemplateFunctionError) in .string(Escaping.queryEscape(Escaping.textOf(args))) },
+        "urlquery": { args throws(TemplateFunctionError) in .string(GoText.queryEscape(Escaping.textOf(args))) },
     ]
 
     static func arity(_ name: String, _ args: [TemplateValue], _ n: Int) throws(TemplateFunctionError) {
@@ -189,32 +191,12 @@ public enum Escaping {
             case "=": out += "\\u003D"
             default:
                 if c.value < 0x20 {
-                    out += "\\u00" + hex2(UInt8(c.value), upper: true)
+                    out += "\\u00" + GoText.hex(UInt8(c.value), upper: true)
                 } else {
                     out.unicodeScalars.append(c)
                 }
             }
         }
         return out
-    }
-
-    /// Go's `url.QueryEscape`: unreserved bytes kept, space as `+`, the rest `%XX`.
-    public static func queryEscape(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            case UInt8(ascii: " "): out += "+"
-            default: out += "%" + hex2(b, upper: true)
-            }
-        }
-        return out
-    }
-
-    static func hex2(_ b: UInt8, upper: Bool) -> String {
-        let digits = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
-        return String(decoding: [digits[Int(b >> 4)], digits[Int(b & 15)]], as: UTF8.self)
     }
 }

@@ -1,3 +1,5 @@
+import HearthEncoding
+
 extension GoFormat {
     /// `fmt.Sprintf`: flags `+ - # 0 space`, width, precision (`*` too), and the verbs for the
     /// kinds templates handle; wrong and missing arguments print as Go prints them
@@ -97,7 +99,7 @@ extension GoFormat {
         case ("v", _): body = v.goString
         case ("s", .string(let s)): body = spec.precision.map { String(s.prefix($0)) } ?? s
         case ("s", .list), ("s", .map): body = v.goString
-        case ("q", .string(let s)): body = quote(s)
+        case ("q", .string(let s)): body = GoText.quote(s)
         case ("q", .int(let x)): body = "'" + (Unicode.Scalar(UInt32(truncatingIfNeeded: x)).map { String(Character($0)) } ?? "\u{FFFD}") + "'"
         case ("t", .bool(let b)): body = b ? "true" : "false"
         case ("c", .int(let x)): body = Unicode.Scalar(UInt32(truncatingIfNeeded: x)).map { String(Character($0)) } ?? "\u{FFFD}"
@@ -108,7 +110,7 @@ extension GoFormat {
             body = x < 0 ? "-" + digits : (spec.plus ? "+" + digits : digits)
             numeric = true
         case ("x", .string(let s)), ("X", .string(let s)):
-            body = s.utf8.map { Escaping.hex2($0, upper: verb == "X").lowercasedIf(verb == "x") }.joined()
+            body = s.utf8.map { GoText.hex($0, upper: verb == "X") }.joined()
         case ("e", .float(let x)), ("E", .float(let x)), ("f", .float(let x)), ("F", .float(let x)):
             body = signed(formatFloat(x, verb: verb == "F" ? "f" : verb, precision: spec.precision ?? 6), spec)
             numeric = true
@@ -136,38 +138,9 @@ extension GoFormat {
         if spec.space { return " " + s }
         return s
     }
-
-    /// `strconv.Quote`.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            default:
-                if c.value < 0x20 || c.value == 0x7F {
-                    out += "\\x" + Escaping.hex2(UInt8(c.value), upper: false)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
 
 extension TemplateValue {
     /// The type name Go's `%!(EXTRA …)` prints (`<nil>` for a nil interface).
     var nilName: String { if case .missing = self { "<nil>" } else { goTypeName } }
-}
-
-extension String {
-    fileprivate func lowercasedIf(_ condition: Bool) -> String { condition ? lowercased() : self }
 }
