@@ -25,18 +25,9 @@ public enum RFC3339 {
     public static func format(_ ms: Int64) -> String {
         let (secs, millis) = floorDivided(ms, 1000)
         let (days, rem) = floorDivided(secs, 86_400)
-        // Civil from days (Howard Hinnant).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let date = CivilDate(daysSinceEpoch: days)
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var s = "\(y)-\(two(m))-\(two(d))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))"
+        var s = "\(date.year)-\(two(date.month))-\(two(date.day))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))"
         if millis != 0 {
             var f = String(millis)
             while f.count < 3 { f = "0" + f }
@@ -50,5 +41,27 @@ public enum RFC3339 {
         var q = a / d, r = a % d
         if r < 0 { q -= 1; r += d }
         return (q, r)
+    }
+}
+
+/// A date of the proleptic Gregorian calendar, from days since 1970-01-01 (Howard Hinnant's
+/// days-to-civil algorithm): for RFC 3339 times and PromQL's date functions.
+public struct CivilDate: Sendable, Equatable {
+    public var year: Int64
+    /// 1...12.
+    public var month: Int64
+    /// 1...31.
+    public var day: Int64
+
+    public init(daysSinceEpoch days: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
     }
 }

@@ -186,16 +186,8 @@ struct CivilTime {
         hour = secs / 3600
         minute = (secs % 3600) / 60
         weekday = (days + 4).floorDivided(by: 7).remainder
-        // Howard Hinnant's days-to-civil algorithm.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let date = CivilDate(daysSinceEpoch: days)
+        (year, month, day) = (date.year, date.month, date.day)
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let cumulative: [Int64] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
         dayOfYear = cumulative[Int(month - 1)] + day + (leap && month > 2 ? 1 : 0)
