@@ -20,7 +20,8 @@ public final class AlertingRule: Sendable {
     public let annotations: Labels
     let labelTemplates: [(name: String, template: Result<Template, TemplateError>)]
     let annotationTemplates: [(name: String, template: Result<Template, TemplateError>)]
-    let externalLabels: Labels
+    /// `.ExternalLabels` for the templates, built once.
+    let externalLabelsValue: TemplateValue
     let externalURL: String
     let state: Mutex<State> = Mutex(State())
 
@@ -45,7 +46,7 @@ public final class AlertingRule: Sendable {
         self.keepFiringFor = keepFiringFor
         self.labels = labels
         self.annotations = annotations
-        self.externalLabels = externalLabels
+        self.externalLabelsValue = .stringMap(externalLabels.map { ($0.name, $0.value) })
         self.externalURL = externalURL
         let parse = { (text: String) -> Result<Template, TemplateError> in
             Result { () throws(TemplateError) in
@@ -67,7 +68,7 @@ public final class AlertingRule: Sendable {
             query: { _ throws(RuleError) in throw RuleError("no query engine available") }, externalURL: externalURL, now: ts)
         var fresh: [Labels: Alert] = [:]
         for sample in vector {
-            let data = Self.templateData(labels: sample.labels, externalLabels: externalLabels, externalURL: externalURL, value: sample.f)
+            let data = templateData(labels: sample.labels, value: sample.f)
             func expand(_ t: Result<Template, TemplateError>) -> String {
                 do {
                     return try t.get().execute(data: data, functions: functions)
@@ -102,7 +103,7 @@ public final class AlertingRule: Sendable {
             }
             var out: [RuleSample] = []
             var activeOrPending = 0
-            for key in s.active.keys.sorted(by: <) {
+            for key in Array(s.active.keys) {
                 var a = s.active[key]!
                 if fresh[key] == nil {
                     var keepFiring = false
@@ -219,10 +220,10 @@ public final class AlertingRule: Sendable {
     func setRestored() { state.withLock { $0.restored = true } }
 
     /// The data Prometheus gives alert templates: `.Labels`, `.ExternalLabels`, `.ExternalURL`, `.Value`.
-    static func templateData(labels: Labels, externalLabels: Labels, externalURL: String, value: Double) -> TemplateValue {
+    func templateData(labels: Labels, value: Double) -> TemplateValue {
         .record("struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }", [
             "Labels": .stringMap(labels.map { ($0.name, $0.value) }),
-            "ExternalLabels": .stringMap(externalLabels.map { ($0.name, $0.value) }),
+            "ExternalLabels": externalLabelsValue,
             "ExternalURL": .string(externalURL),
             "Value": .float(value),
         ])
