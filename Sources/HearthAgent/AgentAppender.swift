@@ -69,14 +69,17 @@ public final class AgentAppender: ScrapeAppender {
             }
             for i in samples.indices {
                 let ref = samples[i].ref
-                if table.series[ref] == nil, let gone = table.forgotten.removeValue(forKey: ref) {
+                // One hash lookup per sample in the common case.
+                var index = table.series.index(forKey: ref)
+                if index == nil, let gone = table.forgotten.removeValue(forKey: ref) {
                     table.series[ref] = gone
                     table.refs[gone.labels] = ref
                     newSeries.append(WALSeries(ref: ref, labels: gone.labels))
+                    index = table.series.index(forKey: ref)
                 }
-                if table.series[ref] != nil {
-                    table.series[ref]!.lastTimestamp = max(table.series[ref]!.lastTimestamp, samples[i].timestamp)
-                    table.series[ref]!.lastSegment = segment
+                if let index {
+                    table.series.values[index].lastTimestamp = max(table.series.values[index].lastTimestamp, samples[i].timestamp)
+                    table.series.values[index].lastSegment = segment
                 }
             }
         }
@@ -89,7 +92,9 @@ public final class AgentAppender: ScrapeAppender {
         let written = storage.wal.position.segment
         if written != segment {
             storage.table.withLock { table in
-                for s in samples { table.series[s.ref]?.lastSegment = written }
+                for s in samples {
+                    if let index = table.series.index(forKey: s.ref) { table.series.values[index].lastSegment = written }
+                }
             }
         }
     }

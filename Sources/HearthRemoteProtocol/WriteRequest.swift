@@ -235,45 +235,57 @@ public enum WriteRequestDecoder {
     }
 }
 
-/// Encodes remote-write requests (for tests, and for the agent's queue later).
+/// Encodes remote-write requests (the agent's and the server's queues, and tests).
+///
+/// Protocol 1.0 requests are written into one exactly sized buffer through a raw pointer:
+/// message lengths are computed first, so nothing is nested or copied twice (this runs for
+/// every batch a queue sends).
 public enum WriteRequestEncoder {
-    /// A protocol 1.0 `WriteRequest`.
-    /// Message lengths are computed up front, so the request is written into one buffer with
-    /// no nested buffers (this runs for every batch the agent sends).
+    /// A protocol 1.0 `WriteRequest`, one `TimeSeries` per series with its samples.
     public static func v1(_ series: [(Labels, [Sample])]) -> [UInt8] {
-        @inline(__always) func varintSize(_ v: UInt64) -> Int { v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7 }
-        @inline(__always) func labelSize(_ l: Label) -> Int {
-            let n = l.name.utf8.count, v = l.value.utf8.count
-            return 1 + varintSize(UInt64(n)) + n + 1 + varintSize(UInt64(v)) + v
-        }
-        @inline(__always) func sampleSize(_ s: Sample) -> Int { 1 + 8 + 1 + varintSize(UInt64(bitPattern: s.timestamp)) }
-        func seriesSize(_ labels: Labels, _ samples: [Sample]) -> Int {
-            var size = 0
-            for l in labels { let m = labelSize(l); size += 1 + varintSize(UInt64(m)) + m }
-            for s in samples { let m = sampleSize(s); size += 1 + varintSize(UInt64(m)) + m }
-            return size
-        }
         var total = 0
-        for (labels, samples) in series { let m = seriesSize(labels, samples); total += 1 + varintSize(UInt64(m)) + m }
-        var w = ProtoWriter()
-        w.bytes.reserveCapacity(total)
         for (labels, samples) in series {
-            w.tag(1, 2)
-            w.varint(UInt64(seriesSize(labels, samples)))
-            for l in labels {
-                w.tag(1, 2)
-                w.varint(UInt64(labelSize(l)))
-                w.stringField(1, l.name)
-                w.stringField(2, l.value)
-            }
-            for s in samples {
-                w.tag(2, 2)
-                w.varint(UInt64(sampleSize(s)))
-                w.doubleField(1, s.value)
-                w.int64Field(2, s.timestamp)
-            }
+            let m = V1Size.series(labelsSize: V1Size.labels(labels), samples: samples)
+            total += 1 + V1Size.varint(UInt64(m)) + m
         }
-        return w.bytes
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var w = RawProtoWriter(buffer.baseAddress!)
+            for (labels, samples) in series {
+                let labelsSize = V1Size.labels(labels)
+                w.lengthDelimited(field: 1, length: V1Size.series(labelsSize: labelsSize, samples: samples))
+                w.labels(labels)
+                for s in samples { w.sample(s) }
+            }
+            count = w.written(from: buffer.baseAddress!)
+            precondition(count == total, "remote-write request size mismatch")
+        }
+    }
+
+    /// A protocol 1.0 `WriteRequest` with one `TimeSeries` per sample, as Prometheus's queues
+    /// send them: no grouping pass and no per-series arrays (a queue usually holds one sample
+    /// per series anyway).
+    public static func v1(samples: ArraySlice<(Labels, Sample)>) -> [UInt8] {
+        var total = 0
+        for (labels, sample) in samples {
+            let m = V1Size.labels(labels) + V1Size.sampleField(sample)
+            total += 1 + V1Size.varint(UInt64(m)) + m
+        }
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var w = RawProtoWriter(buffer.baseAddress!)
+            for (labels, sample) in samples {
+                let labelsSize = V1Size.labels(labels)
+                w.lengthDelimited(field: 1, length: labelsSize + V1Size.sampleField(sample))
+                w.labels(labels)
+                w.sample(sample)
+            }
+            count = w.written(from: buffer.baseAddress!)
+            precondition(count == total, "remote-write request size mismatch")
+        }
+    }
+
+    /// A protocol 2.0 request with one `TimeSeries` per sample (see ``v1(samples:)``).
+    public static func v2(samples: ArraySlice<(Labels, Sample)>) -> [UInt8] {
+        v2(samples.map { ($0.0, [$0.1]) })
     }
 
     /// A protocol 2.0 `io.prometheus.write.v2.Request` with its symbol table.
@@ -307,5 +319,95 @@ public enum WriteRequestEncoder {
         for s in symbols { w.stringField(4, s) }
         w.bytes.append(contentsOf: body.bytes)
         return w.bytes
+    }
+}
+
+/// Encoded sizes of protocol 1.0 messages.
+enum V1Size {
+    @inline(__always) static func varint(_ v: UInt64) -> Int { v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7 }
+
+    /// One `Label` message's body.
+    @inline(__always) static func label(_ l: Label) -> Int {
+        let n = l.name.utf8.count, v = l.value.utf8.count
+        return 1 + varint(UInt64(n)) + n + 1 + varint(UInt64(v)) + v
+    }
+
+    /// Every `labels` field of a `TimeSeries`, tags and lengths included.
+    @inline(__always) static func labels(_ labels: Labels) -> Int {
+        var size = 0
+        for l in labels { let m = label(l); size += 1 + varint(UInt64(m)) + m }
+        return size
+    }
+
+    /// One `Sample` message's body.
+    @inline(__always) static func sample(_ s: Sample) -> Int { 1 + 8 + 1 + varint(UInt64(bitPattern: s.timestamp)) }
+
+    /// One `samples` field of a `TimeSeries`, tag and length included.
+    @inline(__always) static func sampleField(_ s: Sample) -> Int { let m = sample(s); return 1 + varint(UInt64(m)) + m }
+
+    static func series(labelsSize: Int, samples: [Sample]) -> Int {
+        var size = labelsSize
+        for s in samples { size += sampleField(s) }
+        return size
+    }
+}
+
+/// Writes protocol 1.0 fields through a raw pointer into a buffer the caller sized exactly.
+struct RawProtoWriter {
+    var p: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { p = start }
+
+    func written(from start: UnsafeMutablePointer<UInt8>) -> Int { p - start }
+
+    @inline(__always) mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+            p += 1
+            v >>= 7
+        }
+        p.pointee = UInt8(v)
+        p += 1
+    }
+
+    @inline(__always) mutating func lengthDelimited(field: Int, length: Int) {
+        varint(UInt64(field << 3 | 2))
+        varint(UInt64(length))
+    }
+
+    @inline(__always) mutating func string(field: Int, _ s: String) {
+        let n = s.utf8.count
+        lengthDelimited(field: field, length: n)
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            if n > 0 { p.update(from: bytes.baseAddress!, count: n) }
+            return true
+        }
+        if copied == nil {
+            var q = p
+            for b in s.utf8 { q.pointee = b; q += 1 }
+        }
+        p += n
+    }
+
+    @inline(__always) mutating func labels(_ labels: Labels) {
+        for l in labels {
+            lengthDelimited(field: 1, length: V1Size.label(l))
+            string(field: 1, l.name)
+            string(field: 2, l.value)
+        }
+    }
+
+    @inline(__always) mutating func sample(_ s: Sample) {
+        lengthDelimited(field: 2, length: V1Size.sample(s))
+        p.pointee = 1 << 3 | 1  // value: fixed64
+        p += 1
+        withUnsafeBytes(of: s.value.bitPattern.littleEndian) { raw in
+            UnsafeMutableRawPointer(p).copyMemory(from: raw.baseAddress!, byteCount: 8)
+        }
+        p += 8
+        p.pointee = 2 << 3  // timestamp: varint
+        p += 1
+        varint(UInt64(bitPattern: s.timestamp))
     }
 }

@@ -58,7 +58,15 @@ public struct RemoteWriteClient: Sendable {
 
     /// One attempt to send `series` (already prepared).
     public func send(_ series: [(Labels, [Sample])]) async -> Outcome {
-        let proto = config.message == .v1 ? WriteRequestEncoder.v1(series) : WriteRequestEncoder.v2(series)
+        await post(config.message == .v1 ? WriteRequestEncoder.v1(series) : WriteRequestEncoder.v2(series))
+    }
+
+    /// One attempt to send `samples` (labels already prepared), one time series per sample.
+    public func send(samples: ArraySlice<(Labels, Sample)>) async -> Outcome {
+        await post(config.message == .v1 ? WriteRequestEncoder.v1(samples: samples) : WriteRequestEncoder.v2(samples: samples))
+    }
+
+    private func post(_ proto: [UInt8]) async -> Outcome {
         let body = Snappy.encode(proto)
         let response: HTTPClientResponse
         do {

@@ -192,26 +192,33 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
     /// Sends `samples` (in log order, read from `start` on) over as many shards as the round needs.
     func sendRound(_ samples: [WALSample], from start: WALPosition, prepared: inout [UInt64: Labels?]) async -> RoundOutcome {
         let queue = client.config.queue
-        var missing: [UInt64] = []
-        for s in samples where prepared[s.ref] == nil {
-            missing.append(s.ref)
-            prepared[s.ref] = .some(nil)
+        let ageLimit = queue.sampleAgeLimit > 0 ? unixMilliseconds() - queue.sampleAgeLimit : Int64.min
+        let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))
+        var shards = [[(Labels, Sample)]](repeating: [], count: shardCount)
+        var dropped = 0
+        func place(_ s: WALSample, _ labels: Labels?) {
+            guard let labels, s.timestamp >= ageLimit else {
+                dropped += 1
+                return
+            }
+            shards[Int(s.ref % UInt64(shardCount))].append((labels, Sample(s.timestamp, s.value)))
         }
-        if !missing.isEmpty {
+        // One lookup per sample; samples of series not prepared yet wait until their labels
+        // are resolved in one go (all of a series' samples wait together, so its order holds).
+        var waiting: [Int] = []
+        for i in samples.indices {
+            if let labels = prepared[samples[i].ref] { place(samples[i], labels) } else { waiting.append(i) }
+        }
+        if !waiting.isEmpty {
+            var missing: [UInt64] = []
+            for i in waiting where prepared[samples[i].ref] == nil {
+                missing.append(samples[i].ref)
+                prepared[samples[i].ref] = .some(nil)
+            }
             var raw: [UInt64: Labels] = [:]
             source.resolveLabels(missing, into: &raw)
             for ref in missing { prepared[ref] = raw[ref].flatMap(client.prepare) }
-        }
-        let ageLimit = queue.sampleAgeLimit > 0 ? unixMilliseconds() - queue.sampleAgeLimit : Int64.min
-        let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))
-        var shards = [[(Labels, WALSample)]](repeating: [], count: shardCount)
-        var dropped = 0
-        for s in samples {
-            guard let labels = prepared[s.ref] ?? nil, s.timestamp >= ageLimit else {
-                dropped += 1
-                continue
-            }
-            shards[Int(s.ref % UInt64(shardCount))].append((labels, s))
+            for i in waiting { place(samples[i], prepared[samples[i].ref] ?? nil) }
         }
         statistics.addDropped(dropped)
         statistics.shardsValue.store(shardCount, ordering: .relaxed)
@@ -230,16 +237,16 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
     /// Sends one shard's samples in requests of at most `max_samples_per_send`, in order,
     /// retrying each request until it is taken, refused for good, the queue must stop, or the
     /// log drops data this round holds (false for the last two).
-    func sendShard(_ samples: [(Labels, WALSample)], roundStart: WALPosition) async -> Bool {
+    func sendShard(_ samples: [(Labels, Sample)], roundStart: WALPosition) async -> Bool {
         let queue = client.config.queue
         var backoff = Backoff(minimum: queue.minBackoff, maximum: queue.maxBackoff)
         var start = 0
         while start < samples.count {
             let end = min(samples.count, start + queue.maxSamplesPerSend)
-            let request = Self.group(samples[start..<end])
+            let request = samples[start..<end]
             while true {
                 if let skip = skipTarget.withLock({ $0 }), skip > roundStart { return false }
-                switch await client.send(request) {
+                switch await client.send(samples: request) {
                 case .sent:
                     statistics.sentValue.add(end - start, ordering: .relaxed)
                     let newest = samples[start..<end].reduce(Int64.min) { max($0, $1.1.timestamp) }
@@ -269,21 +276,6 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
             start = end
         }
         return true
-    }
-
-    /// Groups samples by series for one request, keeping each series' samples in order.
-    static func group(_ samples: ArraySlice<(Labels, WALSample)>) -> [(Labels, [Sample])] {
-        var index: [UInt64: Int] = [:]
-        var out: [(Labels, [Sample])] = []
-        for (labels, s) in samples {
-            if let i = index[s.ref] {
-                out[i].1.append(Sample(s.timestamp, s.value))
-            } else {
-                index[s.ref] = out.count
-                out.append((labels, [Sample(s.timestamp, s.value)]))
-            }
-        }
-        return out
     }
 
     func savePosition() {

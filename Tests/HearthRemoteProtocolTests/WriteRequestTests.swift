@@ -33,6 +33,26 @@ import Testing
         }
     }
 
+    /// The queues' form: one time series per sample, in the order given; long strings, empty
+    /// values' absence and varints of every width included.
+    @Test(arguments: [false, true]) func oneSeriesPerSampleRoundTrips(v2: Bool) throws {
+        let long = String(repeating: "x", count: 300)
+        var pairs: [(Labels, Sample)] = []
+        for (labels, samples) in Self.series { for s in samples { pairs.append((labels, s)) } }
+        pairs.append((Labels(["__name__": long, "k": long]), Sample(Int64.max, -0.0)))
+        pairs.append((Labels(["__name__": "neg"]), Sample(Int64.min, 1e300)))
+        let bytes = v2 ? WriteRequestEncoder.v2(samples: pairs[...]) : WriteRequestEncoder.v1(samples: pairs[...])
+        let (decoded, invalid) = try Self.decode(bytes, v2: v2)
+        #expect(invalid.isEmpty)
+        #expect(decoded.count == pairs.count)
+        for (a, b) in zip(decoded, pairs) {
+            #expect(a.0 == b.0)
+            #expect(a.1.count == 1)
+            #expect(a.1.first?.timestamp == b.1.timestamp)
+            #expect(a.1.first?.value.bitPattern == b.1.value.bitPattern)
+        }
+    }
+
     @Test(arguments: [false, true]) func reportsInvalidLabelsAndKeepsTheRest(v2: Bool) throws {
         let bad: [(Labels, [Sample])] = [
             (Labels(sorted: [Label("__name__", "x"), Label("b", "1"), Label("a", "2")]), [Sample(1, 1)]),  // out of order
