@@ -25,6 +25,10 @@ public struct ScrapeProcessor {
     var seen: [Int32] = []
     /// Refs of the report series (`up`, `scrape_duration_seconds`, ...).
     var reportRefs = [UInt64](repeating: 0, count: 5)
+    /// The target's label strings, so that series share one copy of a metric name or a value
+    /// instead of holding one each (strings over 15 bytes live on the heap). Filled only for
+    /// series the cache has not seen; emptied when it grows well past the cache.
+    var strings: Set<ExactString> = []
 
     public init(target: ScrapeTarget, config: ScrapeConfig) {
         targetLabels = target.publicLabels
@@ -94,7 +98,10 @@ public struct ScrapeProcessor {
         for i in seen { cache[Int(i)].lastSeen = next }
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         iteration = next
-        if iteration % 16 == 0 { cache.evict(olderThan: iteration - 2) }
+        if iteration % 16 == 0 {
+            cache.evict(olderThan: iteration - 2)
+            if strings.count > 4 * cache.count + 256 { strings.removeAll() }
+        }
         return result
     }
 
@@ -117,10 +124,23 @@ public struct ScrapeProcessor {
         }
     }
 
+    /// The stored copy of `s` (short strings are stored inline and need no sharing).
+    mutating func intern(_ s: String) -> String {
+        guard s.utf8.count > 15 else { return s }
+        let key = ExactString(s)
+        if let stored = strings.firstIndex(of: key) { return strings[stored].string }
+        strings.insert(key)
+        return s
+    }
+
     /// Scraped labels with the target's labels added (Prometheus's `mutateSampleLabels`), then
     /// metric relabeling and the label limits. Nil when relabeling dropped the series.
-    func finalLabels(_ scraped: Labels) throws(ScrapeError) -> Labels? {
+    mutating func finalLabels(_ scraped: Labels) throws(ScrapeError) -> Labels? {
         var list = Array(scraped)
+        for i in list.indices {
+            list[i].name = intern(list[i].name)
+            list[i].value = intern(list[i].value)
+        }
         if honorLabels {
             for l in targetLabels where !list.contains(where: { $0.name == l.name }) { list.append(l) }
         } else {
@@ -200,5 +220,20 @@ public enum ScrapeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .labelLimit(let m): m
         case .storage(let m): "storage: \(m)"
         }
+    }
+}
+
+/// A string compared and hashed by its bytes, as label values are (Swift's `String` equates
+/// canonically equivalent strings with different bytes).
+struct ExactString: Hashable {
+    let string: String
+
+    init(_ string: String) { self.string = string }
+
+    static func == (a: ExactString, b: ExactString) -> Bool { a.string.utf8Equals(b.string) }
+
+    func hash(into hasher: inout Hasher) {
+        var copy = string
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

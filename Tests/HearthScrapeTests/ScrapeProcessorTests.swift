@@ -56,6 +56,26 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         return r
     }
 
+    /// Series share stored copies of long label strings, but only byte-identical ones: two
+    /// values that Swift's `==` calls equal (precomposed and decomposed é) keep their bytes.
+    @Test func sharedLabelStringsKeepEveryValuesBytes() throws {
+        var p = try processor()
+        let storage = RecordingStorage()
+        let composed = "caf\u{E9}-latte-with-extra-milk", decomposed = "cafe\u{301}-latte-with-extra-milk"
+        let text = """
+            a_long_metric_name_total{v="\(composed)"} 1
+            a_long_metric_name_total{v="\(decomposed)"} 2
+            a_long_metric_name_total{v="plain"} 3
+
+            """
+        _ = try scrape(&p, storage, text, at: 1_000)
+        let got = storage.committed.withLock { $0 }.filter { $0.0.metricName == "a_long_metric_name_total" }
+        #expect(got.count == 3)
+        #expect(Array(got[0].0["v"]!.utf8) == Array(composed.utf8))
+        #expect(Array(got[1].0["v"]!.utf8) == Array(decomposed.utf8))
+        #expect(got[0].0 != got[1].0)
+    }
+
     @Test func steadyStateScrapesReuseCachedRefsAndStaleMarkGoneSeries() throws {
         var p = try processor()
         let storage = RecordingStorage()
