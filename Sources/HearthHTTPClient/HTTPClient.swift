@@ -235,8 +235,9 @@ final class PooledConnection: Sendable {
         let promise = loop.makePromise(of: (HTTPClientResponse, Bool).self)
         let channel = self.channel
         let handler = self.handler
+        let exchange = handler.nextExchange()
         loop.execute {
-            handler.begin(promise)
+            handler.begin(promise, exchange: exchange)
             guard channel.isActive else {
                 handler.finish(.failure(ClosedBeforeResponse()), close: channel)
                 return
@@ -248,6 +249,9 @@ final class PooledConnection: Sendable {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
         let expiry = loop.scheduleTask(deadline: deadline) {
+            // Only this exchange, and only while it waits: a late timer must not close a
+            // connection that already answered and went back to the pool.
+            guard handler.isWaiting(for: exchange) else { return }
             handler.finish(.failure(HTTPClientError("context deadline exceeded (timeout \(timeout) ms)")), close: channel)
         }
         defer { expiry.cancel() }
@@ -265,12 +269,22 @@ final class ResponseHandler: ChannelInboundHandler, @unchecked Sendable {
     var response = HTTPClientResponse(status: 0, headers: [], body: [])
     var keepAlive = false
     var receivedAny = false
+    /// Numbers the connection's exchanges; the one in progress is `started`.
+    let issued = Atomic<UInt64>(0)
+    var started: UInt64 = 0
 
     init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
     }
 
-    func begin(_ promise: EventLoopPromise<(HTTPClientResponse, Bool)>) {
+    /// A number for the next exchange (any thread); ``begin(_:exchange:)`` starts it on the loop.
+    func nextExchange() -> UInt64 { issued.add(1, ordering: .relaxed).newValue }
+
+    /// True while exchange `id` waits for its response (on the loop).
+    func isWaiting(for id: UInt64) -> Bool { promise != nil && started == id }
+
+    func begin(_ promise: EventLoopPromise<(HTTPClientResponse, Bool)>, exchange: UInt64) {
+        started = exchange
         self.promise = promise
         response = HTTPClientResponse(status: 0, headers: [], body: [])
         keepAlive = false

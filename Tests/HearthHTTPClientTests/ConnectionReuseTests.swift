@@ -83,7 +83,9 @@ final class CountingServer: Sendable {
 }
 
 @Suite struct ConnectionReuseTests {
-    func fetch(_ client: HTTPClient, _ server: CountingServer, timeout: Int64 = 5_000) async throws -> String {
+    /// The timeout is long because the whole suite shares the process's cooperative threads:
+    /// resuming after a connect can wait seconds there, and the deadline covers the exchange.
+    func fetch(_ client: HTTPClient, _ server: CountingServer, timeout: Int64 = 120_000) async throws -> String {
         let r = try await client.execute(url: try HTTPURL("http://127.0.0.1:\(server.port)/metrics"), timeout: timeout)
         return String(decoding: r.body, as: UTF8.self)
     }
