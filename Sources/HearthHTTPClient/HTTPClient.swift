@@ -58,8 +58,8 @@ public struct HTTPClientResponse: Sendable {
 }
 
 /// A small HTTP/1.1 client on SwiftNIO for scrapes, discovery, remote write and notifications:
-/// bodies gunzipped when the server compressed them and limited in size, one deadline for the
-/// whole exchange.
+/// bodies gunzipped when the server compressed them and limited in size, a connect timeout and
+/// a deadline for the exchange.
 ///
 /// Connections are kept alive and reused (as Go's `http.Transport` does for Prometheus): a
 /// scrape loop or a remote-write shard talks to the same server every few seconds, and opening
@@ -114,13 +114,13 @@ public final class HTTPClient: Sendable {
 
     /// Sends one request and returns the response.
     /// - Parameters:
-    ///   - timeout: for the whole exchange, connect included (milliseconds).
+    ///   - timeout: for connecting, and again for the exchange once the request is sent
+    ///     (milliseconds).
     ///   - maxBodyBytes: the largest (decompressed) body accepted; 0 for no limit.
     public func execute(
         method: HTTPMethod = .GET, url: HTTPURL, headers: [(String, String)] = [], body: [UInt8] = [],
         timeout: Int64, maxBodyBytes: Int = 0
     ) async throws -> HTTPClientResponse {
-        let deadline = NIODeadline.now() + .milliseconds(max(1, timeout))
         let key = PoolKey(host: url.host, port: url.port, maxBodyBytes: maxBodyBytes)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: url.target)
         head.headers.add(name: "Host", value: url.port == 80 ? url.host : "\(url.host):\(url.port)")
@@ -133,10 +133,10 @@ public final class HTTPClient: Sendable {
             if let reused {
                 connection = reused
             } else {
-                connection = try await connect(url, maxBodyBytes: maxBodyBytes, deadline: deadline)
+                connection = try await connect(url, maxBodyBytes: maxBodyBytes, timeout: timeout)
             }
             do {
-                let (response, reusable) = try await connection.exchange(head: head, body: body, deadline: deadline, timeout: timeout)
+                let (response, reusable) = try await connection.exchange(head: head, body: body, timeout: timeout)
                 if keepAlive && reusable { putIdle(connection, key) } else { connection.channel.close(promise: nil) }
                 return response
             } catch is PooledConnection.ClosedBeforeResponse {
@@ -147,11 +147,10 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private func connect(_ url: HTTPURL, maxBodyBytes: Int, deadline: NIODeadline) async throws -> PooledConnection {
+    private func connect(_ url: HTTPURL, maxBodyBytes: Int, timeout: Int64) async throws -> PooledConnection {
         let handler = ResponseHandler(maxBodyBytes: maxBodyBytes)
-        let remaining = deadline - .now()
         let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(remaining > .milliseconds(1) ? remaining : .milliseconds(1))
+            .connectTimeout(.milliseconds(max(1, timeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             // An idle connection keeps its receive buffers: with NIO's defaults (up to four,
             // growing to 64 KiB) a thousand scrape targets held 33 MB. One 8 KiB buffer each.
@@ -230,7 +229,9 @@ final class PooledConnection: Sendable {
 
     /// Sends the request and waits for the whole response; also says whether the connection
     /// can carry another request.
-    func exchange(head: HTTPRequestHead, body: [UInt8], deadline: NIODeadline, timeout: Int64) async throws -> (HTTPClientResponse, Bool) {
+    /// The timeout runs from when the request is handed to the connection's event loop, so a
+    /// task that resumes late after connecting (a busy cooperative pool) is not charged for it.
+    func exchange(head: HTTPRequestHead, body: [UInt8], timeout: Int64) async throws -> (HTTPClientResponse, Bool) {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: (HTTPClientResponse, Bool).self)
         let channel = self.channel
@@ -248,7 +249,7 @@ final class PooledConnection: Sendable {
             }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
-        let expiry = loop.scheduleTask(deadline: deadline) {
+        let expiry = loop.scheduleTask(in: .milliseconds(max(1, timeout))) {
             // Only this exchange, and only while it waits: a late timer must not close a
             // connection that already answered and went back to the pool.
             guard handler.isWaiting(for: exchange) else { return }
