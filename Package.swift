@@ -124,7 +124,7 @@ let package = Package(
         // L4: recording and alerting rules, their templates, SLO rule generation.
         .target(name: "HearthRules",
                 dependencies: ["HearthModel", "HearthEncoding", "HearthConfig", "HearthFileIO", "HearthPromQL", "HearthPromQLParser",
-                               "HearthStorage", "HearthTemplate", "HearthRegex", "HearthNotifier", .product(name: "Logging", package: "swift-log")],
+                               "HearthStorage", "HearthTSDB", "HearthTemplate", "HearthRegex", "HearthNotifier", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L5: the HTTP API, remote write/read and federation, on SwiftNIO.
         .target(

@@ -2,38 +2,9 @@ import HearthConfig
 import HearthModel
 import HearthNotifier
 import HearthRules
-import HearthStorage
 import HearthTSDB
 import Logging
 import ServiceLifecycle
-
-/// The TSDB as the rules' storage: queries see everything, each rule's results are one head batch.
-struct DBRuleStorage: RuleStorage {
-    let db: DB
-    func querier() -> any Querier { db.querier() }
-    func ruleAppender() -> any RuleAppender { HeadRuleAppender(appender: db.appender()) }
-}
-
-final class HeadRuleAppender: RuleAppender {
-    let appender: HeadAppender
-    init(appender: HeadAppender) { self.appender = appender }
-
-    func append(_ labels: Labels, _ t: Int64, _ v: Double) -> RuleAppendOutcome {
-        do throws(AppendError) {
-            try appender.append(0, labels, t, v)
-            return .appended
-        } catch {
-            switch error {
-            case .outOfOrder: return .outOfOrder
-            case .tooOld: return .tooOld
-            case .duplicateTimestamp: return .duplicate
-            case .invalidLabels: return .failed(error.description)
-            }
-        }
-    }
-
-    func commit() throws { try appender.commit() }
-}
 
 /// Runs the rule groups for the life of the process (reloaded with the configuration); on
 /// shutdown their evaluations stop before the notifier drains and storage closes.

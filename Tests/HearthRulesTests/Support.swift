@@ -20,7 +20,7 @@ final class RuleHarness: @unchecked Sendable {
     }
 
     var context: RuleContext {
-        var c = RuleContext(engine: engine, storage: Storage(db: db)) { alerts in self.sent.withLock { $0 += alerts } }
+        var c = RuleContext(engine: engine, storage: DBRuleStorage(db: db)) { alerts in self.sent.withLock { $0 += alerts } }
         c.externalURL = "http://hearth.test:9090"
         c.now = { self.clock.withLock { $0 } }
         return c
@@ -45,31 +45,6 @@ final class RuleHarness: @unchecked Sendable {
             defer { list = [] }
             return list
         }
-    }
-
-    struct Storage: RuleStorage {
-        let db: DB
-        func querier() -> any Querier { db.querier() }
-        func ruleAppender() -> any RuleAppender { Appender(app: db.appender()) }
-    }
-
-    final class Appender: RuleAppender {
-        let app: HeadAppender
-        init(app: HeadAppender) { self.app = app }
-        func append(_ labels: Labels, _ t: Int64, _ v: Double) -> RuleAppendOutcome {
-            do throws(AppendError) {
-                try app.append(0, labels, t, v)
-                return .appended
-            } catch {
-                switch error {
-                case .outOfOrder: return .outOfOrder
-                case .tooOld: return .tooOld
-                case .duplicateTimestamp: return .duplicate
-                case .invalidLabels: return .failed(error.description)
-                }
-            }
-        }
-        func commit() throws { try app.commit() }
     }
 }
 
