@@ -127,10 +127,7 @@ public struct ScrapeProcessor {
     /// The stored copy of `s` (short strings are stored inline and need no sharing).
     mutating func intern(_ s: String) -> String {
         guard s.utf8.count > 15 else { return s }
-        let key = ExactString(s)
-        if let stored = strings.firstIndex(of: key) { return strings[stored].string }
-        strings.insert(key)
-        return s
+        return strings.insert(ExactString(s)).memberAfterInsert.string
     }
 
     /// Scraped labels with the target's labels added (Prometheus's `mutateSampleLabels`), then
