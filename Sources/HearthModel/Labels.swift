@@ -77,9 +77,9 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
 
     public init() { storage = [] }
 
-    public var startIndex: Int { storage.startIndex }
-    public var endIndex: Int { storage.endIndex }
-    public subscript(position: Int) -> Label { storage[position] }
+    @inlinable public var startIndex: Int { storage.startIndex }
+    @inlinable public var endIndex: Int { storage.endIndex }
+    @inlinable public subscript(position: Int) -> Label { storage[position] }
 
     /// The value of label `name`, or nil.
     public subscript(name: String) -> String? {

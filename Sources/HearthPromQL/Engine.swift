@@ -16,6 +16,10 @@ public struct EngineOptions: Sendable {
     public var noStepSubqueryInterval: Int64 = 60_000
     /// Accept the functions Prometheus keeps behind `--enable-feature=promql-experimental-functions`.
     public var experimentalFunctions = false
+    /// Threads one query may step a large selection on (range functions and instant selectors).
+    public var parallelism = min(4, SeriesParts.coreCount)
+    /// Fewest series worth a thread of their own.
+    public var minimumSeriesPerPart = 2048
 
     public init() {}
 }

@@ -71,33 +71,29 @@ extension Evaluator {
         if kind == .quantile, let q = scalars.first {
             for p in q where p.f.isNaN || p.f < 0 || p.f > 1 { annotations.warn(invalidQuantile(p.f)) }
         }
-        let keepsName = kind == .last || kind == .first
+        let stepper = RangeStepper(kind: kind, start: start, end: end, interval: interval, range: 0, offset: 0, at: nil,
+                                   scalars: scalars, keepsName: kind == .last || kind == .first)
         var out: Matrix = []
-        var buffer: [FPoint] = []
-        var scratch: [Double] = []
-
         switch args[matrixIndex] {
         case .matrixSelector(let vs, let range):
             let at = resolve(vs.at)
             let first = (at ?? start) - vs.offset
             let last = (at ?? end) - vs.offset
             let mint = first - range + 1
-            for data in try selectSeries(vs, mint: mint, maxt: last) {
-                decode(data, mint: mint, maxt: last, into: &buffer, skippingStale: true)
-                let result: QueryError? = buffer.withUnsafeBufferPointer { points in
-                    applyRange(kind, data.labels, points, dropName: false, keepsName: keepsName, range: range,
-                               offset: vs.offset, at: at, scalars: scalars, scratch: &scratch, into: &out)
-                }
-                if let result { throw result }
-            }
+            let selected = try selectSeries(vs, mint: mint, maxt: last)
+            out = try stepSelected(selected, stepper.with(range: range, offset: vs.offset, at: at), mint: mint, maxt: last)
         case .subquery(let inner, let range, let step, let offset, let a):
-            let at = resolve(a)
+            let sub = stepper.with(range: range, offset: offset, at: resolve(a))
+            var scratch = RangeStepper.Scratch()
             for source in try runSubquery(inner, range: range, step: step, offset: offset, at: a) {
-                let result: QueryError? = source.floats.withUnsafeBufferPointer { points in
-                    applyRange(kind, source.labels, points, dropName: source.dropName, keepsName: keepsName, range: range,
-                               offset: offset, at: at, scalars: scalars, scratch: &scratch, into: &out)
+                try context.checkDeadline()
+                scratch.points = source.floats
+                let before = out.count
+                if let error = sub.apply(source.labels, dropName: source.dropName,
+                                         headroom: context.maxSamples - context.currentSamples, scratch: &scratch, into: &out) {
+                    throw error
                 }
-                if let result { throw result }
+                if out.count > before { try held(out[before], by: sub, labels: source.labels) }
             }
         default:
             throw .execution("unexpected argument to \(name)")
@@ -109,56 +105,61 @@ extension Evaluator {
         return out
     }
 
-    /// Evaluates every step of a range function over one series' samples (stale markers left
-    /// out) and appends the result series to `out`. Returns the error that ends the query, if any
-    /// (an optional rather than a typed throw, so that it can run inside `withUnsafeBufferPointer`).
-    private func applyRange(
-        _ kind: RangeFunctions.Kind, _ labels: Labels, _ points: UnsafeBufferPointer<FPoint>, dropName: Bool, keepsName: Bool,
-        range: Int64, offset: Int64, at: Int64?, scalars: [[FPoint]], scratch: inout [Double], into out: inout Matrix
-    ) -> QueryError? {
+    /// Steps a range function over selected series, decoding one series at a time into a reused
+    /// buffer (memory holds one series' samples, not the matrix). Large selections are split
+    /// into parts stepped on several threads when the query is far enough from its sample limit
+    /// that no part could reach it.
+    private func stepSelected(_ selected: [SeriesData], _ stepper: RangeStepper, mint: Int64, maxt: Int64) throws(QueryError) -> Matrix {
         let ctx = context
-        do { try ctx.checkDeadline() } catch { return error }
-        var series = Series(labels: labels, dropName: !keepsName || dropName)
-        var window = RangeFunctions.Window(ts: 0, rangeStart: 0, rangeEnd: 0, range: range)
-        let headroom = ctx.maxSamples - ctx.currentSamples
-        let hasScalars = !scalars.isEmpty
-        let (first, stepWidth, last) = (start, interval, end)
-        var lo = 0, hi = 0
-        var stepIndex = 0
-        var ts = first
-        while ts <= last {
-            defer {
-                stepIndex += 1
-                ts += stepWidth
+        let parts = partCount(selected, outputPerSeries: stepCount)
+        if parts == 1 {
+            var out: Matrix = []
+            var scratch = RangeStepper.Scratch()
+            for data in selected {
+                try ctx.checkDeadline()
+                Self.decode(data, mint: mint, maxt: maxt, into: &scratch.points, skippingStale: true)
+                let before = out.count
+                if let error = stepper.apply(data.labels, dropName: false, headroom: ctx.maxSamples - ctx.currentSamples,
+                                             scratch: &scratch, into: &out) {
+                    throw error
+                }
+                if out.count > before { try held(out[before], by: stepper, labels: data.labels) }
             }
-            let ref = (at ?? ts) - offset
-            while hi < points.count && points[hi].t <= ref { hi += 1 }
-            while lo < hi && points[lo].t <= ref - range { lo += 1 }
-            guard lo < hi else { continue }
-            if hasScalars {
-                window.scalar0 = stepIndex < scalars[0].count ? scalars[0][stepIndex].f : .nan
-                if scalars.count > 1 { window.scalar1 = stepIndex < scalars[1].count ? scalars[1][stepIndex].f : .nan }
-            }
-            window.ts = ts
-            window.rangeStart = ref - range
-            window.rangeEnd = ref
-            if kind == .doubleExponentialSmoothing, let error = RangeFunctions.smoothingFactorsError(window) { return error }
-            // The window is held while the function runs.
-            if hi - lo + series.floats.count > headroom { return .tooManySamples }
-            if let v = RangeFunctions.evaluate(kind, UnsafeBufferPointer(rebasing: points[lo..<hi]), window, scratch: &scratch) {
-                if series.floats.isEmpty { series.floats.reserveCapacity(stepCount) }
-                series.floats.append(FPoint(t: ts, f: v))
-            }
+            return out
         }
-        guard !series.floats.isEmpty else { return nil }
-        do { try ctx.hold(series.floats.count) } catch { return error }
-        if kind == .rate || kind == .increase, let metric = labels.metricName,
-           !(metric.hasSuffix("_total") || metric.hasSuffix("_sum") || metric.hasSuffix("_count")
-             || metric.hasSuffix("_bucket")) {
-            annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"\(metric)\"")
+        let deadline = ctx.deadline
+        let results = SeriesParts.run(count: selected.count, parts: parts) { range in
+            var part = PartOutput()
+            var scratch = RangeStepper.Scratch()
+            for i in range {
+                if i & 63 == 0, let deadline, ContinuousClock.now > deadline {
+                    part.error = .timeout
+                    break
+                }
+                let data = selected[i]
+                Self.decode(data, mint: mint, maxt: maxt, into: &scratch.points, skippingStale: true)
+                let before = part.series.count
+                // The caller checked that the whole selection fits under the limit.
+                if let error = stepper.apply(data.labels, dropName: false, headroom: .max, scratch: &scratch, into: &part.series) {
+                    part.error = error
+                    break
+                }
+                if part.series.count > before {
+                    part.held += part.series[before].floats.count
+                    if let metric = stepper.notesNonCounter(data.labels), part.nonCounters.last != metric {
+                        part.nonCounters.append(metric)
+                    }
+                }
+            }
+            return part
         }
-        out.append(series)
-        return nil
+        return try merge(results)
+    }
+
+    /// Records a result series' samples against the query's limit and notes a non-counter.
+    private func held(_ series: Series, by stepper: RangeStepper, labels: Labels) throws(QueryError) {
+        try context.hold(series.floats.count)
+        if let metric = stepper.notesNonCounter(labels) { annotations.info(nonCounterNote(metric)) }
     }
 
     /// `absent_over_time`: 1 at the steps where no series had a sample in range.

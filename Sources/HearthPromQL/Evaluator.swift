@@ -202,7 +202,7 @@ final class Evaluator {
 
     /// Decodes a series' samples within `[mint, maxt]` into `points` (replacing its contents),
     /// optionally without staleness markers.
-    func decode(_ data: SeriesData, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool = false) {
+    static func decode(_ data: SeriesData, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool = false) {
         points.removeAll(keepingCapacity: true)
         for chunk in data.chunks where chunk.encoding == .xor && chunk.maxTime >= mint && chunk.minTime <= maxt {
             chunk.bytes.withUnsafeBytes { raw in
@@ -228,37 +228,45 @@ final class Evaluator {
     func evalVectorSelector(_ vs: VectorSelector, timestamps: Bool) throws(QueryError) -> Matrix {
         let at = resolve(vs.at)
         let ctx = context
-        let lookback = ctx.lookbackDelta
         let offset = vs.offset
         let first = (at ?? start) - offset
         let last = (at ?? end) - offset
-        let mint = first - lookback + 1
-        var out: Matrix = []
-        var points: [FPoint] = []
-        for data in try selectSeries(vs, mint: mint, maxt: last) {
-            try ctx.checkDeadline()
-            decode(data, mint: mint, maxt: last, into: &points)
-            var series = Series(labels: data.labels, dropName: timestamps)
-            series.floats.reserveCapacity(min(points.count, stepCount))
-            let (from, to, width) = (start, end, interval)
-            points.withUnsafeBufferPointer { p in
-                let n = p.count
-                var next = 0
-                var ts = from
-                while ts <= to {
-                    defer { ts += width }
-                    let ref = (at ?? ts) - offset
-                    while next < n && p[next].t <= ref { next += 1 }
-                    guard next > 0 else { continue }
-                    let sample = p[next - 1]
-                    guard sample.t > ref - lookback, sample.f.bitPattern != StaleMarker.bitPattern else { continue }
-                    series.floats.append(FPoint(t: ts, f: timestamps ? Double(sample.t) / 1000 : sample.f))
+        let mint = first - ctx.lookbackDelta + 1
+        let selected = try selectSeries(vs, mint: mint, maxt: last)
+        let stepper = InstantStepper(start: start, end: end, interval: interval, lookback: ctx.lookbackDelta,
+                                     offset: offset, at: at, timestamps: timestamps)
+        let parts = partCount(selected, outputPerSeries: stepCount)
+        if parts == 1 {
+            var out: Matrix = []
+            var points: [FPoint] = []
+            for data in selected {
+                try ctx.checkDeadline()
+                Self.decode(data, mint: mint, maxt: last, into: &points)
+                if let series = stepper.apply(data.labels, points, stepCount: stepCount) {
+                    try ctx.hold(series.floats.count)
+                    out.append(series)
                 }
             }
-            try ctx.hold(series.floats.count)
-            if !series.floats.isEmpty { out.append(series) }
+            return out
         }
-        return out
+        let deadline = ctx.deadline
+        let stepCount = self.stepCount
+        return try merge(SeriesParts.run(count: selected.count, parts: parts) { range in
+            var part = PartOutput()
+            var points: [FPoint] = []
+            for i in range {
+                if i & 63 == 0, let deadline, ContinuousClock.now > deadline {
+                    part.error = .timeout
+                    break
+                }
+                Self.decode(selected[i], mint: mint, maxt: last, into: &points)
+                if let series = stepper.apply(selected[i].labels, points, stepCount: stepCount) {
+                    part.held += series.floats.count
+                    part.series.append(series)
+                }
+            }
+            return part
+        })
     }
 
     /// A range-vector selector evaluated at the (single) step: the samples in
@@ -268,7 +276,7 @@ final class Evaluator {
         var out: Matrix = []
         for data in try selectSeries(vs, mint: ref - range + 1, maxt: ref) {
             var series = Series(labels: data.labels)
-            decode(data, mint: ref - range + 1, maxt: ref, into: &series.floats, skippingStale: true)
+            Self.decode(data, mint: ref - range + 1, maxt: ref, into: &series.floats, skippingStale: true)
             try context.hold(series.floats.count)
             if !series.floats.isEmpty { out.append(series) }
         }
@@ -301,4 +309,39 @@ final class Evaluator {
 enum EvalValue {
     case matrix(Matrix)
     case string(String)
+}
+
+/// An instant-vector selector at every step: the latest sample within the lookback window,
+/// unless it is a staleness marker. A value, so that parts of a selection can be stepped on
+/// several threads.
+struct InstantStepper: Sendable {
+    let start: Int64
+    let end: Int64
+    let interval: Int64
+    let lookback: Int64
+    let offset: Int64
+    let at: Int64?
+    /// Report each sample's timestamp in seconds instead of its value (`timestamp(selector)`).
+    let timestamps: Bool
+
+    /// The series' value at every step where it has one; nil if it has none.
+    func apply(_ labels: Labels, _ points: [FPoint], stepCount: Int) -> Series? {
+        var series = Series(labels: labels, dropName: timestamps)
+        series.floats.reserveCapacity(min(points.count, stepCount))
+        points.withUnsafeBufferPointer { p in
+            let n = p.count
+            var next = 0
+            var ts = start
+            while ts <= end {
+                defer { ts += interval }
+                let ref = (at ?? ts) - offset
+                while next < n && p[next].t <= ref { next += 1 }
+                guard next > 0 else { continue }
+                let sample = p[next - 1]
+                guard sample.t > ref - lookback, sample.f.bitPattern != StaleMarker.bitPattern else { continue }
+                series.floats.append(FPoint(t: ts, f: timestamps ? Double(sample.t) / 1000 : sample.f))
+            }
+        }
+        return series.floats.isEmpty ? nil : series
+    }
 }

@@ -12,6 +12,8 @@ final class QueryContext {
     /// The range query's step (0 for an instant query).
     let queryStep: Int64
     let deadline: ContinuousClock.Instant?
+    let parallelism: Int
+    let minimumSeriesPerPart: Int
     var currentSamples = 0
     private var checks = 0
 
@@ -25,6 +27,8 @@ final class QueryContext {
         self.queryEnd = queryEnd
         self.queryStep = queryStep
         self.deadline = deadline
+        self.parallelism = options.parallelism
+        self.minimumSeriesPerPart = options.minimumSeriesPerPart
     }
 
     /// Counts `n` more samples held in memory; fails the query past the limit.

@@ -58,6 +58,8 @@ enum RangeFunctions {
         /// Scalar arguments at this step, in argument order without the range vector.
         var scalar0 = Double.nan
         var scalar1 = Double.nan
+        /// Set when the whole series has no counter reset: `rate` and `increase` skip the search.
+        var resetFree = false
     }
 
     @inline(__always)
@@ -133,7 +135,7 @@ enum RangeFunctions {
         guard w.count >= 2 else { return nil }
         let first = w[0], last = w[w.count - 1]
         var result = last.f - first.f
-        if isCounter {
+        if isCounter && !c.resetFree {
             var prev = first.f
             for i in 1..<w.count {
                 let f = w[i].f

@@ -15,9 +15,17 @@ extension Head: Querier {
     }
 
     public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
-        var out: [SeriesData] = []
         let deleted = tombstones.withLock { $0.isEmpty ? nil : $0 }
-        for ref in postings(for: matchers) {
+        return Self.sortedByLabels(seriesData(postings(for: matchers), minTime: minTime, maxTime: maxTime, deleted: deleted))
+    }
+
+    /// Labels and the chunks overlapping `[minTime, maxTime]` of each series in `refs` that has any.
+    private func seriesData(
+        _ refs: PostingsList, minTime: Timestamp, maxTime: Timestamp, deleted: Tombstones?
+    ) -> [SeriesData] {
+        var out: [SeriesData] = []
+        out.reserveCapacity(refs.count)
+        for ref in refs {
             guard let (s, ids) = snapshotSeriesAndLabels(ref) else { continue }
             var chunks: [ChunkData] = []
             for m in s.mapped where m.maxTime >= minTime && m.minTime <= maxTime {
@@ -32,40 +40,46 @@ extension Head: Querier {
                 chunks = Block.removing(intervals, from: chunks)
             }
             if chunks.isEmpty { continue }
-            out.append(SeriesData(labels: symbols.labels(ids), chunks: chunks, minTime: minTime,
-                                  maxTime: maxTime))
+            out.append(SeriesData(labels: symbols.labels(ids), chunks: chunks, minTime: minTime, maxTime: maxTime))
         }
-        return Self.sortedByLabels(out)
+        return out
     }
 
     /// Sorts by labels through one byte key per series (`name 0x00 value 0x00 ...`, which orders
     /// exactly as `Labels <` when no label holds a NUL byte): a `memcmp` per comparison instead
-    /// of walking label structs.
+    /// of walking label structs. The keys share one buffer.
     static func sortedByLabels(_ series: [SeriesData]) -> [SeriesData] {
         guard series.count > 1 else { return series }
-        var keys: [[UInt8]] = []
-        keys.reserveCapacity(series.count)
+        var keys: [UInt8] = []
+        var bounds: [Int] = [0]
+        bounds.reserveCapacity(series.count + 1)
         for s in series {
-            var key: [UInt8] = []
             for l in s.labels {
-                if l.name.utf8.contains(0) || l.value.utf8.contains(0) { return series.sorted { $0.labels < $1.labels } }
-                key.append(contentsOf: l.name.utf8)
-                key.append(0)
-                key.append(contentsOf: l.value.utf8)
-                key.append(0)
-            }
-            keys.append(key)
-        }
-        let order = keys.indices.sorted { a, b in
-            keys[a].withUnsafeBufferPointer { x in
-                keys[b].withUnsafeBufferPointer { y in
-                    let n = min(x.count, y.count)
-                    if n > 0 {
-                        let c = memcmp(x.baseAddress!, y.baseAddress!, n)
-                        if c != 0 { return c < 0 }
-                    }
-                    return x.count < y.count
+                let nameStart = keys.count
+                keys.append(contentsOf: l.name.utf8)
+                let nameEnd = keys.count
+                keys.append(0)
+                keys.append(contentsOf: l.value.utf8)
+                // A NUL inside a name or value would order differently than `Labels <`.
+                if keys[nameStart..<nameEnd].contains(0) || keys[(nameEnd + 1)...].contains(0) {
+                    return series.sorted { $0.labels < $1.labels }
                 }
+                keys.append(0)
+            }
+            bounds.append(keys.count)
+        }
+        if keys.isEmpty { return series }
+        let order = keys.withUnsafeBufferPointer { k in
+            let base = k.baseAddress!
+            return bounds.indices.dropLast().sorted { a, b in
+                let (x, xn) = (base + bounds[a], bounds[a + 1] - bounds[a])
+                let (y, yn) = (base + bounds[b], bounds[b + 1] - bounds[b])
+                let n = min(xn, yn)
+                if n > 0 {
+                    let c = memcmp(x, y, n)
+                    if c != 0 { return c < 0 }
+                }
+                return xn < yn
             }
         }
         return order.map { series[$0] }
