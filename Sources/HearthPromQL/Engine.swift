@@ -19,7 +19,7 @@ public struct EngineOptions: Sendable {
     /// Threads one query may step a large selection on (range functions and instant selectors).
     public var parallelism = min(4, SeriesParts.coreCount)
     /// Fewest series worth a thread of their own.
-    public var minimumSeriesPerPart = 2048
+    public var minimumSeriesPerPart = 256
 
     public init() {}
 }
