@@ -71,8 +71,10 @@ extension Evaluator {
         if kind == .quantile, let q = scalars.first {
             for p in q where p.f.isNaN || p.f < 0 || p.f > 1 { annotations.warn(invalidQuantile(p.f)) }
         }
-        let stepper = RangeStepper(kind: kind, start: start, end: end, interval: interval, range: 0, offset: 0, at: nil,
-                                   scalars: scalars, keepsName: kind == .last || kind == .first)
+        func stepper(range: Int64, offset: Int64, at: Int64?) -> RangeStepper {
+            RangeStepper(kind: kind, start: start, end: end, interval: interval, range: range, offset: offset, at: at,
+                         scalars: scalars, keepsName: kind == .last || kind == .first)
+        }
         var out: Matrix = []
         switch args[matrixIndex] {
         case .matrixSelector(let vs, let range):
@@ -80,11 +82,21 @@ extension Evaluator {
             let first = (at ?? start) - vs.offset
             let last = (at ?? end) - vs.offset
             let mint = first - range + 1
-            let selected = try selectSeries(vs, mint: mint, maxt: last)
-            out = try stepSelected(selected, stepper.with(range: range, offset: vs.offset, at: at), mint: mint, maxt: last)
+            let ranged = stepper(range: range, offset: vs.offset, at: at)
+            out = try stepInParts(try selectSeries(vs, mint: mint, maxt: last), outputPerSeries: stepCount) { data, headroom, scratch, part in
+                Self.decode(data, mint: mint, maxt: last, into: &scratch.points, skippingStale: true)
+                let before = part.series.count
+                if let error = ranged.apply(data.labels, dropName: false, headroom: headroom, scratch: &scratch, into: &part.series) {
+                    return error
+                }
+                if part.series.count > before, let metric = ranged.notesNonCounter(data.labels), part.nonCounters.last != metric {
+                    part.nonCounters.append(metric)
+                }
+                return nil
+            }
         case .subquery(let inner, let range, let step, let offset, let a):
-            let sub = stepper.with(range: range, offset: offset, at: resolve(a))
-            var scratch = RangeStepper.Scratch()
+            let sub = stepper(range: range, offset: offset, at: resolve(a))
+            var scratch = StepScratch()
             for source in try runSubquery(inner, range: range, step: step, offset: offset, at: a) {
                 try context.checkDeadline()
                 scratch.points = source.floats
@@ -93,7 +105,10 @@ extension Evaluator {
                                          headroom: context.maxSamples - context.currentSamples, scratch: &scratch, into: &out) {
                     throw error
                 }
-                if out.count > before { try held(out[before], by: sub, labels: source.labels) }
+                if out.count > before {
+                    try context.hold(out[before].floats.count)
+                    if let metric = sub.notesNonCounter(source.labels) { annotations.info(nonCounterNote(metric)) }
+                }
             }
         default:
             throw .execution("unexpected argument to \(name)")
@@ -103,63 +118,6 @@ extension Evaluator {
             return absentOverTime(out, argument: args[matrixIndex])
         }
         return out
-    }
-
-    /// Steps a range function over selected series, decoding one series at a time into a reused
-    /// buffer (memory holds one series' samples, not the matrix). Large selections are split
-    /// into parts stepped on several threads when the query is far enough from its sample limit
-    /// that no part could reach it.
-    private func stepSelected(_ selected: [SeriesData], _ stepper: RangeStepper, mint: Int64, maxt: Int64) throws(QueryError) -> Matrix {
-        let ctx = context
-        let parts = partCount(selected, outputPerSeries: stepCount)
-        if parts == 1 {
-            var out: Matrix = []
-            var scratch = RangeStepper.Scratch()
-            for data in selected {
-                try ctx.checkDeadline()
-                Self.decode(data, mint: mint, maxt: maxt, into: &scratch.points, skippingStale: true)
-                let before = out.count
-                if let error = stepper.apply(data.labels, dropName: false, headroom: ctx.maxSamples - ctx.currentSamples,
-                                             scratch: &scratch, into: &out) {
-                    throw error
-                }
-                if out.count > before { try held(out[before], by: stepper, labels: data.labels) }
-            }
-            return out
-        }
-        let deadline = ctx.deadline
-        let results = SeriesParts.run(count: selected.count, parts: parts) { range in
-            var part = PartOutput()
-            var scratch = RangeStepper.Scratch()
-            for i in range {
-                if i & 63 == 0, let deadline, ContinuousClock.now > deadline {
-                    part.error = .timeout
-                    break
-                }
-                let data = selected[i]
-                Self.decode(data, mint: mint, maxt: maxt, into: &scratch.points, skippingStale: true)
-                let before = part.series.count
-                // The caller checked that the whole selection fits under the limit.
-                if let error = stepper.apply(data.labels, dropName: false, headroom: .max, scratch: &scratch, into: &part.series) {
-                    part.error = error
-                    break
-                }
-                if part.series.count > before {
-                    part.held += part.series[before].floats.count
-                    if let metric = stepper.notesNonCounter(data.labels), part.nonCounters.last != metric {
-                        part.nonCounters.append(metric)
-                    }
-                }
-            }
-            return part
-        }
-        return try merge(results)
-    }
-
-    /// Records a result series' samples against the query's limit and notes a non-counter.
-    private func held(_ series: Series, by stepper: RangeStepper, labels: Labels) throws(QueryError) {
-        try context.hold(series.floats.count)
-        if let metric = stepper.notesNonCounter(labels) { annotations.info(nonCounterNote(metric)) }
     }
 
     /// `absent_over_time`: 1 at the steps where no series had a sample in range.

@@ -1,6 +1,13 @@
 import HearthChunks
 import HearthStorage
 
+/// Buffers one thread reuses from series to series.
+struct StepScratch {
+    var points: [FPoint] = []
+    var values: [Double] = []
+    var output: [FPoint] = []
+}
+
 /// What one thread produced from its part of a selection.
 struct PartOutput: Sendable {
     var series: Matrix = []
@@ -27,6 +34,52 @@ extension Evaluator {
         }
         let worst = largest + selected.count * outputPerSeries
         return context.maxSamples - context.currentSamples >= worst ? parts : 1
+    }
+
+    /// Steps every selected series with `step`, which appends at most one result series to the
+    /// part (and may note a non-counter) and returns the error that ends the query. The series
+    /// are taken in contiguous parts, on several threads when ``partCount(_:outputPerSeries:)``
+    /// allows, and the parts joined in order. `step` gets the samples the query may still hold:
+    /// with one part that is the query's own headroom, counted down series by series as in a
+    /// single pass; with several, the whole selection was checked to fit.
+    func stepInParts(
+        _ selected: [SeriesData], outputPerSeries: Int,
+        _ step: @escaping @Sendable (_ data: SeriesData, _ headroom: Int, _ scratch: inout StepScratch, _ part: inout PartOutput)
+            -> QueryError?
+    ) throws(QueryError) -> Matrix {
+        let parts = partCount(selected, outputPerSeries: outputPerSeries)
+        let budget = parts == 1 ? context.maxSamples - context.currentSamples : Int.max
+        let deadline = context.deadline
+        return try merge(SeriesParts.run(count: selected.count, parts: parts) { range in
+            var part = PartOutput()
+            var scratch = StepScratch()
+            for i in range {
+                if (i - range.lowerBound) & 63 == 0 {
+                    // Task.isCancelled is false on threads other than the query's; `merge` looks again.
+                    if Task.isCancelled {
+                        part.error = .canceled
+                        break
+                    }
+                    if let deadline, ContinuousClock.now > deadline {
+                        part.error = .timeout
+                        break
+                    }
+                }
+                let before = part.series.count
+                if let error = step(selected[i], budget - part.held, &scratch, &part) {
+                    part.error = error
+                    break
+                }
+                if part.series.count > before {
+                    part.held += part.series[before].floats.count
+                    if part.held > budget {
+                        part.error = .tooManySamples
+                        break
+                    }
+                }
+            }
+            return part
+        })
     }
 
     /// Concatenates the parts' series in order, counts their samples against the limit and

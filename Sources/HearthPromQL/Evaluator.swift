@@ -235,38 +235,12 @@ final class Evaluator {
         let selected = try selectSeries(vs, mint: mint, maxt: last)
         let stepper = InstantStepper(start: start, end: end, interval: interval, lookback: ctx.lookbackDelta,
                                      offset: offset, at: at, timestamps: timestamps)
-        let parts = partCount(selected, outputPerSeries: stepCount)
-        if parts == 1 {
-            var out: Matrix = []
-            var points: [FPoint] = []
-            for data in selected {
-                try ctx.checkDeadline()
-                Self.decode(data, mint: mint, maxt: last, into: &points)
-                if let series = stepper.apply(data.labels, points, stepCount: stepCount) {
-                    try ctx.hold(series.floats.count)
-                    out.append(series)
-                }
-            }
-            return out
-        }
-        let deadline = ctx.deadline
         let stepCount = self.stepCount
-        return try merge(SeriesParts.run(count: selected.count, parts: parts) { range in
-            var part = PartOutput()
-            var points: [FPoint] = []
-            for i in range {
-                if i & 63 == 0, let deadline, ContinuousClock.now > deadline {
-                    part.error = .timeout
-                    break
-                }
-                Self.decode(selected[i], mint: mint, maxt: last, into: &points)
-                if let series = stepper.apply(selected[i].labels, points, stepCount: stepCount) {
-                    part.held += series.floats.count
-                    part.series.append(series)
-                }
-            }
-            return part
-        })
+        return try stepInParts(selected, outputPerSeries: stepCount) { data, _, scratch, part in
+            Self.decode(data, mint: mint, maxt: last, into: &scratch.points)
+            if let series = stepper.apply(data.labels, scratch.points, stepCount: stepCount) { part.series.append(series) }
+            return nil
+        }
     }
 
     /// A range-vector selector evaluated at the (single) step: the samples in

@@ -17,20 +17,11 @@ struct RangeStepper: Sendable {
     /// Whether the result keeps the metric name (`last_over_time`, `first_over_time`).
     let keepsName: Bool
 
-    var stepCount: Int { Int((end - start) / interval) + 1 }
-
-    /// Buffers one thread reuses from series to series.
-    struct Scratch {
-        var points: [FPoint] = []
-        var values: [Double] = []
-        var output: [FPoint] = []
-    }
-
     /// Evaluates every step over one series' samples (`scratch.points`, stale markers left out)
     /// and appends the result series to `out`. `headroom` is how many samples the query may still
     /// hold; returns the error that ends the query, if any.
     func apply(
-        _ labels: Labels, dropName: Bool, headroom: Int, scratch: inout Scratch, into out: inout Matrix
+        _ labels: Labels, dropName: Bool, headroom: Int, scratch: inout StepScratch, into out: inout Matrix
     ) -> QueryError? {
         var output = scratch.output
         output.removeAll(keepingCapacity: true)
@@ -100,13 +91,5 @@ struct RangeStepper: Sendable {
             return nil
         }
         return metric
-    }
-}
-
-extension RangeStepper {
-    /// The same call site over a given selector or subquery range.
-    func with(range: Int64, offset: Int64, at: Int64?) -> RangeStepper {
-        RangeStepper(kind: kind, start: start, end: end, interval: interval, range: range, offset: offset, at: at,
-                     scalars: scalars, keepsName: keepsName)
     }
 }
