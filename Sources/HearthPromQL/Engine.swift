@@ -17,7 +17,7 @@ public struct EngineOptions: Sendable {
     /// Accept the functions Prometheus keeps behind `--enable-feature=promql-experimental-functions`.
     public var experimentalFunctions = false
     /// Threads one query may step a large selection on (range functions and instant selectors).
-    public var parallelism = min(4, SeriesParts.coreCount)
+    public var parallelism = min(4, Processors.online)
     /// Fewest series worth a thread of their own.
     public var minimumSeriesPerPart = 256
 

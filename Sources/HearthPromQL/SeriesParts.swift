@@ -1,23 +1,11 @@
 import Dispatch
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Splits the series of one selector into contiguous parts and works on the parts on several
 /// threads at once, so that one large query uses every core (as VictoriaMetrics does; Prometheus
 /// evaluates on one). Parts are contiguous and their outputs are concatenated in part order, so
 /// the result is the same series in the same order as a single pass.
 enum SeriesParts {
-    /// Online CPUs, read once.
-    static let coreCount: Int = {
-        #if canImport(Glibc)
-        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        if n > 0 { return n }
-        #endif
-        return 1
-    }()
-
     /// How many parts `count` series are worth with `parallelism` threads: one below
     /// `minimumPerPart` series per part, where a thread's start-up would cost more than it saves.
     static func partCount(_ count: Int, parallelism: Int, minimumPerPart: Int) -> Int {

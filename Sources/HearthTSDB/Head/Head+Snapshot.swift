@@ -239,7 +239,7 @@ enum HeadSnapshot {
             guard seriesCount <= UInt64(body.count) else { throw Invalid(reason: "series count") }
             // The series are loaded in parts, in parallel: a quick scan finds where each part
             // starts, then every part fills its own postings lists, merged in ref order after.
-            let partCount = seriesCount >= 20_000 ? Swift.max(1, Swift.min(4, System.coreCount)) : 1
+            let partCount = seriesCount >= 20_000 ? Swift.max(1, Swift.min(4, Processors.online)) : 1
             var starts: [(offset: Int, count: Int)] = []
             var scan = i
             let perPart = Int(seriesCount) / partCount

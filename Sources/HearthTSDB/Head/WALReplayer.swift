@@ -4,9 +4,6 @@ import HearthModel
 import HearthWAL
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Applies WAL records to a head on start-up. Series records recreate series with their
 /// original refs (and the completed chunks found on disk for them); sample records append,
@@ -61,7 +58,7 @@ final class WALReplayer {
         }
     }
 
-    init(head: Head, mapped: [UInt64: [MappedChunkMeta]], shards: Int = max(1, System.coreCount),
+    init(head: Head, mapped: [UInt64: [MappedChunkMeta]], shards: Int = max(1, Processors.online),
          window: Int = 1 << 19) {
         self.window = window
         self.head = head
@@ -162,16 +159,5 @@ enum RadixSort {
             swap(&samples, &scratch)
             shift &+= 16
         }
-    }
-}
-
-/// The number of online CPUs.
-enum System {
-    static var coreCount: Int {
-        #if canImport(Glibc)
-        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        if n > 0 { return n }
-        #endif
-        return 1
     }
 }
