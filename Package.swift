@@ -80,7 +80,7 @@ let package = Package(
                 dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "NIOHTTPCompression", package: "swift-nio-extras")],
-                swiftSettings: swiftSettings),
+                exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: scraping: discovery, target relabeling, scrape loops, staleness.
         .target(name: "HearthScrape",
                 dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
@@ -139,6 +139,7 @@ let package = Package(
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // L6: wiring of every component into runnable services.
