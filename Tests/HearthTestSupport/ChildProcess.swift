@@ -22,6 +22,10 @@ public final class ChildProcess {
         posix_spawn_file_actions_addclose(&actions, fds[0])
         if quietStderr { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
         if mergeStderr { posix_spawn_file_actions_adddup2(&actions, fds[1], 2) }
+        // Only stdin, stdout and stderr: an inherited socket of this test process (SwiftNIO's
+        // are not close-on-exec) stays open while the child runs, so a test server's close
+        // never reached its client and that test waited for the peer to exit.
+        Self.closeFrom3(&actions)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
@@ -40,6 +44,18 @@ public final class ChildProcess {
 
     deinit {
         close(stdoutFD)
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
+    /// does not declare; without it, every descriptor open now above 2 is closed one by one.
+    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+            return
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
     }
 
     /// Complete lines written so far (non-blocking).
