@@ -193,8 +193,16 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
         for round in 0..<rounds {
             let mode = round % 2 == 0 ? "none" : "group-commit"
             let child = try ChildProcess(writer, [tmp.path, String(seriesCount), mode] + (compacting ? ["compact"] : []))
+            var acks: [String] = []
+            // Until a first batch is acknowledged there is nothing to check: under a loaded test
+            // run a child can still be starting when the random wait ends.
+            let start = ContinuousClock.now
+            while lastAcked < 0 && !acks.contains(where: { $0.hasPrefix("ACK ") }) && ContinuousClock.now - start < .seconds(30) {
+                sleepMilliseconds(10)
+                acks += child.readLines()
+            }
             sleepMilliseconds(Int.random(in: 150...600, using: &rng))
-            var acks = child.readLines()
+            acks += child.readLines()
             child.kill(SIGKILL)
             acks += child.readLines()
             let acked = acks.compactMap { $0.hasPrefix("ACK ") ? Int64($0.dropFirst(4)) : nil }
