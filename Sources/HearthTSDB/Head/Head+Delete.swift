@@ -10,7 +10,8 @@ extension Head {
         return tombstones.withLock { t in
             var n = 0
             for ref in refs {
-                guard let (s, _) = snapshotSeriesAndLabels(ref), s.minTime <= maxTime, s.maxTime >= minTime else { continue }
+                let overlaps = withSeries(ref) { s, _, space in s.minTime(in: space) <= maxTime && s.maxTime >= minTime }
+                guard overlaps == true else { continue }
                 t.add(ref, DeletedInterval(minTime, maxTime))
                 n += 1
             }

@@ -26,16 +26,24 @@ extension Head: Querier {
         var out: [SeriesData] = []
         out.reserveCapacity(refs.count)
         for ref in refs {
-            guard let (s, ids) = snapshotSeriesAndLabels(ref) else { continue }
+            // The open chunk's bytes are copied under the lock; the completed chunks are read after.
+            guard let (mapped, ids, open) = withSeries(ref, { s, ids, space -> ([MappedChunkMeta], [UInt32], ChunkData?) in
+                var open: ChunkData?
+                if s.head.count > 0, s.head.lastTimestamp >= minTime {
+                    let headMinTime = s.head.firstTimestamp(in: space)
+                    if headMinTime <= maxTime {
+                        open = ChunkData(minTime: headMinTime, maxTime: s.head.lastTimestamp, bytes: s.head.bytes(in: space))
+                    }
+                }
+                return (s.mapped, Array(ids), open)
+            }) else { continue }
             var chunks: [ChunkData] = []
-            for m in s.mapped where m.maxTime >= minTime && m.minTime <= maxTime {
+            for m in mapped where m.maxTime >= minTime && m.minTime <= maxTime {
                 if let bytes = chunkFiles.chunk(m.ref) {
                     chunks.append(ChunkData(minTime: m.minTime, maxTime: m.maxTime, bytes: bytes))
                 }
             }
-            if let h = s.head, h.count > 0, h.lastTimestamp >= minTime && s.headMinTime <= maxTime {
-                chunks.append(ChunkData(minTime: s.headMinTime, maxTime: h.lastTimestamp, bytes: h.bytes))
-            }
+            if let open { chunks.append(open) }
             if let intervals = deleted?[ref], !chunks.isEmpty {
                 chunks = Block.removing(intervals, from: chunks)
             }
@@ -85,10 +93,12 @@ extension Head: Querier {
         return order.map { series[$0] }
     }
 
-    /// A copy of a series' state and label ids taken under one lock acquisition.
-    func snapshotSeriesAndLabels(_ ref: UInt64) -> (MemSeries, [UInt32])? {
+    /// Calls `body` under the series' stripe lock with the series, its label ids and the space
+    /// holding its open chunk; nil if there is no such series. What `body` returns must not
+    /// refer to the space: its segments are reused once the lock is released.
+    func withSeries<R>(_ ref: UInt64, _ body: (MemSeries, ArraySlice<UInt32>, ChunkSpace) -> R) -> R? {
         let i = slot(ofRef: ref)
-        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? (s.series[i], Array(s.labelIDs(of: i))) : nil }
+        return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? body(s.series[i], s.labelIDs(of: i), s.chunks) : nil }
     }
 
     public func labelNames(_ matchers: [Matcher]) -> [String] {

@@ -35,19 +35,21 @@ enum HeadSnapshot {
         let symbolCount = head.symbols.count
         var body: [UInt8] = []
         var refs: [UInt64] = []
-        head.forEachSeries { ref, _ in refs.append(ref) }
+        head.forEachSeries { ref, _, _ in refs.append(ref) }
         refs.sort()
         var count = 0
         var scratch: [UInt8] = []
         for ref in refs {
-            guard let (s, ids) = head.snapshotSeriesAndLabels(ref) else { continue }
+            guard let (s, ids, open) = head.withSeries(ref, { s, ids, space in
+                (s, Array(ids), s.head.isOpen ? s.head.state(in: space) : nil)
+            }) else { continue }
             count += 1
             VarInt.appendUnsigned(ref, to: &body)
             BigEndian.append(head.symbols.labels(ids).stableHash(scratch: &scratch), to: &body)
             VarInt.appendUnsigned(UInt64(ids.count / 2), to: &body)
             for id in ids { VarInt.appendUnsigned(UInt64(id), to: &body) }
             BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
-            if let state = s.head?.state {
+            if let state = open {
                 VarInt.appendUnsigned(UInt64(state.completeBytes.count), to: &body)
                 body.append(contentsOf: state.completeBytes)
                 body.append(state.pendingByte)
@@ -151,6 +153,8 @@ enum HeadSnapshot {
             var s = MemSeries()
             s.walLogged = true
             s.nextAt = Int64(bitPattern: try u64(body, &i))
+            var openChunk: XORAppender.State?
+            var openMinTime = Int64.max
             let clen = Int(try uvarint(body, &i))
             if clen > 0 {
                 guard clen + 30 <= body.count - i else { throw Invalid(reason: "chunk length") }
@@ -166,7 +170,8 @@ enum HeadSnapshot {
                     completeBytes: bytes, pendingByte: pendingByte, pendingBits: pendingBits, count: sampleCount,
                     lastTimestamp: lastT, lastValueBits: vbits, tDelta: tDelta, leading: leading, trailing: trailing)
                 guard let appender = XORAppender(restoring: state) else { throw Invalid(reason: "head chunk") }
-                s.head = appender
+                openChunk = state
+                if appender.count > 0 { openMinTime = appender.firstTimestamp }
             }
             let mcount = Int(try uvarint(body, &i))
             guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
@@ -181,9 +186,10 @@ enum HeadSnapshot {
                 guard head.chunkFiles.isPlausible(r) else { throw Invalid(reason: "chunk ref \(r) not in the chunk files") }
                 s.mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
             }
-            part.lo = Swift.min(part.lo, s.minTime)
-            if s.maxTime != .min { part.hi = Swift.max(part.hi, s.maxTime) }
-            head.insert(s, labelIDs: ids, ref: ref)
+            part.lo = Swift.min(part.lo, s.mapped.first?.minTime ?? openMinTime)
+            let openMaxTime = openChunk.flatMap { $0.count > 0 ? $0.lastTimestamp : nil }
+            if let hi = openMaxTime ?? s.mapped.last?.maxTime { part.hi = Swift.max(part.hi, hi) }
+            head.insert(s, labelIDs: ids, openChunk: openChunk, ref: ref)
             head.stripes[Int(hash & head.mask)].hashes.withLock { h in
                 if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
             }

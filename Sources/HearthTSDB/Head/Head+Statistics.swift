@@ -28,13 +28,13 @@ extension Head {
             stripe.series.withLock { s in
                 m.seriesSlots += s.series.capacity * MemoryLayout<MemSeries>.stride
                 m.labelRefBytes += s.labelIDs.capacity * 4
+                m.openChunkCapacity += s.chunks.capacityBytes
                 for x in s.series where x.alive {
                     m.series += 1
                     m.chunks += x.mapped.count
-                    if let h = x.head {
+                    if x.head.isOpen {
                         m.chunks += 1
-                        m.openChunkBytes += h.byteCount
-                        m.openChunkCapacity += h.bufferCapacity
+                        m.openChunkBytes += x.head.byteCount
                     }
                     m.mappedChunkMetaBytes += x.mapped.capacity * MemoryLayout<MappedChunkMeta>.stride
                 }

@@ -151,8 +151,9 @@ public final class Head: Sendable {
         }
     }
 
-    /// Places a series and its label ids in its slot (also used when loading a snapshot).
-    func insert(_ series: MemSeries, labelIDs ids: [UInt32], ref: UInt64) {
+    /// Places a series, its label ids and its open chunk in its slot (loading a snapshot).
+    /// `openChunk` has been checked (``XOREncoder/init(restoring:)`` accepts it).
+    func insert(_ series: MemSeries, labelIDs ids: [UInt32], openChunk: XORAppender.State? = nil, ref: UInt64) {
         let i = slot(ofRef: ref)
         stripe(ofRef: ref).series.withLock { s in
             if i >= s.series.count {
@@ -166,6 +167,9 @@ public final class Head: Sendable {
             s.series[i] = series
             s.series[i].alive = true
             s.storeLabelIDs(ids, for: i)
+            if let state = openChunk, let chunk = OpenChunk(restoring: state, in: s.chunks) {
+                s.series[i].head = chunk
+            }
         }
     }
 
@@ -203,7 +207,9 @@ public final class Head: Sendable {
             dropped &+= try stripe(ofRef: samples[start].ref).series.withLock {
                 (s: inout Stripe.SeriesState) throws -> Int in
                 // One uniqueness check for the run, not one per sample.
-                try s.series.withUnsafeMutableBufferPointer { series throws -> Int in
+                let space = s.chunks
+                defer { if space.wantsCompaction { s.compactChunks() } }
+                return try s.series.withUnsafeMutableBufferPointer { series throws -> Int in
                     var d = 0
                     for k in start..<end {
                         let sample = samples[k]
@@ -218,7 +224,7 @@ public final class Head: Sendable {
                             continue
                         }
                         if try !series[slot].append(sample.timestamp, sample.value, ref: sample.ref,
-                                                    chunkRange: range, files: files) {
+                                                    chunkRange: range, files: files, space: space) {
                             d &+= 1
                         }
                     }
@@ -230,12 +236,14 @@ public final class Head: Sendable {
         return dropped
     }
 
-    /// Calls `body` with every live series (for snapshots and truncation), stripe by stripe.
-    func forEachSeries(_ body: (UInt64, inout MemSeries) throws -> Void) rethrows {
+    /// Calls `body` with every live series and its stripe's chunk space (for snapshots and
+    /// truncation), stripe by stripe.
+    func forEachSeries(_ body: (UInt64, inout MemSeries, ChunkSpace) throws -> Void) rethrows {
         for (si, stripe) in stripes.enumerated() {
             try stripe.series.withLock { (s: inout Stripe.SeriesState) throws in
+                let space = s.chunks
                 for i in s.series.indices where s.series[i].alive {
-                    try body(ref(slot: i, stripe: si), &s.series[i])
+                    try body(ref(slot: i, stripe: si), &s.series[i], space)
                 }
             }
         }
@@ -244,8 +252,8 @@ public final class Head: Sendable {
     /// Recomputes the time range from the series (after replay).
     func recomputeTimeRange() {
         var lo = Int64.max, hi = Int64.min
-        forEachSeries { _, s in
-            lo = Swift.min(lo, s.minTime)
+        forEachSeries { _, s, space in
+            lo = Swift.min(lo, s.minTime(in: space))
             let m = s.maxTime
             if m != .min { hi = Swift.max(hi, m) }
         }

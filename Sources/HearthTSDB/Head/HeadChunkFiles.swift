@@ -165,10 +165,12 @@ public final class HeadChunkFiles: Sendable {
         }
     }
 
-    /// Writes a completed chunk and returns its ref.
-    public func write(seriesRef: UInt64, minTime: Int64, maxTime: Int64, chunk: XORAppender) throws -> HeadChunkRef {
+    /// Writes a completed chunk of `length` bytes, which `appendChunk` appends to the file's
+    /// buffer, and returns its ref.
+    func write(
+        seriesRef: UInt64, minTime: Int64, maxTime: Int64, length: Int, appendChunk: (inout [UInt8]) -> Void
+    ) throws -> HeadChunkRef {
         try state.withLock { (s: inout State) throws -> HeadChunkRef in
-            let length = chunk.byteCount
             let needed = 25 + VarInt.unsignedLength(UInt64(length)) + length + 4
             if s.flushed + s.buffer.count + needed > Self.maxFileSize {
                 try flushLocked(&s)
@@ -182,7 +184,9 @@ public final class HeadChunkFiles: Sendable {
             BigEndian.append(UInt64(bitPattern: maxTime), to: &s.buffer)
             s.buffer.append(ChunkEncoding.xor.rawValue)
             VarInt.appendUnsigned(UInt64(length), to: &s.buffer)
-            chunk.appendBytes(to: &s.buffer)
+            let chunkStart = s.buffer.count
+            appendChunk(&s.buffer)
+            assert(s.buffer.count - chunkStart == length, "chunk length")
             let crc = s.buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
             BigEndian.append(crc, to: &s.buffer)
             if s.buffer.count >= Self.writeBufferSize { try flushLocked(&s) }

@@ -27,15 +27,19 @@ enum Appendability {
 }
 
 /// One series of the head. Lives inline in its stripe's array and is only touched under the
-/// stripe's lock. Completed chunks are on disk (`mapped`); only the open chunk is on the heap.
+/// stripe's lock. Completed chunks are on disk (`mapped`); the open chunk's bytes are in the
+/// stripe's ``ChunkSpace``. Plain data (no references), so the stripe's array copies cheaply.
 struct MemSeries {
     /// Where this series' label ids (name, value, name, value, ... sorted by name, as ids in the
     /// head's symbol table) are in its stripe's `labelIDs` arena: one shared array per stripe
     /// instead of one small allocation per series.
     var labelStart: UInt32 = 0
     var labelIDCount: UInt16 = 0
-    /// The open chunk, nil until the first sample.
-    var head: XORAppender?
+    /// False for an empty slot of the stripe's array.
+    var alive = true
+    /// Whether the series record is in the WAL. Until it is, every batch that appends to the
+    /// series logs the record too, so its samples can never reach the WAL without it.
+    var walLogged = false
     /// When the open chunk will be cut (Prometheus's `nextAt`).
     var nextAt: Int64 = .min
     var mapped: [MappedChunkMeta] = []
@@ -43,26 +47,23 @@ struct MemSeries {
     /// its buffer: a batch checks its own ordering against it.
     var pendingOwner: UInt32 = 0
     var pendingIndex: UInt32 = 0
-    /// False for an empty slot of the stripe's array.
-    var alive = true
-    /// Whether the series record is in the WAL. Until it is, every batch that appends to the
-    /// series logs the record too, so its samples can never reach the WAL without it.
-    var walLogged = false
+    /// The open chunk, closed until the first sample.
+    var head = OpenChunk.closed
 
     init() {}
 
     /// Time of the first sample of the open chunk.
-    var headMinTime: Int64 { head?.firstTimestamp ?? 0 }
+    func headMinTime(in space: ChunkSpace) -> Int64 { head.count > 0 ? head.firstTimestamp(in: space) : 0 }
 
     /// Time of the newest committed sample, or `.min` if none.
     var maxTime: Int64 {
-        if let head, head.count > 0 { return head.lastTimestamp }
+        if head.count > 0 { return head.lastTimestamp }
         return mapped.last?.maxTime ?? .min
     }
 
-    var minTime: Int64 {
+    func minTime(in space: ChunkSpace) -> Int64 {
         if let first = mapped.first { return first.minTime }
-        if let head, head.count > 0 { return headMinTime }
+        if head.count > 0 { return head.firstTimestamp(in: space) }
         return .max
     }
 
@@ -85,7 +86,7 @@ struct MemSeries {
     func appendable(_ t: Int64, _ vbits: UInt64, pending: (timestamp: Int64, valueBits: UInt64)?) -> Appendability {
         var newest = Int64.min
         var newestBits: UInt64 = 0
-        if let head, head.count > 0 {
+        if head.count > 0 {
             newest = head.lastTimestamp
             newestBits = head.lastValue.bitPattern
         } else if let last = mapped.last {
@@ -102,45 +103,49 @@ struct MemSeries {
 
     /// Appends a committed sample, cutting the open chunk to disk when Prometheus would.
     /// Returns false (and appends nothing) if `t` is not after the newest sample.
+    @inline(__always)
     mutating func append(
-        _ t: Int64, _ v: Double, ref: UInt64, chunkRange: Int64, files: HeadChunkFiles
+        _ t: Int64, _ v: Double, ref: UInt64, chunkRange: Int64, files: HeadChunkFiles, space: ChunkSpace
     ) throws -> Bool {
-        if let n = head?.count, n > 0 {
-            let newest = head!.lastTimestamp
+        let n = head.count
+        if n > 0 {
+            let newest = head.lastTimestamp
             if t <= newest { return false }
             if Int(n) == ChunkLimits.samplesPerChunk / 4 {
-                nextAt = predictedChunkEnd(start: headMinTime, current: newest, max: nextAt)
+                nextAt = predictedChunkEnd(start: head.firstTimestamp(in: space), current: newest, max: nextAt)
             }
             if t >= nextAt || Int(n) >= ChunkLimits.samplesPerChunk * 2 {
-                let previousSize = head!.byteCount
-                try cut(ref: ref, files: files)
-                startChunk(t, chunkRange: chunkRange, expectedSize: previousSize)
+                try cut(ref: ref, files: files, space: space)
+                startChunk(t, chunkRange: chunkRange, space: space)
             }
         } else {
             if let last = mapped.last, t <= last.maxTime { return false }
-            startChunk(t, chunkRange: chunkRange)
+            if !head.isOpen { startChunk(t, chunkRange: chunkRange, space: space) }
         }
-        // Mutated in place through the optional: no copy of the chunk buffer.
-        head!.append(timestamp: t, value: v)
+        head.append(timestamp: t, value: v, in: space)
         return true
     }
 
-    private mutating func startChunk(_ t: Int64, chunkRange: Int64, expectedSize: Int = 128) {
-        // A fresh buffer per chunk, sized like the previous chunk: it usually lands in the block
-        // the previous buffer just freed. (Reusing that buffer kept a larger capacity than the
-        // next chunk needed; growing a fresh one from 128 bytes, or from half the previous size,
-        // left the heap full of holes: 1,277 instead of 1,162 resident bytes per series.)
-        head = XORAppender(reservingCapacity: expectedSize)
+    private mutating func startChunk(_ t: Int64, chunkRange: Int64, space: ChunkSpace) {
+        head = OpenChunk(in: space)
         nextAt = rangeEnd(t, chunkRange)
     }
 
-    /// Writes the open chunk to the chunk files and remembers only its location.
-    mutating func cut(ref: UInt64, files: HeadChunkFiles) throws {
-        guard let n = head?.count, n > 0 else { return }
-        let maxTime = head!.lastTimestamp
-        let minTime = headMinTime
-        let chunkRef = try files.write(seriesRef: ref, minTime: minTime, maxTime: maxTime, chunk: head!)
-        mapped.append(MappedChunkMeta(ref: chunkRef, minTime: minTime, maxTime: maxTime, sampleCount: n))
-        head = nil
+    /// Writes the open chunk to the chunk files, remembers only its location and returns its
+    /// segments to the stripe's space.
+    mutating func cut(ref: UInt64, files: HeadChunkFiles, space: ChunkSpace) throws {
+        guard head.count > 0 else { return }
+        let maxTime = head.lastTimestamp
+        let minTime = head.firstTimestamp(in: space)
+        let chunkRef = try files.write(seriesRef: ref, minTime: minTime, maxTime: maxTime, length: head.byteCount) {
+            head.appendBytes(to: &$0, in: space)
+        }
+        mapped.append(MappedChunkMeta(ref: chunkRef, minTime: minTime, maxTime: maxTime, sampleCount: head.count))
+        head.release(in: space)
+    }
+
+    /// Drops the open chunk (its samples are in a block, or the series is going).
+    mutating func dropOpenChunk(in space: ChunkSpace) {
+        head.release(in: space)
     }
 }

@@ -16,6 +16,8 @@ final class Stripe: Sendable {
         var labelIDs: [UInt32] = []
         /// Ids in `labelIDs` that belong to removed series; compacted away when they dominate.
         var deadLabelIDs = 0
+        /// The bytes of the stripe's open chunks.
+        let chunks = ChunkSpace()
 
         @inline(__always)
         func isLive(_ i: Int) -> Bool { i < series.count && series[i].alive }
@@ -37,11 +39,29 @@ final class Stripe: Sendable {
             labelIDs.append(contentsOf: ids)
         }
 
+        /// Moves every open chunk into the lowest pages of the chunk space and unmaps the
+        /// others (see ``ChunkSpace``). Called when most of the space is free: after a wave of
+        /// cuts, or after truncation and removal.
+        mutating func compactChunks() {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(chunks.segmentsInUse * ChunkSpace.segmentSize)
+            for i in series.indices where series[i].alive && series[i].head.isOpen {
+                series[i].head.appendCompleteBytes(to: &bytes, in: chunks)
+            }
+            chunks.reset(keepingPagesFor: chunks.segmentsInUse)
+            var offset = 0
+            for i in series.indices where series[i].alive && series[i].head.isOpen {
+                offset = series[i].head.rewrite(from: bytes, at: offset, in: chunks)
+            }
+        }
+
         /// Marks slot `i` empty and, once most of the arena is dead, rebuilds it.
         mutating func remove(_ i: Int) {
             deadLabelIDs += Int(series[i].labelIDCount)
+            series[i].dropOpenChunk(in: chunks)
             series[i] = MemSeries()
             series[i].alive = false
+            if chunks.wantsCompaction { compactChunks() }
             if deadLabelIDs > 1024 && deadLabelIDs * 2 > labelIDs.count {
                 var compacted: [UInt32] = []
                 compacted.reserveCapacity(labelIDs.count - deadLabelIDs)

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The bytes of one stripe's open chunks, in fixed 64-byte segments carved from 4 KiB pages
+/// mapped straight from the kernel.
+///
+/// An open chunk grows a few bytes per sample and is dropped when cut. As a heap array per
+/// series it cost a 48-byte header, spare capacity, and holes: every series of a head grows and
+/// is cut at about the same time, so the allocator kept the peak resident. Here a chunk is a
+/// chain of segments (on average half a segment unused); a cut chunk's segments go to a free
+/// list, and once most segments are free the stripe compacts its chains into the lowest pages
+/// and unmaps the rest (``Stripe/SeriesState/compactChunks()``), so resident memory follows the
+/// open chunks instead of their peak. Pages are small because a head has thousands of stripes
+/// with a few dozen series each.
+///
+/// Only touched under its stripe's series lock.
+final class ChunkSpace: @unchecked Sendable {
+    static let segmentSize = 64
+    static let segmentShift = 6
+    static let pageSize = 4096
+    static let segmentsPerPage = pageSize / segmentSize
+    static let pageShift = 6
+    /// Marks the end of a chain.
+    static let none = UInt32.max
+
+    private var pages: [UnsafeMutableRawPointer] = []
+    /// The segment after each segment in its chain (or in the free list).
+    private var links: [UInt32] = []
+    private var freeList = ChunkSpace.none
+    /// Segments holding chunk bytes.
+    private(set) var segmentsInUse = 0
+
+    deinit {
+        for p in pages { Self.unmap(p) }
+    }
+
+    /// Bytes of pages mapped.
+    var capacityBytes: Int { pages.count * Self.pageSize }
+
+    /// Whether most of the mapped segments are free: time to compact.
+    var wantsCompaction: Bool {
+        pages.count > 1 && segmentsInUse * 2 < pages.count * Self.segmentsPerPage
+    }
+
+    /// A segment for a chain's end; its link is `none`.
+    @inline(__always)
+    func allocate() -> UInt32 {
+        if freeList == Self.none { addPage() }
+        let s = freeList
+        freeList = links[Int(s)]
+        links[Int(s)] = Self.none
+        segmentsInUse &+= 1
+        return s
+    }
+
+    /// Appends a fresh segment after `last`, the end of a chain, and returns it.
+    @inline(__always)
+    func extend(after last: UInt32) -> UInt32 {
+        let s = allocate()
+        links[Int(last)] = s
+        return s
+    }
+
+    /// Returns the chain starting at `first` to the free list.
+    func release(chainFrom first: UInt32) {
+        var s = first
+        while true {
+            segmentsInUse &-= 1
+            let next = links[Int(s)]
+            if next == Self.none { break }
+            s = next
+        }
+        links[Int(s)] = freeList
+        freeList = first
+    }
+
+    @inline(__always)
+    func next(after segment: UInt32) -> UInt32 { links[Int(segment)] }
+
+    /// The first byte of `segment`.
+    @inline(__always)
+    func base(of segment: UInt32) -> UnsafeMutablePointer<UInt8> {
+        (pages[Int(segment &>> UInt32(Self.pageShift))] + Int(segment & UInt32(Self.segmentsPerPage - 1)) &<< Self.segmentShift)
+            .assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// Frees every segment and keeps only the pages `segments` segments need, lowest first, so
+    /// that chains written next fill them in order. Every chain is invalid afterwards: the
+    /// caller has copied out what it keeps.
+    func reset(keepingPagesFor segments: Int) {
+        let keep = min(pages.count, (segments + Self.segmentsPerPage - 1) / Self.segmentsPerPage)
+        for p in pages[keep...] { Self.unmap(p) }
+        pages.removeLast(pages.count - keep)
+        links.removeLast(links.count - keep * Self.segmentsPerPage)
+        // The free list runs through the kept pages in ascending order.
+        for i in links.indices { links[i] = i + 1 < links.count ? UInt32(i + 1) : Self.none }
+        freeList = links.isEmpty ? Self.none : 0
+        segmentsInUse = 0
+    }
+
+    private func addPage() {
+        let first = UInt32(pages.count * Self.segmentsPerPage)
+        pages.append(Self.map())
+        for i in 0..<UInt32(Self.segmentsPerPage) {
+            links.append(i + 1 < UInt32(Self.segmentsPerPage) ? first + i + 1 : freeList)
+        }
+        freeList = first
+    }
+
+    /// A page from the kernel: unmapping it gives the memory back at once, which freeing a
+    /// malloc block would not.
+    private static func map() -> UnsafeMutableRawPointer {
+        guard let p = mmap(nil, pageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              p != MAP_FAILED else {
+            fatalError("out of memory: cannot map a page for open chunks")
+        }
+        return p
+    }
+
+    private static func unmap(_ p: UnsafeMutableRawPointer) {
+        munmap(p, pageSize)
+    }
+}

@@ -1,0 +1,155 @@
+import HearthChunks
+import HearthEncoding
+
+/// A series' open chunk: the XOR encoder's state and the chain of ``ChunkSpace`` segments that
+/// holds its bytes (the zeroed 2-byte count header first). A plain value: whoever drops a chunk
+/// must ``release(in:)`` its segments, and its bytes may only be read under the stripe's lock.
+struct OpenChunk {
+    var encoder = XOREncoder()
+    /// First and last segment of the chain; `first` is `ChunkSpace.none` when no chunk is open.
+    var first = ChunkSpace.none
+    var last = ChunkSpace.none
+    /// Complete bytes in the chain, header included.
+    var completeCount: UInt32 = 0
+
+    /// No open chunk.
+    static let closed = OpenChunk()
+
+    /// Starts an empty chunk in `space`.
+    init(in space: ChunkSpace) {
+        first = space.allocate()
+        last = first
+        let b = space.base(of: first)
+        b[0] = 0
+        b[1] = 0
+        completeCount = 2
+    }
+
+    private init() {}
+
+    /// A chunk continuing from a saved encoder state (a head snapshot); nil if the state is inconsistent.
+    init?(restoring state: XORAppender.State, in space: ChunkSpace) {
+        guard let e = XOREncoder(restoring: state) else { return nil }
+        self.init(in: space)
+        encoder = e
+        var sink = sink(in: space)
+        for b in state.completeBytes.dropFirst(2) { sink.appendByte(b) }
+        take(sink)
+    }
+
+    var isOpen: Bool { first != ChunkSpace.none }
+    /// Samples in the chunk (0 when none is open).
+    var count: UInt16 { encoder.count }
+    var lastTimestamp: Int64 { encoder.lastTimestamp }
+    var lastValue: Double { encoder.lastValue }
+    /// Size of the encoded chunk in bytes.
+    var byteCount: Int { Int(completeCount) + (encoder.pendingBits > 0 ? 1 : 0) }
+
+    @inline(__always)
+    mutating func append(timestamp t: Int64, value v: Double, in space: ChunkSpace) {
+        var sink = sink(in: space)
+        encoder.append(timestamp: t, value: v, into: &sink)
+        take(sink)
+    }
+
+    /// Timestamp of the first sample. Undefined for an empty chunk.
+    func firstTimestamp(in space: ChunkSpace) -> Int64 {
+        // The varint ends within the first 12 bytes, so within the first segment.
+        let b = space.base(of: first)
+        return encoder.firstTimestamp(completeCount: min(Int(completeCount), ChunkSpace.segmentSize)) { b[$0] }
+    }
+
+    /// Appends the encoded chunk, count header filled in, to `out`.
+    func appendBytes(to out: inout [UInt8], in space: ChunkSpace) {
+        out.append(UInt8(truncatingIfNeeded: encoder.count &>> 8))
+        out.append(UInt8(truncatingIfNeeded: encoder.count))
+        appendCompleteBytes(after: 2, to: &out, in: space)
+        if encoder.pendingBits > 0 { out.append(encoder.pendingByte) }
+    }
+
+    /// The encoded chunk as a new array.
+    func bytes(in space: ChunkSpace) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(byteCount)
+        appendBytes(to: &out, in: space)
+        return out
+    }
+
+    /// The encoder's state and complete bytes (header zeroed), for the head snapshot.
+    func state(in space: ChunkSpace) -> XORAppender.State {
+        var complete: [UInt8] = [0, 0]
+        complete.reserveCapacity(Int(completeCount))
+        appendCompleteBytes(after: 2, to: &complete, in: space)
+        return encoder.state(completeBytes: complete)
+    }
+
+    /// Returns the chunk's segments to `space`; the chunk is closed afterwards.
+    mutating func release(in space: ChunkSpace) {
+        if isOpen { space.release(chainFrom: first) }
+        self = .closed
+    }
+
+    /// Appends the chain's complete bytes (header zeroed) to `out`, for ``rewrite(from:at:in:)``.
+    func appendCompleteBytes(to out: inout [UInt8], in space: ChunkSpace) {
+        out.append(0)
+        out.append(0)
+        appendCompleteBytes(after: 2, to: &out, in: space)
+    }
+
+    /// Writes this chunk's `completeCount` bytes, found at `offset` of `bytes`, into a new chain
+    /// (after ``ChunkSpace/reset(keepingPagesFor:)`` invalidated the old one). Returns the
+    /// offset after them.
+    mutating func rewrite(from bytes: [UInt8], at offset: Int, in space: ChunkSpace) -> Int {
+        first = space.allocate()
+        last = first
+        let b = space.base(of: first)
+        b[0] = 0
+        b[1] = 0
+        let end = offset + Int(completeCount)
+        var sink = SegmentSink(space: space, last: last, count: 2)
+        for i in (offset + 2)..<end { sink.appendByte(bytes[i]) }
+        take(sink)
+        return end
+    }
+
+    private func appendCompleteBytes(after skip: Int, to out: inout [UInt8], in space: ChunkSpace) {
+        var remaining = Int(completeCount) - skip
+        var segment = first
+        var offset = skip
+        while remaining > 0 {
+            let n = min(remaining, ChunkSpace.segmentSize - offset)
+            out.append(contentsOf: UnsafeBufferPointer(start: space.base(of: segment) + offset, count: n))
+            remaining -= n
+            offset = 0
+            segment = space.next(after: segment)
+        }
+    }
+
+    @inline(__always)
+    private func sink(in space: ChunkSpace) -> SegmentSink {
+        SegmentSink(space: space, last: last, count: completeCount)
+    }
+
+    @inline(__always)
+    private mutating func take(_ sink: SegmentSink) {
+        last = sink.last
+        completeCount = sink.count
+    }
+}
+
+/// Appends bytes at the end of a segment chain, adding a segment when the last one is full.
+struct SegmentSink: ByteSink {
+    /// Borrowed for one append under the stripe's lock; never outlives the call.
+    unowned(unsafe) let space: ChunkSpace
+    var last: UInt32
+    var count: UInt32
+
+    @inline(__always)
+    mutating func appendByte(_ byte: UInt8) {
+        let offset = Int(count) & (ChunkSpace.segmentSize - 1)
+        // The header is always there, so offset 0 means the last segment is full.
+        if offset == 0 { last = space.extend(after: last) }
+        space.base(of: last)[offset] = byte
+        count &+= 1
+    }
+}
