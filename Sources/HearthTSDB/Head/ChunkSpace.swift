@@ -25,16 +25,23 @@ final class ChunkSpace: @unchecked Sendable {
     static let pageShift = 6
     /// Marks the end of a chain.
     static let none = UInt32.max
+    /// Pages are mapped this many at a time: untouched ones cost address space, not memory,
+    /// and one `mmap` per page made threads loading a snapshot queue on the kernel's lock.
+    static let pagesPerMapping = 16
 
     private var pages: [UnsafeMutableRawPointer] = []
     /// The segment after each segment in its chain (or in the free list).
     private var links: [UInt32] = []
     private var freeList = ChunkSpace.none
+    /// Mapped pages not yet in use: `reserveCount` pages from `reserve` on.
+    private var reserve: UnsafeMutableRawPointer?
+    private var reserveCount = 0
     /// Segments holding chunk bytes.
     private(set) var segmentsInUse = 0
 
     deinit {
         for p in pages { Self.unmap(p) }
+        if let reserve { Self.unmap(reserve, pages: reserveCount) }
     }
 
     /// Bytes of pages mapped.
@@ -103,24 +110,30 @@ final class ChunkSpace: @unchecked Sendable {
 
     private func addPage() {
         let first = UInt32(pages.count * Self.segmentsPerPage)
-        pages.append(Self.map())
+        if reserveCount == 0 {
+            reserve = Self.map(pages: Self.pagesPerMapping)
+            reserveCount = Self.pagesPerMapping
+        }
+        pages.append(reserve!)
+        reserveCount -= 1
+        reserve = reserveCount > 0 ? reserve! + Self.pageSize : nil
         for i in 0..<UInt32(Self.segmentsPerPage) {
             links.append(i + 1 < UInt32(Self.segmentsPerPage) ? first + i + 1 : freeList)
         }
         freeList = first
     }
 
-    /// A page from the kernel: unmapping it gives the memory back at once, which freeing a
+    /// Pages from the kernel: unmapping one gives its memory back at once, which freeing a
     /// malloc block would not.
-    private static func map() -> UnsafeMutableRawPointer {
-        guard let p = mmap(nil, pageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+    private static func map(pages: Int) -> UnsafeMutableRawPointer {
+        guard let p = mmap(nil, pages * pageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               p != MAP_FAILED else {
-            fatalError("out of memory: cannot map a page for open chunks")
+            fatalError("out of memory: cannot map pages for open chunks")
         }
         return p
     }
 
-    private static func unmap(_ p: UnsafeMutableRawPointer) {
-        munmap(p, pageSize)
+    private static func unmap(_ p: UnsafeMutableRawPointer, pages: Int = 1) {
+        munmap(p, pages * pageSize)
     }
 }

@@ -32,9 +32,7 @@ struct OpenChunk {
         guard let e = XOREncoder(restoring: state) else { return nil }
         self.init(in: space)
         encoder = e
-        var sink = sink(in: space)
-        for b in state.completeBytes.dropFirst(2) { sink.appendByte(b) }
-        take(sink)
+        state.completeBytes.withUnsafeBufferPointer { appendComplete(UnsafeBufferPointer(rebasing: $0[2...]), in: space) }
     }
 
     var isOpen: Bool { first != ChunkSpace.none }
@@ -106,10 +104,23 @@ struct OpenChunk {
         b[0] = 0
         b[1] = 0
         let end = offset + Int(completeCount)
-        var sink = SegmentSink(space: space, last: last, count: 2)
-        for i in (offset + 2)..<end { sink.appendByte(bytes[i]) }
-        take(sink)
+        completeCount = 2
+        bytes.withUnsafeBufferPointer { appendComplete(UnsafeBufferPointer(rebasing: $0[(offset + 2)..<end]), in: space) }
         return end
+    }
+
+    /// Appends complete bytes to the chain a segment at a time (loading and compacting, where
+    /// a byte at a time showed in restart times).
+    private mutating func appendComplete(_ bytes: UnsafeBufferPointer<UInt8>, in space: ChunkSpace) {
+        var from = 0
+        while from < bytes.count {
+            let offset = Int(completeCount) & (ChunkSpace.segmentSize - 1)
+            if offset == 0 { last = space.extend(after: last) }
+            let n = min(ChunkSpace.segmentSize - offset, bytes.count - from)
+            (space.base(of: last) + offset).update(from: bytes.baseAddress! + from, count: n)
+            from += n
+            completeCount &+= UInt32(n)
+        }
     }
 
     private func appendCompleteBytes(after skip: Int, to out: inout [UInt8], in space: ChunkSpace) {
