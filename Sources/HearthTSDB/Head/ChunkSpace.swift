@@ -5,7 +5,9 @@ import Darwin
 #endif
 
 /// The bytes of one stripe's open chunks, in fixed 64-byte segments carved from 4 KiB pages
-/// mapped straight from the kernel.
+/// mapped straight from the kernel. A page holds 60 segments and, in its last 256 bytes, the
+/// link from each of them to the next segment of its chain, so the links come and go with
+/// their page (a separate array kept its peak capacity: 57 bytes per series).
 ///
 /// An open chunk grows a few bytes per sample and is dropped when cut. As a heap array per
 /// series it cost a 48-byte header, spare capacity, and holes: every series of a head grows and
@@ -21,8 +23,10 @@ final class ChunkSpace: @unchecked Sendable {
     static let segmentSize = 64
     static let segmentShift = 6
     static let pageSize = 4096
-    static let segmentsPerPage = pageSize / segmentSize
+    /// Segment ids are `page << pageShift | slot`; slots 60...63 are the page's link table.
     static let pageShift = 6
+    static let segmentsPerPage = 60
+    static let linkTableOffset = segmentsPerPage * segmentSize
     /// Marks the end of a chain.
     static let none = UInt32.max
     /// Pages are mapped this many at a time: untouched ones cost address space, not memory,
@@ -30,8 +34,6 @@ final class ChunkSpace: @unchecked Sendable {
     static let pagesPerMapping = 16
 
     private var pages: [UnsafeMutableRawPointer] = []
-    /// The segment after each segment in its chain (or in the free list).
-    private var links: [UInt32] = []
     private var freeList = ChunkSpace.none
     /// Mapped pages not yet in use: `reserveCount` pages from `reserve` on.
     private var reserve: UnsafeMutableRawPointer?
@@ -57,8 +59,8 @@ final class ChunkSpace: @unchecked Sendable {
     func allocate() -> UInt32 {
         if freeList == Self.none { addPage() }
         let s = freeList
-        freeList = links[Int(s)]
-        links[Int(s)] = Self.none
+        freeList = link(s).pointee
+        link(s).pointee = Self.none
         segmentsInUse &+= 1
         return s
     }
@@ -67,7 +69,7 @@ final class ChunkSpace: @unchecked Sendable {
     @inline(__always)
     func extend(after last: UInt32) -> UInt32 {
         let s = allocate()
-        links[Int(last)] = s
+        link(last).pointee = s
         return s
     }
 
@@ -76,22 +78,40 @@ final class ChunkSpace: @unchecked Sendable {
         var s = first
         while true {
             segmentsInUse &-= 1
-            let next = links[Int(s)]
+            let next = link(s).pointee
             if next == Self.none { break }
             s = next
         }
-        links[Int(s)] = freeList
+        link(s).pointee = freeList
         freeList = first
     }
 
     @inline(__always)
-    func next(after segment: UInt32) -> UInt32 { links[Int(segment)] }
+    func next(after segment: UInt32) -> UInt32 { link(segment).pointee }
 
     /// The first byte of `segment`.
     @inline(__always)
     func base(of segment: UInt32) -> UnsafeMutablePointer<UInt8> {
-        (pages[Int(segment &>> UInt32(Self.pageShift))] + Int(segment & UInt32(Self.segmentsPerPage - 1)) &<< Self.segmentShift)
+        (pages[Int(segment &>> UInt32(Self.pageShift))] + Int(segment & Self.slotMask) &<< Self.segmentShift)
             .assumingMemoryBound(to: UInt8.self)
+    }
+
+    private static let slotMask: UInt32 = (1 << UInt32(pageShift)) - 1
+
+    /// Where the link from `segment` to the next one is stored.
+    @inline(__always)
+    private func link(_ segment: UInt32) -> UnsafeMutablePointer<UInt32> {
+        (pages[Int(segment &>> UInt32(Self.pageShift))] + Self.linkTableOffset).assumingMemoryBound(to: UInt32.self)
+            + Int(segment & Self.slotMask)
+    }
+
+    /// Puts the slots of page `index` on the free list, in order, ahead of what is there.
+    private func threadFreeList(throughPage index: Int) {
+        let first = UInt32(index) << UInt32(Self.pageShift)
+        for i in 0..<UInt32(Self.segmentsPerPage) {
+            link(first + i).pointee = i + 1 < UInt32(Self.segmentsPerPage) ? first + i + 1 : freeList
+        }
+        freeList = first
     }
 
     /// Frees every segment and keeps only the pages `segments` segments need, lowest first, so
@@ -101,15 +121,13 @@ final class ChunkSpace: @unchecked Sendable {
         let keep = min(pages.count, (segments + Self.segmentsPerPage - 1) / Self.segmentsPerPage)
         for p in pages[keep...] { Self.unmap(p) }
         pages.removeLast(pages.count - keep)
-        links.removeLast(links.count - keep * Self.segmentsPerPage)
         // The free list runs through the kept pages in ascending order.
-        for i in links.indices { links[i] = i + 1 < links.count ? UInt32(i + 1) : Self.none }
-        freeList = links.isEmpty ? Self.none : 0
+        freeList = Self.none
+        for index in pages.indices.reversed() { threadFreeList(throughPage: index) }
         segmentsInUse = 0
     }
 
     private func addPage() {
-        let first = UInt32(pages.count * Self.segmentsPerPage)
         if reserveCount == 0 {
             reserve = Self.map(pages: Self.pagesPerMapping)
             reserveCount = Self.pagesPerMapping
@@ -117,10 +135,7 @@ final class ChunkSpace: @unchecked Sendable {
         pages.append(reserve!)
         reserveCount -= 1
         reserve = reserveCount > 0 ? reserve! + Self.pageSize : nil
-        for i in 0..<UInt32(Self.segmentsPerPage) {
-            links.append(i + 1 < UInt32(Self.segmentsPerPage) ? first + i + 1 : freeList)
-        }
-        freeList = first
+        threadFreeList(throughPage: pages.count - 1)
     }
 
     /// Pages from the kernel: unmapping one gives its memory back at once, which freeing a
