@@ -24,7 +24,7 @@ import Testing
                 #expect(chunks[s].firstTimestamp(in: space) == reference[s].firstTimestamp)
             }
         }
-        #expect(chunks[0].byteCount > 8 * ChunkSpace.segmentSize)
+        #expect(chunks[0].byteCount > 8 * ChunkSpace.dataBytes)
     }
 
     @Test func stateRoundTripContinuesTheChunkExactly() {

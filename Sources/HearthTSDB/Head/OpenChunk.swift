@@ -54,7 +54,7 @@ struct OpenChunk {
     func firstTimestamp(in space: ChunkSpace) -> Int64 {
         // The varint ends within the first 12 bytes, so within the first segment.
         let b = space.base(of: first)
-        return encoder.firstTimestamp(completeCount: min(Int(completeCount), ChunkSpace.segmentSize)) { b[$0] }
+        return encoder.firstTimestamp(completeCount: min(Int(completeCount), ChunkSpace.dataBytes)) { b[$0] }
     }
 
     /// Appends the encoded chunk, count header filled in, to `out`.
@@ -114,9 +114,9 @@ struct OpenChunk {
     private mutating func appendComplete(_ bytes: UnsafeBufferPointer<UInt8>, in space: ChunkSpace) {
         var from = 0
         while from < bytes.count {
-            let offset = Int(completeCount) & (ChunkSpace.segmentSize - 1)
+            let offset = Int(completeCount) % ChunkSpace.dataBytes
             if offset == 0 { last = space.extend(after: last) }
-            let n = min(ChunkSpace.segmentSize - offset, bytes.count - from)
+            let n = min(ChunkSpace.dataBytes - offset, bytes.count - from)
             (space.base(of: last) + offset).update(from: bytes.baseAddress! + from, count: n)
             from += n
             completeCount &+= UInt32(n)
@@ -128,7 +128,7 @@ struct OpenChunk {
         var segment = first
         var offset = skip
         while remaining > 0 {
-            let n = min(remaining, ChunkSpace.segmentSize - offset)
+            let n = min(remaining, ChunkSpace.dataBytes - offset)
             out.append(contentsOf: UnsafeBufferPointer(start: space.base(of: segment) + offset, count: n))
             remaining -= n
             offset = 0
@@ -157,7 +157,7 @@ struct SegmentSink: ByteSink {
 
     @inline(__always)
     mutating func appendByte(_ byte: UInt8) {
-        let offset = Int(count) & (ChunkSpace.segmentSize - 1)
+        let offset = Int(count) % ChunkSpace.dataBytes
         // The header is always there, so offset 0 means the last segment is full.
         if offset == 0 { last = space.extend(after: last) }
         space.base(of: last)[offset] = byte

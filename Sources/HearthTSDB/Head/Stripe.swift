@@ -44,7 +44,7 @@ final class Stripe: Sendable {
         /// cuts, or after truncation and removal.
         mutating func compactChunks() {
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(chunks.segmentsInUse * ChunkSpace.segmentSize)
+            bytes.reserveCapacity(chunks.segmentsInUse * ChunkSpace.dataBytes)
             for i in series.indices where series[i].alive && series[i].head.isOpen {
                 series[i].head.appendCompleteBytes(to: &bytes, in: chunks)
             }
