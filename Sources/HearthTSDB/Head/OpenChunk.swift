@@ -75,9 +75,9 @@ struct OpenChunk {
 
     /// The encoder's state and complete bytes (header zeroed), for the head snapshot.
     func state(in space: ChunkSpace) -> XORAppender.State {
-        var complete: [UInt8] = [0, 0]
+        var complete: [UInt8] = []
         complete.reserveCapacity(Int(completeCount))
-        appendCompleteBytes(after: 2, to: &complete, in: space)
+        appendCompleteBytes(to: &complete, in: space)
         return encoder.state(completeBytes: complete)
     }
 
@@ -98,13 +98,10 @@ struct OpenChunk {
     /// (after ``ChunkSpace/reset(keepingPagesFor:)`` invalidated the old one). Returns the
     /// offset after them.
     mutating func rewrite(from bytes: [UInt8], at offset: Int, in space: ChunkSpace) -> Int {
-        first = space.allocate()
-        last = first
-        let b = space.base(of: first)
-        b[0] = 0
-        b[1] = 0
         let end = offset + Int(completeCount)
-        completeCount = 2
+        let encoder = self.encoder
+        self = OpenChunk(in: space)
+        self.encoder = encoder
         bytes.withUnsafeBufferPointer { appendComplete(UnsafeBufferPointer(rebasing: $0[(offset + 2)..<end]), in: space) }
         return end
     }

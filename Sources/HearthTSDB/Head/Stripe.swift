@@ -40,8 +40,8 @@ final class Stripe: Sendable {
         }
 
         /// Moves every open chunk into the lowest pages of the chunk space and unmaps the
-        /// others (see ``ChunkSpace``). Called when most of the space is free: after a wave of
-        /// cuts, or after truncation and removal.
+        /// others (see ``ChunkSpace``). Called when most of the space is free, checked after
+        /// each run of appends to the stripe (cuts free segments) and after removing a series.
         mutating func compactChunks() {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(chunks.segmentsInUse * ChunkSpace.dataBytes)
