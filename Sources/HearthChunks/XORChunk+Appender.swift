@@ -110,10 +110,6 @@ public struct XORAppender: Sendable {
         stream.withUnsafeBufferPointer { b in encoder.firstTimestamp(completeCount: b.count) { b[$0] } }
     }
 
-    /// Bytes allocated for the chunk's buffer.
-    @inlinable
-    public var bufferCapacity: Int { stream.capacity }
-
     /// Size of the encoded chunk in bytes.
     @inlinable
     public var byteCount: Int { stream.count &+ (encoder.pendingBits > 0 ? 1 : 0) }

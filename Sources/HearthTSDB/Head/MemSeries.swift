@@ -52,9 +52,6 @@ struct MemSeries {
 
     init() {}
 
-    /// Time of the first sample of the open chunk.
-    func headMinTime(in space: ChunkSpace) -> Int64 { head.count > 0 ? head.firstTimestamp(in: space) : 0 }
-
     /// Time of the newest committed sample, or `.min` if none.
     var maxTime: Int64 {
         if head.count > 0 { return head.lastTimestamp }
