@@ -45,6 +45,27 @@ public enum FileSystem {
         try syncDirectory(parent(of: path))
     }
 
+    /// Like ``writeFileAtomically(_:_:)`` for content written a piece at a time: `body` writes
+    /// to the temporary file and returns whether to keep it. Nothing replaces `path` if `body`
+    /// returns false or throws; the temporary file is removed then.
+    public static func writeFileAtomically(_ path: String, streaming body: (borrowing File) throws -> Bool) throws -> Bool {
+        let tmp = path + ".tmp"
+        do {
+            let f = try File(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            guard try body(f) else {
+                try? remove(tmp)
+                return false
+            }
+            try f.sync()
+        } catch {
+            try? remove(tmp)
+            throw error
+        }
+        try rename(tmp, to: path)
+        try syncDirectory(parent(of: path))
+        return true
+    }
+
     public static func rename(_ from: String, to: String) throws(FileIOError) {
         guard Glibc.rename(from, to) == 0 else { throw FileIOError("rename", path: from, errno: errno) }
     }

@@ -10,7 +10,7 @@ extension Head {
         return tombstones.withLock { t in
             var n = 0
             for ref in refs {
-                let overlaps = withSeries(ref) { s, _, space in s.minTime(in: space) <= maxTime && s.maxTime >= minTime }
+                let overlaps = withSeries(ref) { s, _, space in s.minTime(in: space) <= maxTime && s.maxTime(in: space) >= minTime }
                 guard overlaps == true else { continue }
                 t.add(ref, DeletedInterval(minTime, maxTime))
                 n += 1

@@ -35,7 +35,7 @@ extension Head: Querier {
                         open = ChunkData(minTime: headMinTime, maxTime: s.head.lastTimestamp, bytes: s.head.bytes(in: space))
                     }
                 }
-                return (s.mapped, Array(ids), open)
+                return (Array(s.mapped(in: space)), Array(ids), open)
             }) else { continue }
             var chunks: [ChunkData] = []
             for m in mapped where m.maxTime >= minTime && m.minTime <= maxTime {

@@ -29,63 +29,103 @@ enum HeadSnapshot {
     static let version: UInt8 = 4
     static let fileName = "head.snapshot"
 
-    static func encode(_ head: Head, walPosition: WALPosition) -> [UInt8] {
-        // The head's own symbol table is written whole: ids in the snapshot are the head's ids,
-        // so loading re-interns the strings in order and keeps every series' ids as they are.
-        let symbolCount = head.symbols.count
-        var body: [UInt8] = []
+    /// Writes the snapshot to `path` through a temporary file, a sync and a rename, and returns
+    /// its size. Streams: what it holds is one buffer of about a megabyte, not a copy of the
+    /// head (encoding a 100k-series head into one array doubled the process's memory at shutdown).
+    /// Returns nil, writing nothing, if series keep vanishing while it writes (a truncation
+    /// running concurrently; at shutdown none does): the next start then replays the WAL.
+    static func write(_ head: Head, walPosition: WALPosition, to path: String) throws -> Int? {
+        for _ in 0..<3 {
+            if let size = try writeOnce(head, walPosition: walPosition, to: path) { return size }
+        }
+        return nil
+    }
+
+    private static func writeOnce(_ head: Head, walPosition: WALPosition, to path: String) throws -> Int? {
         var refs: [UInt64] = []
         head.forEachSeries { ref, _, _ in refs.append(ref) }
         refs.sort()
-        var count = 0
-        var scratch: [UInt8] = []
-        for ref in refs {
-            guard let (s, ids, open) = head.withSeries(ref, { s, ids, space in
-                (s, Array(ids), s.head.isOpen ? s.head.state(in: space) : nil)
-            }) else { continue }
-            count += 1
-            VarInt.appendUnsigned(ref, to: &body)
-            BigEndian.append(head.symbols.labels(ids).stableHash(scratch: &scratch), to: &body)
-            VarInt.appendUnsigned(UInt64(ids.count / 2), to: &body)
-            for id in ids { VarInt.appendUnsigned(UInt64(id), to: &body) }
-            BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
-            if let state = open {
-                VarInt.appendUnsigned(UInt64(state.completeBytes.count), to: &body)
-                body.append(contentsOf: state.completeBytes)
-                body.append(state.pendingByte)
-                body.append(state.pendingBits)
-                BigEndian.append(state.count, to: &body)
-                BigEndian.append(UInt64(bitPattern: state.lastTimestamp), to: &body)
-                BigEndian.append(state.lastValueBits, to: &body)
-                BigEndian.append(state.tDelta, to: &body)
-                body.append(state.leading)
-                body.append(state.trailing)
-            } else {
-                VarInt.appendUnsigned(0, to: &body)
+        var out = Output(bytes: header(head, walPosition: walPosition, seriesCount: refs.count))
+        let written = try FileSystem.writeFileAtomically(path, streaming: { file in
+            var scratch: [UInt8] = []
+            for ref in refs {
+                guard appendSeries(ref, of: head, to: &out.bytes, scratch: &scratch) else { return false }
+                if out.bytes.count >= 1 << 20 { try out.flush(to: file) }
             }
-            VarInt.appendUnsigned(UInt64(s.mapped.count), to: &body)
-            for m in s.mapped {
-                BigEndian.append(m.ref, to: &body)
-                BigEndian.append(UInt64(bitPattern: m.minTime), to: &body)
-                BigEndian.append(UInt64(bitPattern: m.maxTime), to: &body)
-                BigEndian.append(m.sampleCount, to: &body)
-            }
+            out.crc = CRC32C.checksum(out.bytes, continuing: out.crc)
+            BigEndian.append(out.crc, to: &out.bytes)
+            try out.flush(to: file, checksummed: true)
+            return true
+        })
+        return written ? out.size : nil
+    }
+
+    /// The snapshot's bytes on their way to the file, and the CRC of those already written.
+    private struct Output {
+        var bytes: [UInt8]
+        var crc: UInt32 = 0
+        var size = 0
+
+        mutating func flush(to file: borrowing File, checksummed: Bool = false) throws {
+            if !checksummed { crc = CRC32C.checksum(bytes, continuing: crc) }
+            try file.write(bytes)
+            size += bytes.count
+            bytes.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Everything before the series: magic, version, WAL position, next ref, symbols, count.
+    static func header(_ head: Head, walPosition: WALPosition, seriesCount: Int) -> [UInt8] {
         var out = magic
         out.append(version)
         BigEndian.append(UInt64(walPosition.segment), to: &out)
         BigEndian.append(UInt64(walPosition.offset), to: &out)
         BigEndian.append(head.nextRef.load(ordering: .relaxed), to: &out)
+        // The head's own symbol table is written whole: ids in the snapshot are the head's ids,
+        // so loading re-interns the strings in order and keeps every series' ids as they are.
+        let symbolCount = head.symbols.count
         VarInt.appendUnsigned(UInt64(symbolCount), to: &out)
         for id in 0..<symbolCount {
             let s = head.symbols.string(UInt32(id))
             VarInt.appendUnsigned(UInt64(s.utf8.count), to: &out)
             out.append(contentsOf: s.utf8)
         }
-        VarInt.appendUnsigned(UInt64(count), to: &out)
-        out.append(contentsOf: body)
-        BigEndian.append(CRC32C.checksum(out), to: &out)
+        VarInt.appendUnsigned(UInt64(seriesCount), to: &out)
         return out
+    }
+
+    /// Appends series `ref`'s record; false if the head no longer has it.
+    static func appendSeries(_ ref: UInt64, of head: Head, to body: inout [UInt8], scratch: inout [UInt8]) -> Bool {
+        guard let (s, mapped, ids, open) = head.withSeries(ref, { s, ids, space in
+            (s, Array(s.mapped(in: space)), Array(ids), s.head.isOpen ? s.head.state(in: space) : nil)
+        }) else { return false }
+        VarInt.appendUnsigned(ref, to: &body)
+        BigEndian.append(head.symbols.labels(ids).stableHash(scratch: &scratch), to: &body)
+        VarInt.appendUnsigned(UInt64(ids.count / 2), to: &body)
+        for id in ids { VarInt.appendUnsigned(UInt64(id), to: &body) }
+        BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
+        if let state = open {
+            VarInt.appendUnsigned(UInt64(state.completeBytes.count), to: &body)
+            body.append(contentsOf: state.completeBytes)
+            body.append(state.pendingByte)
+            body.append(state.pendingBits)
+            BigEndian.append(state.count, to: &body)
+            BigEndian.append(UInt64(bitPattern: state.lastTimestamp), to: &body)
+            BigEndian.append(state.lastValueBits, to: &body)
+            BigEndian.append(state.tDelta, to: &body)
+            body.append(state.leading)
+            body.append(state.trailing)
+        } else {
+            VarInt.appendUnsigned(0, to: &body)
+        }
+        VarInt.appendUnsigned(UInt64(mapped.count), to: &body)
+        for m in mapped {
+            BigEndian.append(m.ref, to: &body)
+            BigEndian.append(UInt64(bitPattern: m.minTime), to: &body)
+            BigEndian.append(UInt64(bitPattern: m.maxTime), to: &body)
+            BigEndian.append(m.sampleCount, to: &body)
+        }
+        return true
     }
 
     /// Read-only bytes shared with the parallel loaders.
@@ -175,7 +215,8 @@ enum HeadSnapshot {
             }
             let mcount = Int(try uvarint(body, &i))
             guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
-            s.mapped.reserveCapacity(mcount)
+            var mapped: [MappedChunkMeta] = []
+            mapped.reserveCapacity(mcount)
             for _ in 0..<mcount {
                 let r = try u64(body, &i)
                 let mn = Int64(bitPattern: try u64(body, &i))
@@ -184,12 +225,12 @@ enum HeadSnapshot {
                 let c = BigEndian.readUInt16(body, at: i)
                 i += 2
                 guard head.chunkFiles.isPlausible(r) else { throw Invalid(reason: "chunk ref \(r) not in the chunk files") }
-                s.mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
+                mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
             }
-            part.lo = Swift.min(part.lo, s.mapped.first?.minTime ?? openMinTime)
+            part.lo = Swift.min(part.lo, mapped.first?.minTime ?? openMinTime)
             let openMaxTime = openChunk.flatMap { $0.count > 0 ? $0.lastTimestamp : nil }
-            if let hi = openMaxTime ?? s.mapped.last?.maxTime { part.hi = Swift.max(part.hi, hi) }
-            head.insert(s, labelIDs: ids, openChunk: openChunk, ref: ref)
+            if let hi = openMaxTime ?? mapped.last?.maxTime { part.hi = Swift.max(part.hi, hi) }
+            head.insert(s, labelIDs: ids, mapped: mapped, openChunk: openChunk, ref: ref)
             head.stripes[Int(hash & head.mask)].hashes.withLock { h in
                 if h.first[hash] == nil { h.first[hash] = ref } else { h.collisions[hash, default: []].append(ref) }
             }

@@ -29,14 +29,14 @@ extension Head {
                 m.seriesSlots += s.series.capacity * MemoryLayout<MemSeries>.stride
                 m.labelRefBytes += s.labelIDs.capacity * 4
                 m.openChunkCapacity += s.chunks.capacityBytes
+                m.mappedChunkMetaBytes += s.chunks.mapped.capacityBytes
                 for x in s.series where x.alive {
                     m.series += 1
-                    m.chunks += x.mapped.count
+                    m.chunks += Int(x.mappedCount)
                     if x.head.isOpen {
                         m.chunks += 1
                         m.openChunkBytes += x.head.byteCount
                     }
-                    m.mappedChunkMetaBytes += x.mapped.capacity * MemoryLayout<MappedChunkMeta>.stride
                 }
             }
         }

@@ -22,14 +22,15 @@ extension Head {
         raiseFloor(to: minTime)
         var empty: [UInt64] = []
         forEachSeries { ref, s, space in
-            let before = s.mapped.count
-            s.mapped.removeAll { $0.maxTime < minTime }
-            report.removedChunks += before - s.mapped.count
+            // Chunks are in time order: the ones to drop are a prefix.
+            let expired = s.mapped(in: space).prefix { $0.maxTime < minTime }.count
+            space.mapped.dropFirst(UInt32(expired), start: &s.mappedStart, count: &s.mappedCount)
+            report.removedChunks += expired
             if s.head.count > 0, s.head.lastTimestamp < minTime {
                 s.dropOpenChunk(in: space)
                 report.removedChunks += 1
             }
-            if s.mapped.isEmpty && s.head.count == 0 && s.pendingOwner == 0 { empty.append(ref) }
+            if s.mappedCount == 0 && s.head.count == 0 && s.pendingOwner == 0 { empty.append(ref) }
         }
         // Remove empty series under hash stripe → series stripe order, checking again that no
         // appender gave them a sample in between.
@@ -41,7 +42,7 @@ extension Head {
             let gone: Bool = stripes[Int(hash & mask)].hashes.withLock { h in
                 let i = slot(ofRef: ref)
                 let stillEmpty = stripe(ofRef: ref).series.withLock { s -> Bool in
-                    guard s.isLive(i), s.series[i].mapped.isEmpty, s.series[i].head.count == 0,
+                    guard s.isLive(i), s.series[i].mappedCount == 0, s.series[i].head.count == 0,
                           s.series[i].pendingOwner == 0 else { return false }
                     s.remove(i)
                     return true
@@ -71,7 +72,7 @@ extension Head {
         pruneTombstones(before: minTime)
         // Chunk files no series refers to any more.
         var referenced = Set<Int>()
-        forEachSeries { _, s, _ in for m in s.mapped { referenced.insert(Int(m.ref >> 32)) } }
+        forEachSeries { _, s, space in for m in s.mapped(in: space) { referenced.insert(Int(m.ref >> 32)) } }
         try chunkFiles.removeFiles(notIn: referenced)
         recomputeTimeRange()
         return report

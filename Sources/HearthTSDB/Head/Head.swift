@@ -151,9 +151,12 @@ public final class Head: Sendable {
         }
     }
 
-    /// Places a series, its label ids and its open chunk in its slot (loading a snapshot).
-    /// `openChunk` has been checked (``XOREncoder/init(restoring:)`` accepts it).
-    func insert(_ series: MemSeries, labelIDs ids: [UInt32], openChunk: XORAppender.State? = nil, ref: UInt64) {
+    /// Places a series, its label ids, its completed chunks and its open chunk in its slot
+    /// (loading a snapshot). `openChunk` has been checked (``XOREncoder/init(restoring:)`` accepts it).
+    func insert(
+        _ series: MemSeries, labelIDs ids: [UInt32], mapped: [MappedChunkMeta] = [],
+        openChunk: XORAppender.State? = nil, ref: UInt64
+    ) {
         let i = slot(ofRef: ref)
         stripe(ofRef: ref).series.withLock { s in
             if i >= s.series.count {
@@ -167,6 +170,8 @@ public final class Head: Sendable {
             s.series[i] = series
             s.series[i].alive = true
             s.storeLabelIDs(ids, for: i)
+            s.series[i].mappedCount = 0
+            s.setMappedChunks(mapped, for: i)
             if let state = openChunk, let chunk = OpenChunk(restoring: state, in: s.chunks) {
                 s.series[i].head = chunk
             }
@@ -208,7 +213,10 @@ public final class Head: Sendable {
                 (s: inout Stripe.SeriesState) throws -> Int in
                 // One uniqueness check for the run, not one per sample.
                 let space = s.chunks
-                defer { if space.wantsCompaction { s.compactChunks() } }
+                defer {
+                    if space.wantsCompaction { s.compactChunks() }
+                    if space.mapped.wantsCompaction { s.compactMappedChunks() }
+                }
                 return try s.series.withUnsafeMutableBufferPointer { series throws -> Int in
                     var d = 0
                     for k in start..<end {
@@ -254,7 +262,7 @@ public final class Head: Sendable {
         var lo = Int64.max, hi = Int64.min
         forEachSeries { _, s, space in
             lo = Swift.min(lo, s.minTime(in: space))
-            let m = s.maxTime
+            let m = s.maxTime(in: space)
             if m != .min { hi = Swift.max(hi, m) }
         }
         minTimeValue.store(lo, ordering: .relaxed)

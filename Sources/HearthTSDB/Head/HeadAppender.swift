@@ -105,7 +105,7 @@ public final class HeadAppender {
                         pending = (buffered[p].timestamp, buffered[p].value.bitPattern)
                     }
                 }
-                let verdict = s.series[i].admit(t, vbits, owner: owner, index: next, pending: pending)
+                let verdict = s.series[i].admit(t, vbits, owner: owner, index: next, pending: pending, space: s.chunks)
                 return (verdict, !s.series[i].walLogged)
             }
         }

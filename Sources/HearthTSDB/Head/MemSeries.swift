@@ -27,8 +27,9 @@ enum Appendability {
 }
 
 /// One series of the head. Lives inline in its stripe's array and is only touched under the
-/// stripe's lock. Completed chunks are on disk (`mapped`); the open chunk's bytes are in the
-/// stripe's ``ChunkSpace``. Plain data (no references), so the stripe's array copies cheaply.
+/// stripe's lock. Completed chunks are on disk, their metas in the stripe's
+/// ``MappedChunkArena`` (`space.mapped`); the open chunk's bytes are in the stripe's
+/// ``ChunkSpace``. Plain data (no references), so the stripe's array copies cheaply.
 struct MemSeries {
     /// Where this series' label ids (name, value, name, value, ... sorted by name, as ids in the
     /// head's symbol table) are in its stripe's `labelIDs` arena: one shared array per stripe
@@ -42,7 +43,9 @@ struct MemSeries {
     var walLogged = false
     /// When the open chunk will be cut (Prometheus's `nextAt`).
     var nextAt: Int64 = .min
-    var mapped: [MappedChunkMeta] = []
+    /// Where this series' completed chunks are listed in `space.mapped`, oldest first.
+    var mappedStart: UInt32 = 0
+    var mappedCount: UInt32 = 0
     /// Appender `pendingOwner` has an uncommitted sample for this series, at `pendingIndex` of
     /// its buffer: a batch checks its own ordering against it.
     var pendingOwner: UInt32 = 0
@@ -52,14 +55,20 @@ struct MemSeries {
 
     init() {}
 
+    /// The metas of the completed chunks, oldest first.
+    @inline(__always)
+    func mapped(in space: ChunkSpace) -> ArraySlice<MappedChunkMeta> {
+        space.mapped[mappedStart, mappedCount]
+    }
+
     /// Time of the newest committed sample, or `.min` if none.
-    var maxTime: Int64 {
+    func maxTime(in space: ChunkSpace) -> Int64 {
         if head.count > 0 { return head.lastTimestamp }
-        return mapped.last?.maxTime ?? .min
+        return mapped(in: space).last?.maxTime ?? .min
     }
 
     func minTime(in space: ChunkSpace) -> Int64 {
-        if let first = mapped.first { return first.minTime }
+        if let first = mapped(in: space).first { return first.minTime }
         if head.count > 0 { return head.firstTimestamp(in: space) }
         return .max
     }
@@ -69,9 +78,10 @@ struct MemSeries {
     /// Mutating so that it runs in place in the stripe's array, without copying the series.
     @inline(__always)
     mutating func admit(
-        _ t: Int64, _ vbits: UInt64, owner: UInt32, index: Int, pending: (timestamp: Int64, valueBits: UInt64)?
+        _ t: Int64, _ vbits: UInt64, owner: UInt32, index: Int, pending: (timestamp: Int64, valueBits: UInt64)?,
+        space: ChunkSpace
     ) -> Appendability {
-        let verdict = appendable(t, vbits, pending: pending)
+        let verdict = appendable(t, vbits, pending: pending, space: space)
         if case .ok = verdict {
             pendingOwner = owner
             pendingIndex = UInt32(truncatingIfNeeded: index)
@@ -80,13 +90,15 @@ struct MemSeries {
     }
 
     /// Checks `t`/`v` against the newest committed sample and the batch's pending one.
-    func appendable(_ t: Int64, _ vbits: UInt64, pending: (timestamp: Int64, valueBits: UInt64)?) -> Appendability {
+    func appendable(
+        _ t: Int64, _ vbits: UInt64, pending: (timestamp: Int64, valueBits: UInt64)?, space: ChunkSpace
+    ) -> Appendability {
         var newest = Int64.min
         var newestBits: UInt64 = 0
         if head.count > 0 {
             newest = head.lastTimestamp
             newestBits = head.lastValue.bitPattern
-        } else if let last = mapped.last {
+        } else if mappedCount > 0, let last = mapped(in: space).last {
             if t <= last.maxTime { return .outOfOrder(newest: last.maxTime) }
         }
         if let pending, pending.timestamp >= newest {
@@ -116,7 +128,7 @@ struct MemSeries {
                 startChunk(t, chunkRange: chunkRange, space: space)
             }
         } else {
-            if let last = mapped.last, t <= last.maxTime { return false }
+            if mappedCount > 0, let last = mapped(in: space).last, t <= last.maxTime { return false }
             if !head.isOpen { startChunk(t, chunkRange: chunkRange, space: space) }
         }
         head.append(timestamp: t, value: v, in: space)
@@ -137,7 +149,8 @@ struct MemSeries {
         let chunkRef = try files.write(seriesRef: ref, minTime: minTime, maxTime: maxTime, length: head.byteCount) {
             head.appendBytes(to: &$0, in: space)
         }
-        mapped.append(MappedChunkMeta(ref: chunkRef, minTime: minTime, maxTime: maxTime, sampleCount: head.count))
+        space.mapped.append(MappedChunkMeta(ref: chunkRef, minTime: minTime, maxTime: maxTime, sampleCount: head.count),
+                            start: &mappedStart, count: &mappedCount)
         head.release(in: space)
     }
 

@@ -55,13 +55,33 @@ final class Stripe: Sendable {
             }
         }
 
+        /// Replaces the completed-chunk list of slot `i`.
+        mutating func setMappedChunks(_ list: [MappedChunkMeta], for i: Int) {
+            var (start, count) = (series[i].mappedStart, series[i].mappedCount)
+            chunks.mapped.set(list, start: &start, count: &count)
+            (series[i].mappedStart, series[i].mappedCount) = (start, count)
+        }
+
+        /// Rebuilds the completed-chunk arena from the live lists (see ``MappedChunkArena``).
+        mutating func compactMappedChunks() {
+            chunks.mapped.compact { move in
+                for i in series.indices where series[i].alive && series[i].mappedCount > 0 {
+                    var (start, count) = (series[i].mappedStart, series[i].mappedCount)
+                    move(&start, &count)
+                    (series[i].mappedStart, series[i].mappedCount) = (start, count)
+                }
+            }
+        }
+
         /// Marks slot `i` empty and, once most of the arena is dead, rebuilds it.
         mutating func remove(_ i: Int) {
             deadLabelIDs += Int(series[i].labelIDCount)
             series[i].dropOpenChunk(in: chunks)
+            chunks.mapped.release(count: &series[i].mappedCount)
             series[i] = MemSeries()
             series[i].alive = false
             if chunks.wantsCompaction { compactChunks() }
+            if chunks.mapped.wantsCompaction { compactMappedChunks() }
             if deadLabelIDs > 1024 && deadLabelIDs * 2 > labelIDs.count {
                 var compacted: [UInt32] = []
                 compacted.reserveCapacity(labelIDs.count - deadLabelIDs)

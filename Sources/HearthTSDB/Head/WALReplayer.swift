@@ -83,7 +83,7 @@ final class WALReplayer {
                 if created, let chunks = mapped[ref] {
                     let i = head.slot(ofRef: ref)
                     head.stripe(ofRef: ref).series.withLock { st in
-                        st.series[i].mapped = chunks.sorted { $0.minTime < $1.minTime }
+                        st.setMappedChunks(chunks.sorted { $0.minTime < $1.minTime }, for: i)
                     }
                 }
             }
