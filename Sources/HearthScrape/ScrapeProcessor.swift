@@ -63,19 +63,14 @@ public struct ScrapeProcessor {
                 var t = timestamp
                 if honorTimestamps, let ts = try scanner.timestampMilliseconds() { t = ts }
                 let range = scanner.seriesRange
-                let (hash, found) = body.withUnsafeBytes { raw in
-                    let key = UnsafeRawBufferPointer(rebasing: raw[range])
-                    let h = SeriesCache.hash(key)
-                    return (h, cache.find(key, hash: h))
-                }
+                let key = body.withUnsafeBytes { SeriesCache.key(UnsafeRawBufferPointer(rebasing: $0[range])) }
+                let found = cache.find(key)
                 let index: Int
                 if let found {
                     index = found
                 } else {
                     let labels = try finalLabels(try scanner.labels())
-                    index = body.withUnsafeBytes { raw in
-                        cache.insert(UnsafeRawBufferPointer(rebasing: raw[range]), hash: hash, ref: 0, labels: labels, seen: 0)
-                    }
+                    index = cache.insert(key, ref: 0, labels: labels, seen: 0)
                     if labels != nil { result.seriesAdded += 1 }
                 }
                 seen.append(Int32(index))
