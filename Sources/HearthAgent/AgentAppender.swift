@@ -69,17 +69,17 @@ public final class AgentAppender: ScrapeAppender {
             }
             for i in samples.indices {
                 let ref = samples[i].ref
-                // One hash lookup per sample in the common case.
-                var index = table.series.index(forKey: ref)
-                if index == nil, let gone = table.forgotten.removeValue(forKey: ref) {
+                let t = samples[i].timestamp
+                func note(_ s: inout Series) {
+                    s.lastTimestamp = max(s.lastTimestamp, t)
+                    s.lastSegment = segment
+                }
+                // One lookup per sample in the common case.
+                if table.series.update(ref, note) == nil, var gone = table.forgotten.removeValue(forKey: ref) {
+                    note(&gone)
                     table.series[ref] = gone
                     table.refs[gone.labels] = ref
                     newSeries.append(WALSeries(ref: ref, labels: gone.labels))
-                    index = table.series.index(forKey: ref)
-                }
-                if let index {
-                    table.series.values[index].lastTimestamp = max(table.series.values[index].lastTimestamp, samples[i].timestamp)
-                    table.series.values[index].lastSegment = segment
                 }
             }
         }
@@ -93,7 +93,7 @@ public final class AgentAppender: ScrapeAppender {
         if written != segment {
             storage.table.withLock { table in
                 for s in samples {
-                    if let index = table.series.index(forKey: s.ref) { table.series.values[index].lastSegment = written }
+                    table.series.update(s.ref) { $0.lastSegment = written }
                 }
             }
         }

@@ -73,7 +73,7 @@ extension AgentStorage {
         }
         let forgotten = table.withLock { t -> Int in
             var gone: [UInt64: Series] = [:]
-            for (ref, s) in t.series where s.lastSegment <= through { gone[ref] = s }
+            t.series.forEach { ref, s in if s.lastSegment <= through { gone[ref] = s } }
             for (ref, s) in gone {
                 t.series[ref] = nil
                 if t.refs[s.labels] == ref { t.refs[s.labels] = nil }

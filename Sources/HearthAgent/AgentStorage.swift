@@ -39,7 +39,7 @@ public final class AgentStorage: Sendable {
 
     struct Table {
         var refs: [Labels: UInt64] = [:]
-        var series: [UInt64: Series] = [:]
+        var series = RefTable<Series>()
         /// Series forgotten by the last collection, kept one more round so that a scrape that
         /// looked one up just before can still commit it.
         var forgotten: [UInt64: Series] = [:]
@@ -77,8 +77,8 @@ public final class AgentStorage: Sendable {
             case .samples:
                 do {
                     try WALRecordCodec.forEachSample(payload) { s in
-                        if let last = table.series[s.ref]?.lastTimestamp, s.timestamp > last {
-                            table.series[s.ref]!.lastTimestamp = s.timestamp
+                        table.series.update(s.ref) { series in
+                            series.lastTimestamp = max(series.lastTimestamp, s.timestamp)
                         }
                     }
                 } catch { decodeErrors += 1 }
@@ -90,7 +90,7 @@ public final class AgentStorage: Sendable {
         // Replayed series may have samples anywhere before the segment the log opened: count
         // them as newest there, so no upkeep forgets one whose samples are still unsent.
         let opened = wal.position.segment
-        for ref in table.series.keys { table.series[ref]!.lastSegment = opened }
+        table.series.updateAll { _, s in s.lastSegment = opened }
         self.table = Mutex(table)
         openSegmentSince = Mutex((wal.position.segment, .now))
         if let repaired = report.repaired {

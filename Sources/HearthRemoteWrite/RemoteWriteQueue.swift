@@ -103,7 +103,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
         var pending: [WALSample] = []
         /// Where the samples in `pending` start in the log.
         var pendingStart = reader.position
-        var prepared: [UInt64: Labels?] = [:]
+        var prepared = RefTable<Labels?>()
         var preparedSegment = reader.position.segment
         var skippedSegments = 0
         var oldestPendingAt: ContinuousClock.Instant?
@@ -142,7 +142,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
             if reader.position.segment != preparedSegment {
                 // A new segment is a cheap point to forget the cache, so series that stopped
                 // are not kept forever (sources never reuse refs, so entries are never wrong).
-                prepared.removeAll(keepingCapacity: true)
+                prepared.removeAll()
                 preparedSegment = reader.position.segment
             }
             if reader.skippedSegments > skippedSegments {
@@ -190,7 +190,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
     }
 
     /// Sends `samples` (in log order, read from `start` on) over as many shards as the round needs.
-    func sendRound(_ samples: [WALSample], from start: WALPosition, prepared: inout [UInt64: Labels?]) async -> RoundOutcome {
+    func sendRound(_ samples: [WALSample], from start: WALPosition, prepared: inout RefTable<Labels?>) async -> RoundOutcome {
         let queue = client.config.queue
         let ageLimit = queue.sampleAgeLimit > 0 ? unixMilliseconds() - queue.sampleAgeLimit : Int64.min
         let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))

@@ -1,0 +1,104 @@
+/// Values by series ref, for refs handed out in increasing order from 1 (the head's and the
+/// agent's): a lookup is two array indexes instead of hashing the ref, and a value costs its
+/// own size, not a hash table's spare buckets.
+///
+/// Slots come in pages of 512 refs; a page is allocated when a ref in it gets a value and freed
+/// when its last value goes, so refs that are gone for good (series churned out) cost nothing
+/// once their whole page is gone. Refs beyond ``denseLimit`` (never handed out by Hearth, but
+/// a damaged log could name one) go to a dictionary instead of growing the page list.
+public struct RefTable<Value> {
+    static var pageShift: UInt64 { 9 }
+    static var pageSize: Int { 1 << 9 }
+    /// Refs below this live in pages (2^32 refs: a page list of 8M entries at most).
+    public static var denseLimit: UInt64 { 1 << 32 }
+
+    private var pages: [[Value?]?] = []
+    private var pageCounts: [UInt16] = []
+    private var overflow: [UInt64: Value] = [:]
+    public private(set) var count = 0
+
+    public init() {}
+
+    public subscript(ref: UInt64) -> Value? {
+        get {
+            guard ref < Self.denseLimit else { return overflow[ref] }
+            let p = Int(ref &>> Self.pageShift)
+            guard p < pages.count, let page = pages[p] else { return nil }
+            return page[Int(ref) & (Self.pageSize - 1)]
+        }
+        set {
+            guard ref < Self.denseLimit else {
+                let had = overflow[ref] != nil
+                overflow[ref] = newValue
+                count += (newValue != nil ? 1 : 0) - (had ? 1 : 0)
+                return
+            }
+            let p = Int(ref &>> Self.pageShift), slot = Int(ref) & (Self.pageSize - 1)
+            if p >= pages.count {
+                guard newValue != nil else { return }
+                pages.append(contentsOf: repeatElement(nil, count: p + 1 - pages.count))
+                pageCounts.append(contentsOf: repeatElement(0, count: p + 1 - pageCounts.count))
+            }
+            if pages[p] == nil {
+                guard newValue != nil else { return }
+                pages[p] = [Value?](repeating: nil, count: Self.pageSize)
+            }
+            let had = pages[p]![slot] != nil
+            pages[p]![slot] = newValue
+            let delta = (newValue != nil ? 1 : 0) - (had ? 1 : 0)
+            count += delta
+            pageCounts[p] = UInt16(Int(pageCounts[p]) + delta)
+            if pageCounts[p] == 0 { pages[p] = nil }
+        }
+    }
+
+    /// Runs `body` on the value of `ref` in place; nil (and `body` not run) if there is none.
+    @inline(__always)
+    public mutating func update<R>(_ ref: UInt64, _ body: (inout Value) -> R) -> R? {
+        guard ref < Self.denseLimit else {
+            guard overflow[ref] != nil else { return nil }
+            return body(&overflow[ref]!)
+        }
+        let p = Int(ref &>> Self.pageShift), slot = Int(ref) & (Self.pageSize - 1)
+        guard p < pages.count, pages[p] != nil, pages[p]![slot] != nil else { return nil }
+        return body(&pages[p]![slot]!)
+    }
+
+    /// Removes and returns the value of `ref`.
+    @discardableResult
+    public mutating func removeValue(forRef ref: UInt64) -> Value? {
+        let v = self[ref]
+        if v != nil { self[ref] = nil }
+        return v
+    }
+
+    /// Every ref with a value, in increasing order (overflow refs last).
+    public func forEach(_ body: (UInt64, Value) throws -> Void) rethrows {
+        for (p, page) in pages.enumerated() {
+            guard let page else { continue }
+            for (slot, v) in page.enumerated() {
+                if let v { try body(UInt64(p) << Self.pageShift | UInt64(slot), v) }
+            }
+        }
+        for (ref, v) in overflow.sorted(by: { $0.key < $1.key }) { try body(ref, v) }
+    }
+
+    /// Runs `body` on every value in place.
+    public mutating func updateAll(_ body: (UInt64, inout Value) -> Void) {
+        for p in pages.indices where pages[p] != nil {
+            for slot in 0..<Self.pageSize where pages[p]![slot] != nil {
+                body(UInt64(p) << Self.pageShift | UInt64(slot), &pages[p]![slot]!)
+            }
+        }
+        for ref in overflow.keys { body(ref, &overflow[ref]!) }
+    }
+
+    public mutating func removeAll() {
+        pages = []
+        pageCounts = []
+        overflow = [:]
+        count = 0
+    }
+}
+
+extension RefTable: Sendable where Value: Sendable {}
