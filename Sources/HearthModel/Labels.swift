@@ -54,7 +54,7 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
     /// treats an empty value as an absent label.
     /// - Throws: ``LabelsError`` on a duplicate or empty name.
     public init(validating labels: [Label]) throws(LabelsError) {
-        var sorted = labels.filter { !$0.value.isEmpty }
+        var sorted = Labels(sortedDroppingEmpty: labels).storage
         sorted.sort { $0.name.utf8Precedes($1.name) }
         for i in sorted.indices {
             if sorted[i].name.isEmpty { throw .emptyName }
@@ -67,6 +67,19 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
     @inlinable
     public init(sorted labels: [Label]) {
         storage = labels
+    }
+
+    /// `labels` without those with empty values, in the order given (sorted and unique, as for
+    /// ``init(sorted:)``), in an array of exactly that size. For label sets kept as long as their
+    /// series lives (a scrape's series cache, the agent's table): `filter` appends one by one and
+    /// can leave half its capacity unused.
+    public init(sortedDroppingEmpty labels: [Label]) {
+        var n = 0
+        for l in labels where !l.value.isEmpty { n += 1 }
+        var kept: [Label] = []
+        kept.reserveCapacity(n)
+        for l in labels where !l.value.isEmpty { kept.append(l) }
+        storage = kept
     }
 
     /// Convenience for tests and literals: `Labels(["__name__": "up", "job": "x"])`.

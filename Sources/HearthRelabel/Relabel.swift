@@ -11,7 +11,7 @@ public enum Relabel {
         for config in configs {
             guard apply(config, to: &builder) else { return nil }
         }
-        return Labels(sorted: builder.filter { !$0.value.isEmpty })
+        return Labels(sortedDroppingEmpty: builder)
     }
 
     /// One step; false means the label set is dropped.

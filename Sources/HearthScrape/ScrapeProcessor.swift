@@ -149,7 +149,7 @@ public struct ScrapeProcessor {
             }
         }
         list.sort { $0.name.utf8Precedes($1.name) }
-        guard let labels = Relabel.process(Labels(sorted: list.filter { !$0.value.isEmpty }), metricRelabelConfigs) else { return nil }
+        guard let labels = Relabel.process(Labels(sortedDroppingEmpty: list), metricRelabelConfigs) else { return nil }
         guard labels.metricName != nil else { return nil }
         if labelLimit > 0, labels.count > labelLimit {
             throw .labelLimit("label_limit exceeded (metric: \(labels.metricName ?? ""), number of labels: \(labels.count), limit: \(labelLimit))")

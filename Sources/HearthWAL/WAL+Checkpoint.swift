@@ -38,8 +38,11 @@ extension WAL {
             .filter { $0 <= last && $0 > (previous?.0 ?? -1) }
             .map { directory + "/" + Segment.name($0) }
         for path in sources {
-            guard let bytes = try FileSystem.readFile(path) else { continue }
-            _ = try bytes.withUnsafeBytes { raw in try Segment.scan(raw) { _, payload in try keep(payload) } }
+            // Mapped, not read: a segment is 16 MiB, and a heap buffer that size can stay
+            // resident after it is freed.
+            guard let size = FileSystem.fileSize(path), size > 0 else { continue }
+            let file = try MappedFile(path: path, capacity: size)
+            _ = try withExtendedLifetime(file) { try Segment.scan(file.bytes(at: 0, count: size)) { _, payload in try keep(payload) } }
         }
         try out.write(buffer)
         try out.sync()
