@@ -6,31 +6,38 @@
 /// when its last value goes, so refs that are gone for good (series churned out) cost nothing
 /// once their whole page is gone. Refs beyond ``denseLimit`` (never handed out by Hearth, but
 /// a damaged log could name one) go to a dictionary instead of growing the page list.
+///
+/// Inlinable so that it is specialized for its value type where it is used: the generic code
+/// looked up type metadata on every lookup (3.6% of the agent's CPU under the scale run).
 public struct RefTable<Value> {
-    static var pageShift: UInt64 { 9 }
-    static var pageSize: Int { 1 << 9 }
+    @usableFromInline static var pageShift: UInt64 { 9 }
+    @usableFromInline static var pageSize: Int { 1 << 9 }
     /// Refs below this live in pages (2^32 refs: a page list of 8M entries at most).
-    public static var denseLimit: UInt64 { 1 << 32 }
+    @inlinable public static var denseLimit: UInt64 { 1 << 32 }
 
-    private var pages: [[Value?]?] = []
-    private var pageCounts: [UInt16] = []
-    private var overflow: [UInt64: Value] = [:]
-    public private(set) var count = 0
+    @usableFromInline var pages: [[Value?]?] = []
+    @usableFromInline var pageCounts: [UInt16] = []
+    @usableFromInline var overflow: [UInt64: Value] = [:]
+    @usableFromInline var storedCount = 0
+    /// Refs with a value.
+    @inlinable public var count: Int { storedCount }
 
-    public init() {}
+    @inlinable public init() {}
 
+    @inlinable
     public subscript(ref: UInt64) -> Value? {
         get {
             guard ref < Self.denseLimit else { return overflow[ref] }
             let p = Int(ref &>> Self.pageShift)
-            guard p < pages.count, let page = pages[p] else { return nil }
-            return page[Int(ref) & (Self.pageSize - 1)]
+            guard p < pages.count else { return nil }
+            // Through the optional in place: binding the page would retain it.
+            return pages[p]?[Int(ref) & (Self.pageSize - 1)] ?? nil
         }
         set {
             guard ref < Self.denseLimit else {
                 let had = overflow[ref] != nil
                 overflow[ref] = newValue
-                count += (newValue != nil ? 1 : 0) - (had ? 1 : 0)
+                storedCount += (newValue != nil ? 1 : 0) - (had ? 1 : 0)
                 return
             }
             let p = Int(ref &>> Self.pageShift), slot = Int(ref) & (Self.pageSize - 1)
@@ -46,14 +53,14 @@ public struct RefTable<Value> {
             let had = pages[p]![slot] != nil
             pages[p]![slot] = newValue
             let delta = (newValue != nil ? 1 : 0) - (had ? 1 : 0)
-            count += delta
+            storedCount += delta
             pageCounts[p] = UInt16(Int(pageCounts[p]) + delta)
             if pageCounts[p] == 0 { pages[p] = nil }
         }
     }
 
     /// Runs `body` on the value of `ref` in place; nil (and `body` not run) if there is none.
-    @inline(__always)
+    @inlinable
     public mutating func update<R>(_ ref: UInt64, _ body: (inout Value) -> R) -> R? {
         guard ref < Self.denseLimit else {
             guard overflow[ref] != nil else { return nil }
@@ -65,7 +72,7 @@ public struct RefTable<Value> {
     }
 
     /// Removes and returns the value of `ref`.
-    @discardableResult
+    @inlinable @discardableResult
     public mutating func removeValue(forRef ref: UInt64) -> Value? {
         let v = self[ref]
         if v != nil { self[ref] = nil }
@@ -73,6 +80,7 @@ public struct RefTable<Value> {
     }
 
     /// Every ref with a value, in increasing order (overflow refs last).
+    @inlinable
     public func forEach(_ body: (UInt64, Value) throws -> Void) rethrows {
         for (p, page) in pages.enumerated() {
             guard let page else { continue }
@@ -84,6 +92,7 @@ public struct RefTable<Value> {
     }
 
     /// Runs `body` on every value in place.
+    @inlinable
     public mutating func updateAll(_ body: (UInt64, inout Value) -> Void) {
         for p in pages.indices where pages[p] != nil {
             for slot in 0..<Self.pageSize where pages[p]![slot] != nil {
@@ -93,11 +102,12 @@ public struct RefTable<Value> {
         for ref in overflow.keys { body(ref, &overflow[ref]!) }
     }
 
+    @inlinable
     public mutating func removeAll() {
         pages = []
         pageCounts = []
         overflow = [:]
-        count = 0
+        storedCount = 0
     }
 }
 
