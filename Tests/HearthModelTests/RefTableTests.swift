@@ -1,4 +1,4 @@
-import HearthModel
+@testable import HearthModel
 import Testing
 
 @Suite struct RefTableTests {
@@ -49,5 +49,26 @@ import Testing
         #expect(table[8] == nil)
         table[7] = nil
         #expect(table.count == 0)
+    }
+
+    /// Refs that keep growing while the old ones go (series churn over months): the page list
+    /// spans only the live refs, wherever they are.
+    @Test func churnKeepsThePageListToTheLiveRange() {
+        var table = RefTable<Int>()
+        let window: UInt64 = 2_000
+        for ref in UInt64(1)...200_000 {
+            table[ref] = Int(ref)
+            if ref > window { table[ref - window] = nil }
+        }
+        #expect(table.count == Int(window))
+        #expect(table.pages.count <= Int(window) / 512 + 2)
+        #expect(table[200_000] == 200_000 && table[200_000 - window] == nil && table[200_000 - window + 1] != nil)
+        // A ref below the list's first page is placed in front of it.
+        table[3] = 3
+        #expect(table[3] == 3 && table[199_999] == 199_999)
+        table[3] = nil
+        #expect(table.pages.count <= Int(window) / 512 + 2)
+        for ref in (200_000 - window + 1)...200_000 { table[ref] = nil }
+        #expect(table.count == 0 && table.pages.isEmpty)
     }
 }
