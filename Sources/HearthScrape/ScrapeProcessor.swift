@@ -1,4 +1,5 @@
 import HearthConfig
+import HearthEncoding
 import HearthExposition
 import HearthModel
 import HearthRelabel
@@ -63,7 +64,7 @@ public struct ScrapeProcessor {
                 var t = timestamp
                 if honorTimestamps, let ts = try scanner.timestampMilliseconds() { t = ts }
                 let range = scanner.seriesRange
-                let key = body.withUnsafeBytes { SeriesCache.key(UnsafeRawBufferPointer(rebasing: $0[range])) }
+                let key = body.withUnsafeBytes { BytesDigest(UnsafeRawBufferPointer(rebasing: $0[range])) }
                 let found = cache.find(key)
                 let index: Int
                 if let found {

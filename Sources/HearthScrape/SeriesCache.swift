@@ -5,18 +5,12 @@ import HearthModel
 /// block, so that a steady-state scrape finds each series' storage ref with one hash and one
 /// comparison: no strings, no label sets, no allocation.
 ///
-/// Keys are two independent hashes of those bytes and their length, not the bytes (which cost
-/// about as much memory as the series' labels): two lines of one target would have to collide in
-/// 96 bits to be confused (the server's remote-write ``SeriesRefCache`` does the same).
+/// Keys are a `BytesDigest` of those bytes (96 bits), not the bytes (which cost about as much
+/// memory as the series' labels), as in the server's remote-write `SeriesRefCache`.
 ///
 /// Also the scrape's staleness bookkeeping: each entry remembers the scrape that last saw it.
 struct SeriesCache {
-    struct Key: Equatable {
-        /// xxhash64 of the bytes; also places the entry.
-        var hash: UInt64
-        /// CRC32C of the bytes (high half) and their length (low half).
-        var check: UInt64
-    }
+    typealias Key = BytesDigest
 
     struct Entry {
         var key: Key
@@ -33,11 +27,6 @@ struct SeriesCache {
     private var slots: [Int32] = Array(repeating: 0, count: 64)
 
     var count: Int { entries.count }
-
-    static func key(_ bytes: UnsafeRawBufferPointer) -> Key {
-        Key(hash: XXHash64.hash(bytes),
-            check: UInt64(CRC32C.checksum(bytes)) << 32 | UInt64(truncatingIfNeeded: bytes.count))
-    }
 
     /// The entry index for `key`, or nil.
     func find(_ key: Key) -> Int? {

@@ -1,9 +1,10 @@
+import HearthEncoding
 @testable import HearthScrape
 import Testing
 
 @Suite struct SeriesCacheTests {
     static func key(_ line: String) -> SeriesCache.Key {
-        Array(line.utf8).withUnsafeBytes { SeriesCache.key($0) }
+        Array(line.utf8).withUnsafeBytes { BytesDigest($0) }
     }
 
     /// Keys that differ in one byte, in length only, or in order all get entries of their own,
