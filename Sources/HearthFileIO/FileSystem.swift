@@ -35,20 +35,18 @@ public enum FileSystem {
 
     /// Writes a file atomically: to `path.tmp`, fsync, rename, fsync of the directory.
     public static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(FileIOError) {
-        let tmp = path + ".tmp"
-        do {
-            let f = try File(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        _ = try writeFileAtomically(path, streaming: { (f: borrowing File) throws(FileIOError) -> Bool in
             try f.write(bytes)
-            try f.sync()
-        }
-        try rename(tmp, to: path)
-        try syncDirectory(parent(of: path))
+            return true
+        })
     }
 
     /// Like ``writeFileAtomically(_:_:)`` for content written a piece at a time: `body` writes
     /// to the temporary file and returns whether to keep it. Nothing replaces `path` if `body`
     /// returns false or throws; the temporary file is removed then.
-    public static func writeFileAtomically(_ path: String, streaming body: (borrowing File) throws -> Bool) throws -> Bool {
+    public static func writeFileAtomically(
+        _ path: String, streaming body: (borrowing File) throws(FileIOError) -> Bool
+    ) throws(FileIOError) -> Bool {
         let tmp = path + ".tmp"
         do {
             let f = try File(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC)

@@ -46,15 +46,13 @@ enum HeadSnapshot {
         head.forEachSeries { ref, _, _ in refs.append(ref) }
         refs.sort()
         var out = Output(bytes: header(head, walPosition: walPosition, seriesCount: refs.count))
-        let written = try FileSystem.writeFileAtomically(path, streaming: { file in
+        let written = try FileSystem.writeFileAtomically(path, streaming: { (file: borrowing File) throws(FileIOError) -> Bool in
             var scratch: [UInt8] = []
             for ref in refs {
                 guard appendSeries(ref, of: head, to: &out.bytes, scratch: &scratch) else { return false }
                 if out.bytes.count >= 1 << 20 { try out.flush(to: file) }
             }
-            out.crc = CRC32C.checksum(out.bytes, continuing: out.crc)
-            BigEndian.append(out.crc, to: &out.bytes)
-            try out.flush(to: file, checksummed: true)
+            try out.finish(to: file)
             return true
         })
         return written ? out.size : nil
@@ -66,8 +64,19 @@ enum HeadSnapshot {
         var crc: UInt32 = 0
         var size = 0
 
-        mutating func flush(to file: borrowing File, checksummed: Bool = false) throws {
-            if !checksummed { crc = CRC32C.checksum(bytes, continuing: crc) }
+        mutating func flush(to file: borrowing File) throws(FileIOError) {
+            crc = CRC32C.checksum(bytes, continuing: crc)
+            try write(to: file)
+        }
+
+        /// Writes what is left and the CRC of everything.
+        mutating func finish(to file: borrowing File) throws(FileIOError) {
+            crc = CRC32C.checksum(bytes, continuing: crc)
+            BigEndian.append(crc, to: &bytes)
+            try write(to: file)
+        }
+
+        private mutating func write(to file: borrowing File) throws(FileIOError) {
             try file.write(bytes)
             size += bytes.count
             bytes.removeAll(keepingCapacity: true)
