@@ -52,36 +52,42 @@ public struct XORDecoder: Sendable {
             t = t &+ Int64(bitPattern: d)
             try readValue(bytes)
         default:
-            var prefix: UInt8 = 0
-            for _ in 0..<4 {
-                guard let bit = reader.readBit(bytes) else { throw .truncated }
-                prefix = prefix &<< 1
-                if !bit { break }
-                prefix |= 1
-            }
-            var dod: Int64 = 0
-            var size = 0
-            switch prefix {
-            case 0b0: break
-            case 0b10: size = 14
-            case 0b110: size = 17
-            case 0b1110: size = 20
-            default:
-                guard let bits = reader.readBits(bytes, count: 64) else { throw .truncated }
-                dod = Int64(bitPattern: bits)
-            }
-            if size != 0 {
-                guard var bits = reader.readBits(bytes, count: size) else { throw .truncated }
-                // Negative values come back as large unsigned numbers.
-                if bits > (1 &<< UInt64(size &- 1)) { bits = bits &- (1 &<< UInt64(size)) }
-                dod = Int64(bitPattern: bits)
-            }
-            tDelta = UInt64(bitPattern: Int64(bitPattern: tDelta) &+ dod)
-            t = t &+ Int64(bitPattern: tDelta)
+            try readTimestamp(bytes)
             try readValue(bytes)
         }
         index &+= 1
         return true
+    }
+
+    /// A timestamp's delta-of-delta (the third sample on), shared with ``DecimalDecoder``.
+    @inlinable @inline(__always)
+    mutating func readTimestamp(_ bytes: UnsafeRawBufferPointer) throws(ChunkDecodeError) {
+        var prefix: UInt8 = 0
+        for _ in 0..<4 {
+            guard let bit = reader.readBit(bytes) else { throw .truncated }
+            prefix = prefix &<< 1
+            if !bit { break }
+            prefix |= 1
+        }
+        var dod: Int64 = 0
+        var size = 0
+        switch prefix {
+        case 0b0: break
+        case 0b10: size = 14
+        case 0b110: size = 17
+        case 0b1110: size = 20
+        default:
+            guard let bits = reader.readBits(bytes, count: 64) else { throw .truncated }
+            dod = Int64(bitPattern: bits)
+        }
+        if size != 0 {
+            guard var bits = reader.readBits(bytes, count: size) else { throw .truncated }
+            // Negative values come back as large unsigned numbers.
+            if bits > (1 &<< UInt64(size &- 1)) { bits = bits &- (1 &<< UInt64(size)) }
+            dod = Int64(bitPattern: bits)
+        }
+        tDelta = UInt64(bitPattern: Int64(bitPattern: tDelta) &+ dod)
+        t = t &+ Int64(bitPattern: tDelta)
     }
 
     @inlinable

@@ -102,14 +102,25 @@ public struct XOREncoder: Sendable {
     @inlinable
     public mutating func append<Sink: ByteSink>(timestamp t: Int64, value v: Double, into sink: inout Sink) {
         let vbits = v.bitPattern
+        writeTimestamp(t, into: &sink)
+        if _count == 0 {
+            register.writeBits(vbits, count: 64, into: &sink)
+        } else {
+            writeValue(vbits, into: &sink)
+        }
+        finishSample(t, vbits, into: &sink)
+    }
+
+    /// The timestamp part of a sample: a varint first timestamp, a varint second delta, then
+    /// delta-of-deltas. Shared with ``HeadChunkEncoder``, whose timestamps are the same.
+    @inlinable @inline(__always)
+    mutating func writeTimestamp<Sink: ByteSink>(_ t: Int64, into sink: inout Sink) {
         switch _count {
         case 0:
             writeVarint(VarInt.zigZag(t), into: &sink)
-            register.writeBits(vbits, count: 64, into: &sink)
         case 1:
             let delta = UInt64(bitPattern: t &- _lastTimestamp)
             writeVarint(delta, into: &sink)
-            writeValue(vbits, into: &sink)
             tDelta = delta
         default:
             let delta = UInt64(bitPattern: t &- _lastTimestamp)
@@ -129,9 +140,13 @@ public struct XOREncoder: Sendable {
                 register.writeBits(0b1111, count: 4, into: &sink)
                 register.writeBits(UInt64(bitPattern: dod), count: 64, into: &sink)
             }
-            writeValue(vbits, into: &sink)
             tDelta = delta
         }
+    }
+
+    /// Records the sample as the newest and spills complete bytes.
+    @inlinable @inline(__always)
+    mutating func finishSample<Sink: ByteSink>(_ t: Int64, _ vbits: UInt64, into sink: inout Sink) {
         _lastTimestamp = t
         lastValueBits = vbits
         _count &+= 1
