@@ -55,7 +55,8 @@ public enum BlockWriter {
         var indexSeries: [(labels: Labels, chunks: [IndexChunkMeta])] = []
         indexSeries.reserveCapacity(series.count)
         for s in series {
-            let chunks = join(cut(s.chunks, minTime: plan.minTime, maxTime: plan.maxTime), upTo: plan.maxSamplesPerChunk)
+            // Head chunks in the decimal encoding go to disk as XOR, as Prometheus reads them.
+            let chunks = join(cut(s.chunks.map(\.portable), minTime: plan.minTime, maxTime: plan.maxTime), upTo: plan.maxSamplesPerChunk)
             if chunks.isEmpty { continue }
             var metas: [IndexChunkMeta] = []
             metas.reserveCapacity(chunks.count)

@@ -173,3 +173,45 @@ public struct HeadChunkEncoder: Sendable {
         return p
     }
 }
+
+extension HeadChunkEncoder {
+    /// The encoder's complete state for the head snapshot: the XOR state (timestamps, XOR
+    /// values, bytes) and the decimal state.
+    public struct State: Sendable, Equatable {
+        public var xor: XORAppender.State
+        public var isDecimal: Bool
+        public var decimalAllowed: Bool
+        public var exponent: UInt8
+        public var m: Int64
+        public var delta: Int64
+
+        public init(xor: XORAppender.State, isDecimal: Bool = false, decimalAllowed: Bool = true, exponent: UInt8 = 0,
+                    m: Int64 = 0, delta: Int64 = 0) {
+            self.xor = xor
+            self.isDecimal = isDecimal
+            self.decimalAllowed = decimalAllowed
+            self.exponent = exponent
+            self.m = m
+            self.delta = delta
+        }
+    }
+
+    @inlinable
+    public func state(completeBytes: [UInt8]) -> State {
+        State(xor: base.state(completeBytes: completeBytes), isDecimal: isDecimal, decimalAllowed: decimalAllowed,
+              exponent: exponent, m: m, delta: delta)
+    }
+
+    /// The encoder of a saved ``State``; nil if the state is inconsistent.
+    @inlinable
+    public init?(restoring s: State) {
+        guard let base = XOREncoder(restoring: s.xor), s.exponent <= DecimalChunk.maxExponent,
+              !s.isDecimal || s.decimalAllowed else { return nil }
+        self.base = base
+        isDecimal = s.isDecimal
+        decimalAllowed = s.decimalAllowed
+        exponent = s.exponent
+        m = s.m
+        delta = s.delta
+    }
+}

@@ -204,19 +204,31 @@ final class Evaluator {
     /// optionally without staleness markers.
     static func decode(_ data: SeriesData, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool = false) {
         points.removeAll(keepingCapacity: true)
-        for chunk in data.chunks where chunk.encoding == .xor && chunk.maxTime >= mint && chunk.minTime <= maxt {
-            chunk.bytes.withUnsafeBytes { raw in
-                let total = XORDecoder.declaredCount(raw)
-                var decoder = XORDecoder()
-                while true {
-                    let more: Bool
-                    do { more = try decoder.next(raw, total: total) } catch { return }
-                    guard more else { return }
-                    let t = decoder.t
-                    if t > maxt { return }
-                    if t >= mint && !(skippingStale && decoder.valueBits == StaleMarker.bitPattern) {
-                        points.append(FPoint(t: t, f: decoder.value))
-                    }
+        for chunk in data.chunks where chunk.maxTime >= mint && chunk.minTime <= maxt {
+            switch chunk.encoding {
+            case .xor: decode(chunk, as: XORDecoder.self, mint: mint, maxt: maxt, into: &points, skippingStale: skippingStale)
+            case .decimal: decode(chunk, as: DecimalDecoder.self, mint: mint, maxt: maxt, into: &points, skippingStale: skippingStale)
+            default: continue
+            }
+        }
+    }
+
+    /// One chunk's samples within `[mint, maxt]`, appended to `points`; specialized per encoding.
+    @inline(__always)
+    static func decode<D: ChunkSampleDecoder>(
+        _ chunk: ChunkData, as: D.Type, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool
+    ) {
+        chunk.bytes.withUnsafeBytes { raw in
+            let total = XORDecoder.declaredCount(raw)
+            var decoder = D()
+            while true {
+                let more: Bool
+                do { more = try decoder.next(raw, total: total) } catch { return }
+                guard more else { return }
+                let t = decoder.t
+                if t > maxt { return }
+                if t >= mint && !(skippingStale && decoder.valueBits == StaleMarker.bitPattern) {
+                    points.append(FPoint(t: t, f: Double(bitPattern: decoder.valueBits)))
                 }
             }
         }

@@ -28,19 +28,44 @@ extension ChunkData {
     }
 
     /// Appends the chunk's samples within `range` to `out`, decoding through the two scratch
-    /// buffers (reused across chunks by the caller). Nothing if it is not XOR or does not decode.
+    /// buffers (reused across chunks by the caller). Nothing if it is neither XOR nor decimal,
+    /// or does not decode.
     func appendSamples(in range: ClosedRange<Int64>, to out: inout [Sample], timestamps ts: inout [Int64], values vs: inout [Double]) {
-        guard encoding == .xor else { return }
         ts.removeAll(keepingCapacity: true)
         vs.removeAll(keepingCapacity: true)
         let ok: Bool = bytes.withUnsafeBytes { raw in
             do throws(ChunkDecodeError) {
-                try decodeXORChunk(raw, timestamps: &ts, values: &vs)
+                switch encoding {
+                case .xor: try decodeXORChunk(raw, timestamps: &ts, values: &vs)
+                case .decimal: try Self.decode(raw, as: DecimalDecoder.self, timestamps: &ts, values: &vs)
+                default: return false
+                }
                 return true
             } catch { return false }
         }
         guard ok else { return }
         for i in ts.indices where range.contains(ts[i]) { out.append(Sample(ts[i], vs[i])) }
+    }
+
+    static func decode<D: ChunkSampleDecoder>(
+        _ raw: UnsafeRawBufferPointer, as: D.Type, timestamps ts: inout [Int64], values vs: inout [Double]
+    ) throws(ChunkDecodeError) {
+        let total = XORDecoder.declaredCount(raw)
+        var d = D()
+        while try d.next(raw, total: total) {
+            ts.append(d.t)
+            vs.append(Double(bitPattern: d.valueBits))
+        }
+    }
+
+    /// The chunk as Prometheus can read it: a head's decimal chunk converted to XOR, any other
+    /// chunk as it is. For everything that leaves the process or goes to disk (blocks, remote read).
+    public var portable: ChunkData {
+        guard encoding == .decimal else { return self }
+        // Head chunks were encoded in this process; one that does not decode stays as it is
+        // and is skipped by readers as an unknown encoding.
+        guard let xor = bytes.withUnsafeBytes({ raw in try? DecimalChunk.xorBytes(raw) }) else { return self }
+        return ChunkData(minTime: minTime, maxTime: maxTime, encoding: .xor, bytes: xor)
     }
 }
 

@@ -42,7 +42,7 @@ extension API {
                 var frame: [(Labels, [ReadResponseEncoder.XORChunk])] = []
                 var frameBytes = 0
                 for s in querier.select(matcherSets[index], minTime: q.startMs, maxTime: q.endMs) {
-                    let chunks = s.chunks.filter { $0.encoding == .xor }.map {
+                    let chunks = s.chunks.map(\.portable).filter { $0.encoding == .xor }.map {
                         ReadResponseEncoder.XORChunk(minTime: $0.minTime, maxTime: $0.maxTime, bytes: $0.bytes)
                     }
                     frame.append((s.labels, chunks))

@@ -32,7 +32,8 @@ extension Head: Querier {
                 if s.head.count > 0, s.head.lastTimestamp >= minTime {
                     let headMinTime = s.head.firstTimestamp(in: space)
                     if headMinTime <= maxTime {
-                        open = ChunkData(minTime: headMinTime, maxTime: s.head.lastTimestamp, bytes: s.head.bytes(in: space))
+                        open = ChunkData(minTime: headMinTime, maxTime: s.head.lastTimestamp, encoding: s.head.encoding,
+                                         bytes: s.head.bytes(in: space))
                     }
                 }
                 return (Array(s.mapped(in: space)), Array(ids), open)

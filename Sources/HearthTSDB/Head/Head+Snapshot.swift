@@ -18,6 +18,7 @@ import Synchronization
 ///       | nextAt (8) | open chunk: length of its complete bytes (uvarint,
 ///         0 = none) | complete bytes | pending byte (1) | pending bits (1) | count (2)
 ///         | last timestamp (8) | last value bits (8) | timestamp delta (8) | leading (1) | trailing (1)
+///         | flags (1: decimal, decimal allowed, next chunk XOR) | exponent (1) | m (8) | m's delta (8)
 ///       | mapped count (uvarint) | per mapped chunk: ref (8) min (8) max (8) samples (2)
 ///     | CRC32C of everything before (4)
 ///
@@ -26,7 +27,7 @@ import Synchronization
 /// the open chunk's encoder state is stored whole, so loading does not decode chunks.
 enum HeadSnapshot {
     static let magic: [UInt8] = Array("HSNP".utf8)
-    static let version: UInt8 = 4
+    static let version: UInt8 = 5
     static let fileName = "head.snapshot"
 
     /// Writes the snapshot to `path` through a temporary file, a sync and a rename, and returns
@@ -113,7 +114,8 @@ enum HeadSnapshot {
         VarInt.appendUnsigned(UInt64(ids.count / 2), to: &body)
         for id in ids { VarInt.appendUnsigned(UInt64(id), to: &body) }
         BigEndian.append(UInt64(bitPattern: s.nextAt), to: &body)
-        if let state = open {
+        if let full = open {
+            let state = full.xor
             VarInt.appendUnsigned(UInt64(state.completeBytes.count), to: &body)
             body.append(contentsOf: state.completeBytes)
             body.append(state.pendingByte)
@@ -124,6 +126,10 @@ enum HeadSnapshot {
             BigEndian.append(state.tDelta, to: &body)
             body.append(state.leading)
             body.append(state.trailing)
+            body.append((full.isDecimal ? 1 : 0) | (full.decimalAllowed ? 2 : 0) | (s.xorChunks ? 4 : 0))
+            body.append(full.exponent)
+            BigEndian.append(UInt64(bitPattern: full.m), to: &body)
+            BigEndian.append(UInt64(bitPattern: full.delta), to: &body)
         } else {
             VarInt.appendUnsigned(0, to: &body)
         }
@@ -174,7 +180,7 @@ enum HeadSnapshot {
         for _ in 0..<(2 * n) { _ = try uvarint(body, &i) }
         i += 8
         let clen = Int(try uvarint(body, &i))
-        if clen > 0 { i += clen + 4 + 24 + 2 }
+        if clen > 0 { i += clen + 4 + 24 + 2 + 18 }
         let mcount = Int(try uvarint(body, &i))
         i += mcount * 26
         guard i <= body.count else { throw Invalid(reason: "truncated") }
@@ -202,25 +208,31 @@ enum HeadSnapshot {
             var s = MemSeries()
             s.walLogged = true
             s.nextAt = Int64(bitPattern: try u64(body, &i))
-            var openChunk: XORAppender.State?
+            var openChunk: HeadChunkEncoder.State?
             var openMinTime = Int64.max
             let clen = Int(try uvarint(body, &i))
             if clen > 0 {
-                guard clen + 30 <= body.count - i else { throw Invalid(reason: "chunk length") }
+                guard clen + 48 <= body.count - i else { throw Invalid(reason: "chunk length") }
                 let bytes = Array(UnsafeRawBufferPointer(rebasing: body[i..<(i + clen)]))
                 i += clen
                 let pendingByte = body[i], pendingBits = body[i + 1]
                 let sampleCount = BigEndian.readUInt16(body, at: i + 2)
                 i += 4
                 let lastT = Int64(bitPattern: try u64(body, &i)), vbits = try u64(body, &i), tDelta = try u64(body, &i)
-                let leading = body[i], trailing = body[i + 1]
-                i += 2
-                let state = XORAppender.State(
+                let leading = body[i], trailing = body[i + 1], flags = body[i + 2], exponent = body[i + 3]
+                i += 4
+                let m = Int64(bitPattern: try u64(body, &i)), delta = Int64(bitPattern: try u64(body, &i))
+                let xor = XORAppender.State(
                     completeBytes: bytes, pendingByte: pendingByte, pendingBits: pendingBits, count: sampleCount,
                     lastTimestamp: lastT, lastValueBits: vbits, tDelta: tDelta, leading: leading, trailing: trailing)
-                guard let appender = XORAppender(restoring: state) else { throw Invalid(reason: "head chunk") }
+                let state = HeadChunkEncoder.State(xor: xor, isDecimal: flags & 1 != 0, decimalAllowed: flags & 2 != 0,
+                                                   exponent: exponent, m: m, delta: delta)
+                guard let encoder = HeadChunkEncoder(restoring: state) else { throw Invalid(reason: "head chunk") }
+                s.xorChunks = flags & 4 != 0
                 openChunk = state
-                if appender.count > 0 { openMinTime = appender.firstTimestamp }
+                if encoder.count > 0 {
+                    openMinTime = bytes.withUnsafeBufferPointer { b in encoder.firstTimestamp(completeCount: b.count) { b[$0] } }
+                }
             }
             let mcount = Int(try uvarint(body, &i))
             guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
@@ -237,7 +249,7 @@ enum HeadSnapshot {
                 mapped.append(MappedChunkMeta(ref: r, minTime: mn, maxTime: mx, sampleCount: c))
             }
             part.lo = Swift.min(part.lo, mapped.first?.minTime ?? openMinTime)
-            let openMaxTime = openChunk.flatMap { $0.count > 0 ? $0.lastTimestamp : nil }
+            let openMaxTime = openChunk.flatMap { $0.xor.count > 0 ? $0.xor.lastTimestamp : nil }
             if let hi = openMaxTime ?? mapped.last?.maxTime { part.hi = Swift.max(part.hi, hi) }
             head.insert(s, labelIDs: ids, mapped: mapped, openChunk: openChunk, ref: ref)
             head.stripes[Int(hash & head.mask)].hashes.withLock { h in

@@ -155,7 +155,7 @@ public final class Head: Sendable {
     /// (loading a snapshot). `openChunk` has been checked (``XOREncoder/init(restoring:)`` accepts it).
     func insert(
         _ series: MemSeries, labelIDs ids: [UInt32], mapped: [MappedChunkMeta] = [],
-        openChunk: XORAppender.State? = nil, ref: UInt64
+        openChunk: HeadChunkEncoder.State? = nil, ref: UInt64
     ) {
         let i = slot(ofRef: ref)
         stripe(ofRef: ref).series.withLock { s in

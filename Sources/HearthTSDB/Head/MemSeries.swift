@@ -38,6 +38,9 @@ struct MemSeries {
     var labelIDCount: UInt16 = 0
     /// False for an empty slot of the stripe's array.
     var alive = true
+    /// Whether the series' last chunk was smaller in XOR than in the decimal encoding: its next
+    /// chunk is then written in XOR from the start.
+    var xorChunks = false
     /// Whether the series record is in the WAL. Until it is, every batch that appends to the
     /// series logs the record too, so its samples can never reach the WAL without it.
     var walLogged = false
@@ -136,18 +139,20 @@ struct MemSeries {
     }
 
     private mutating func startChunk(_ t: Int64, chunkRange: Int64, space: ChunkSpace) {
-        head = OpenChunk(in: space)
+        head = OpenChunk(in: space, decimal: !xorChunks)
         nextAt = rangeEnd(t, chunkRange)
     }
 
-    /// Writes the open chunk to the chunk files, remembers only its location and returns its
-    /// segments to the stripe's space.
+    /// Writes the open chunk to the chunk files (in XOR), remembers only its location and
+    /// returns its segments to the stripe's space.
     mutating func cut(ref: UInt64, files: HeadChunkFiles, space: ChunkSpace) throws {
         guard head.count > 0 else { return }
         let maxTime = head.lastTimestamp
         let minTime = head.firstTimestamp(in: space)
-        let chunkRef = try files.write(seriesRef: ref, minTime: minTime, maxTime: maxTime, length: head.byteCount) {
-            head.appendBytes(to: &$0, in: space)
+        let (bytes, otherSize) = head.xorBytes(in: space)
+        xorChunks = bytes.count <= otherSize
+        let chunkRef = try files.write(seriesRef: ref, minTime: minTime, maxTime: maxTime, length: bytes.count) {
+            $0.append(contentsOf: bytes)
         }
         space.mapped.append(MappedChunkMeta(ref: chunkRef, minTime: minTime, maxTime: maxTime, sampleCount: head.count),
                             start: &mappedStart, count: &mappedCount)

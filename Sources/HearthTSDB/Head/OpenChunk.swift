@@ -1,11 +1,12 @@
 import HearthChunks
 import HearthEncoding
 
-/// A series' open chunk: the XOR encoder's state and the chain of ``ChunkSpace`` segments that
-/// holds its bytes (the zeroed 2-byte count header first). A plain value: whoever drops a chunk
+/// A series' open chunk: the encoder's state (``HeadChunkEncoder``: XOR, or the decimal
+/// encoding that takes about half the memory for typical values) and the chain of
+/// ``ChunkSpace`` segments that holds its bytes (the zeroed 2-byte count header first). A plain value: whoever drops a chunk
 /// must ``release(in:)`` its segments, and its bytes may only be read under the stripe's lock.
 struct OpenChunk {
-    var encoder = XOREncoder()
+    var encoder = HeadChunkEncoder()
     /// First and last segment of the chain; `first` is `ChunkSpace.none` when no chunk is open.
     var first = ChunkSpace.none
     var last = ChunkSpace.none
@@ -15,8 +16,9 @@ struct OpenChunk {
     /// No open chunk.
     static let closed = OpenChunk()
 
-    /// Starts an empty chunk in `space`.
-    init(in space: ChunkSpace) {
+    /// Starts an empty chunk in `space`; `decimal: false` keeps it XOR whatever its values.
+    init(in space: ChunkSpace, decimal: Bool = true) {
+        encoder = HeadChunkEncoder(decimal: decimal)
         first = space.allocate()
         last = first
         let b = space.base(of: first)
@@ -28,14 +30,16 @@ struct OpenChunk {
     private init() {}
 
     /// A chunk continuing from a saved encoder state (a head snapshot); nil if the state is inconsistent.
-    init?(restoring state: XORAppender.State, in space: ChunkSpace) {
-        guard let e = XOREncoder(restoring: state) else { return nil }
+    init?(restoring state: HeadChunkEncoder.State, in space: ChunkSpace) {
+        guard let e = HeadChunkEncoder(restoring: state) else { return nil }
         self.init(in: space)
         encoder = e
-        state.completeBytes.withUnsafeBufferPointer { appendComplete(UnsafeBufferPointer(rebasing: $0[2...]), in: space) }
+        state.xor.completeBytes.withUnsafeBufferPointer { appendComplete(UnsafeBufferPointer(rebasing: $0[2...]), in: space) }
     }
 
     var isOpen: Bool { first != ChunkSpace.none }
+    /// How the bytes are encoded: XOR, or decimal (converted to XOR when the chunk is cut).
+    var encoding: ChunkEncoding { encoder.encoding }
     /// Samples in the chunk (0 when none is open).
     var count: UInt16 { encoder.count }
     var lastTimestamp: Int64 { encoder.lastTimestamp }
@@ -57,6 +61,20 @@ struct OpenChunk {
         return encoder.firstTimestamp(completeCount: min(Int(completeCount), ChunkSpace.dataBytes)) { b[$0] }
     }
 
+    /// The chunk in XOR (what the chunk files, blocks and remote read take): its bytes, or
+    /// converted from the decimal encoding. Also returns the size in the other encoding, so the
+    /// caller can start the series' next chunk in the smaller one.
+    func xorBytes(in space: ChunkSpace) -> (bytes: [UInt8], otherEncodingSize: Int) {
+        let native = bytes(in: space)
+        if encoding == .xor {
+            let decimal = native.withUnsafeBytes { raw in (try? DecimalChunk.decimalByteCount(ofXOR: raw)) ?? .max }
+            return (native, decimal)
+        }
+        // The encoder wrote these bytes under the stripe's lock: they decode.
+        let xor = native.withUnsafeBytes { raw in (try? DecimalChunk.xorBytes(raw)) ?? [] }
+        return (xor, native.count)
+    }
+
     /// Appends the encoded chunk, count header filled in, to `out`.
     func appendBytes(to out: inout [UInt8], in space: ChunkSpace) {
         out.append(UInt8(truncatingIfNeeded: encoder.count &>> 8))
@@ -74,7 +92,7 @@ struct OpenChunk {
     }
 
     /// The encoder's state and complete bytes (header zeroed), for the head snapshot.
-    func state(in space: ChunkSpace) -> XORAppender.State {
+    func state(in space: ChunkSpace) -> HeadChunkEncoder.State {
         var complete: [UInt8] = []
         complete.reserveCapacity(Int(completeCount))
         appendCompleteBytes(to: &complete, in: space)
