@@ -27,23 +27,33 @@ import HearthEncoding
 public struct HeadChunkEncoder: Sendable {
     /// Timestamps, XOR values and the sample count (the XOR chunk's whole state).
     @usableFromInline var base: XOREncoder
-    /// Whether this chunk uses the decimal encoding (decided by its first value).
-    @usableFromInline var isDecimal: Bool
-    /// Decimal state: the power of ten, the newest decimal value's `m` and its delta.
-    @usableFromInline var exponent: UInt8
+    /// Decimal state packed in a byte (the head keeps one encoder per series): the power of
+    /// ten in the low 4 bits, then whether the chunk uses the decimal encoding (decided by its
+    /// first value) and whether it may.
+    @usableFromInline var flags: UInt8
+    /// The newest decimal value's `m` and its delta.
     @usableFromInline var m: Int64
     @usableFromInline var delta: Int64
-    /// Whether the chunk may use the decimal encoding (else it is XOR whatever its values).
-    @usableFromInline var decimalAllowed: Bool
+
+    @usableFromInline static let decimalFlag: UInt8 = 0x10
+    @usableFromInline static let allowedFlag: UInt8 = 0x20
+
+    @inlinable var isDecimal: Bool {
+        get { flags & Self.decimalFlag != 0 }
+        set { flags = newValue ? flags | Self.decimalFlag : flags & ~Self.decimalFlag }
+    }
+    @inlinable var decimalAllowed: Bool { flags & Self.allowedFlag != 0 }
+    @inlinable var exponent: UInt8 {
+        get { flags & 0x0F }
+        set { flags = flags & 0xF0 | newValue }
+    }
 
     /// - Parameter decimal: false to write XOR whatever the values (the head chooses so for a
     ///   series whose last chunk was smaller in XOR).
     @inlinable
     public init(decimal: Bool = true) {
         base = XOREncoder()
-        decimalAllowed = decimal
-        isDecimal = false
-        exponent = 0
+        flags = decimal ? Self.allowedFlag : 0
         m = 0
         delta = 0
     }
@@ -208,9 +218,7 @@ extension HeadChunkEncoder {
         guard let base = XOREncoder(restoring: s.xor), s.exponent <= DecimalChunk.maxExponent,
               !s.isDecimal || s.decimalAllowed else { return nil }
         self.base = base
-        isDecimal = s.isDecimal
-        decimalAllowed = s.decimalAllowed
-        exponent = s.exponent
+        flags = (s.isDecimal ? Self.decimalFlag : 0) | (s.decimalAllowed ? Self.allowedFlag : 0) | s.exponent
         m = s.m
         delta = s.delta
     }

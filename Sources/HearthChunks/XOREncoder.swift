@@ -10,13 +10,14 @@ import HearthEncoding
 /// delta-of-delta timestamps and XOR-compressed values.
 @frozen
 public struct XOREncoder: Sendable {
-    @usableFromInline var register: BitRegister
-    /// Number of samples in the chunk.
-    @usableFromInline var _count: UInt16
+    // Widest fields first: the head keeps one of these per series.
     /// Timestamp and value of the last sample.
     @usableFromInline var _lastTimestamp: Int64
     @usableFromInline var lastValueBits: UInt64
     @usableFromInline var tDelta: UInt64
+    @usableFromInline var register: BitRegister
+    /// Number of samples in the chunk.
+    @usableFromInline var _count: UInt16
     @usableFromInline var leading: UInt8
     @usableFromInline var trailing: UInt8
 

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The bytes of one stripe's open chunks, in fixed 128-byte segments carved from 4 KiB pages
-/// mapped straight from the kernel. A segment holds 124 bytes of chunk and the link to the next
+/// The bytes of one stripe's open chunks, in fixed 64-byte segments carved from 4 KiB pages
+/// mapped straight from the kernel. A segment holds 60 bytes of chunk and the link to the next
 /// segment of its chain, so walking a chain costs one memory access per segment, and the links
 /// come and go with their page.
 ///
@@ -18,10 +18,12 @@ import Darwin
 /// open chunks instead of their peak. Pages are small because a head has thousands of stripes
 /// with a few dozen series each.
 ///
-/// Why 128 bytes: series grow in step, so a chain's segments land in different pages and each
-/// one is a cache and TLB miss when a query copies the chunk out. With 64-byte segments (six
-/// per chunk on the benchmark data) `count(node_load1)` over 1,064 series took 6.4 ms instead of
-/// 4.9; with 128 it is back to 4.8, for about 3 MB more at 100k series.
+/// Why 64 bytes: series grow in step, so a chain's segments land in different pages and each
+/// one is a cache and TLB miss when a query copies the chunk out. With XOR chunks, 64-byte
+/// segments (six per chunk on the benchmark data) made `count(node_load1)` over 1,064 series
+/// take 6.4 ms instead of 4.9, and segments were 128 bytes. Decimal chunks (``HeadChunkEncoder``)
+/// are half the size, so a chunk is about four 64-byte segments, and the smaller segment
+/// halves the unused end of each chain (about 4 MB at 100k series).
 ///
 /// The space also keeps the metas of the stripe's completed chunks (``MappedChunkArena``), so
 /// that a series' chunks, open and completed, are found through the one object passed around
@@ -29,13 +31,13 @@ import Darwin
 ///
 /// Only touched under its stripe's series lock.
 final class ChunkSpace: @unchecked Sendable {
-    static let segmentSize = 128
-    static let segmentShift = 7
+    static let segmentSize = 64
+    static let segmentShift = 6
     /// Chunk bytes per segment; the last 4 bytes are the link.
-    static let dataBytes = 124
+    static let dataBytes = 60
     static let pageSize = 4096
     /// Segment ids are `page << pageShift | slot`.
-    static let pageShift = 5
+    static let pageShift = 6
     static let segmentsPerPage = pageSize / segmentSize
     /// Marks the end of a chain.
     static let none = UInt32.max
