@@ -98,6 +98,12 @@ import Testing
         #expect(XORDecoder.declaredCount(xor.withUnsafeBytes { $0 }) == 300)
     }
 
+    /// The head keeps one slot per series: the decimal state must not grow it past 104 bytes
+    /// (it was 88 with XOR only; a misplaced field costs 8 bytes of padding per series).
+    @Test func seriesSlotStaysSmall() {
+        #expect(MemoryLayout<MemSeries>.stride <= 104)
+    }
+
     @Test func releasedSegmentsAreReusedSoTheSpaceDoesNotGrow() {
         let space = ChunkSpace()
         var chunks = (0..<50).map { _ in OpenChunk(in: space, decimal: false) }

@@ -38,9 +38,6 @@ struct MemSeries {
     var labelIDCount: UInt16 = 0
     /// False for an empty slot of the stripe's array.
     var alive = true
-    /// Whether the series' last chunk was smaller in XOR than in the decimal encoding: its next
-    /// chunk is then written in XOR from the start.
-    var xorChunks = false
     /// Whether the series record is in the WAL. Until it is, every batch that appends to the
     /// series logs the record too, so its samples can never reach the WAL without it.
     var walLogged = false
@@ -55,6 +52,9 @@ struct MemSeries {
     var pendingIndex: UInt32 = 0
     /// The open chunk, closed until the first sample.
     var head = OpenChunk.closed
+    /// Whether the series' last chunk was smaller in XOR than in the decimal encoding: its next
+    /// chunk is then written in XOR from the start. (Last, where it fits the slot's padding.)
+    var xorChunks = false
 
     init() {}
 
