@@ -32,7 +32,7 @@ public enum DecimalChunk {
     /// The chunk's samples in Prometheus's XOR encoding (what head chunk files, blocks and
     /// remote read carry). Throws if the bytes do not decode.
     public static func xorBytes(_ bytes: UnsafeRawBufferPointer) throws(ChunkDecodeError) -> [UInt8] {
-        let total = DecimalDecoder.declaredCount(bytes)
+        let total = XORDecoder.declaredCount(bytes)
         var decoder = DecimalDecoder()
         var out = XORAppender(reservingCapacity: 16 + total * 4)
         while try decoder.next(bytes, total: total) {
@@ -90,15 +90,9 @@ public struct DecimalDecoder: Sendable, ChunkSampleDecoder {
         xor = XORDecoder()
     }
 
-    @inlinable
-    public static func declaredCount(_ bytes: UnsafeRawBufferPointer) -> Int {
-        XORDecoder.declaredCount(bytes)
-    }
-
     @inlinable public var t: Int64 { xor.t }
     @inlinable public var valueBits: UInt64 { xor.valueBits }
     @inlinable public var value: Double { Double(bitPattern: xor.valueBits) }
-    @inlinable public var index: Int { xor.index }
 
     @inlinable
     public mutating func next(_ bytes: UnsafeRawBufferPointer, total: Int) throws(ChunkDecodeError) -> Bool {
@@ -112,11 +106,6 @@ public struct DecimalDecoder: Sendable, ChunkSampleDecoder {
             try setExponent(UInt8(e))
             m = Int64(bitPattern: first)
             xor.valueBits = (Double(m) / scale).bitPattern
-        } else if xor.index == 1 {
-            guard let d = xor.readVarint(bytes) else { throw .badVarint }
-            xor.tDelta = d
-            xor.t = xor.t &+ Int64(bitPattern: d)
-            try readValue(bytes)
         } else {
             try xor.readTimestamp(bytes)
             try readValue(bytes)

@@ -46,11 +46,6 @@ public struct XORDecoder: Sendable {
             t = VarInt.unZigZag(u)
             guard let v = reader.readBits(bytes, count: 64) else { throw .truncated }
             valueBits = v
-        case 1:
-            guard let d = readVarint(bytes) else { throw .badVarint }
-            tDelta = d
-            t = t &+ Int64(bitPattern: d)
-            try readValue(bytes)
         default:
             try readTimestamp(bytes)
             try readValue(bytes)
@@ -59,9 +54,16 @@ public struct XORDecoder: Sendable {
         return true
     }
 
-    /// A timestamp's delta-of-delta (the third sample on), shared with ``DecimalDecoder``.
+    /// The timestamp of every sample but the first: the second's delta as a varint, then
+    /// delta-of-deltas. Shared with ``DecimalDecoder``, whose timestamps are the same.
     @inlinable @inline(__always)
     mutating func readTimestamp(_ bytes: UnsafeRawBufferPointer) throws(ChunkDecodeError) {
+        if index == 1 {
+            guard let d = readVarint(bytes) else { throw .badVarint }
+            tDelta = d
+            t = t &+ Int64(bitPattern: d)
+            return
+        }
         var prefix: UInt8 = 0
         for _ in 0..<4 {
             guard let bit = reader.readBit(bytes) else { throw .truncated }
@@ -170,12 +172,20 @@ public struct XORIterator: Sendable {
 public func decodeXORChunk(
     _ bytes: UnsafeRawBufferPointer, timestamps: inout [Int64], values: inout [Double]
 ) throws(ChunkDecodeError) {
+    try decodeChunk(bytes, as: XORDecoder.self, timestamps: &timestamps, values: &values)
+}
+
+/// ``decodeXORChunk(_:timestamps:values:)`` for any encoding's decoder (XOR or decimal).
+@inlinable
+public func decodeChunk<D: ChunkSampleDecoder>(
+    _ bytes: UnsafeRawBufferPointer, as: D.Type, timestamps: inout [Int64], values: inout [Double]
+) throws(ChunkDecodeError) {
     let total = XORDecoder.declaredCount(bytes)
-    var d = XORDecoder()
+    var d = D()
     timestamps.reserveCapacity(timestamps.count + total)
     values.reserveCapacity(values.count + total)
     while try d.next(bytes, total: total) {
         timestamps.append(d.t)
-        values.append(d.value)
+        values.append(Double(bitPattern: d.valueBits))
     }
 }

@@ -37,7 +37,7 @@ extension ChunkData {
             do throws(ChunkDecodeError) {
                 switch encoding {
                 case .xor: try decodeXORChunk(raw, timestamps: &ts, values: &vs)
-                case .decimal: try Self.decode(raw, as: DecimalDecoder.self, timestamps: &ts, values: &vs)
+                case .decimal: try decodeChunk(raw, as: DecimalDecoder.self, timestamps: &ts, values: &vs)
                 default: return false
                 }
                 return true
@@ -45,17 +45,6 @@ extension ChunkData {
         }
         guard ok else { return }
         for i in ts.indices where range.contains(ts[i]) { out.append(Sample(ts[i], vs[i])) }
-    }
-
-    static func decode<D: ChunkSampleDecoder>(
-        _ raw: UnsafeRawBufferPointer, as: D.Type, timestamps ts: inout [Int64], values vs: inout [Double]
-    ) throws(ChunkDecodeError) {
-        let total = XORDecoder.declaredCount(raw)
-        var d = D()
-        while try d.next(raw, total: total) {
-            ts.append(d.t)
-            vs.append(Double(bitPattern: d.valueBits))
-        }
     }
 
     /// The chunk as Prometheus can read it: a head's decimal chunk converted to XOR, any other
