@@ -6,6 +6,8 @@ struct StepScratch {
     var points: [FPoint] = []
     var values: [Double] = []
     var output: [FPoint] = []
+    /// The window's candidates for `min_over_time`/`max_over_time` (see `RangeStepper`).
+    var queue: [Int] = []
 }
 
 /// What one thread produced from its part of a selection.

@@ -27,7 +27,10 @@ struct RangeStepper: Sendable {
         output.removeAll(keepingCapacity: true)
         defer { scratch.output = output }
         let error: QueryError? = scratch.points.withUnsafeBufferPointer { points in
-            step(points, headroom: headroom, values: &scratch.values, into: &output)
+            if (kind == .max || kind == .min) && start < end {
+                return stepExtreme(points, headroom: headroom, queue: &scratch.queue, into: &output)
+            }
+            return step(points, headroom: headroom, values: &scratch.values, into: &output)
         }
         if let error { return error }
         guard !output.isEmpty else { return nil }
@@ -66,6 +69,52 @@ struct RangeStepper: Sendable {
             if let v = RangeFunctions.evaluate(kind, UnsafeBufferPointer(rebasing: points[lo..<hi]), window, scratch: &values) {
                 output.append(FPoint(t: ts, f: v))
             }
+        }
+        return nil
+    }
+
+    /// `max_over_time`/`min_over_time` at every step, keeping the window's candidates in a queue
+    /// (indices whose values only fall, for max, from front to back): each sample enters and
+    /// leaves it once, so a range query costs samples + steps rather than steps x window. The
+    /// same answers as `RangeFunctions.extreme`: NaN only when the whole window is NaN, and of
+    /// equal extremes the earliest (0 before -0).
+    private func stepExtreme(
+        _ points: UnsafeBufferPointer<FPoint>, headroom: Int, queue: inout [Int], into output: inout [FPoint]
+    ) -> QueryError? {
+        if queue.count < points.count { queue = Array(repeating: 0, count: points.count) }
+        return queue.withUnsafeMutableBufferPointer { queue in
+            kind == .max
+                ? stepExtreme(points, headroom: headroom, queue: queue, into: &output, isBetter: { $0 > $1 })
+                : stepExtreme(points, headroom: headroom, queue: queue, into: &output, isBetter: { $0 < $1 })
+        }
+    }
+
+    /// `queue[front..<back]` holds the candidates' indices; it has room for every sample.
+    @inline(__always)
+    private func stepExtreme(
+        _ points: UnsafeBufferPointer<FPoint>, headroom: Int, queue: UnsafeMutableBufferPointer<Int>,
+        into output: inout [FPoint], isBetter: (Double, Double) -> Bool
+    ) -> QueryError? {
+        var front = 0, back = 0
+        var lo = 0, hi = 0
+        var ts = start
+        while ts <= end {
+            defer { ts += interval }
+            let ref = (at ?? ts) - offset
+            while hi < points.count && points[hi].t <= ref {
+                let f = points[hi].f
+                if !f.isNaN {
+                    while back > front && isBetter(f, points[queue[back - 1]].f) { back -= 1 }
+                    queue[back] = hi
+                    back += 1
+                }
+                hi += 1
+            }
+            while lo < hi && points[lo].t <= ref - range { lo += 1 }
+            while front < back && queue[front] < lo { front += 1 }
+            guard lo < hi else { continue }
+            if hi - lo + output.count > headroom { return .tooManySamples }
+            output.append(FPoint(t: ts, f: front < back ? points[queue[front]].f : .nan))
         }
         return nil
     }
