@@ -6,10 +6,13 @@ import Synchronization
 /// Why the agent refused a sample.
 public enum AgentAppendError: Error, Sendable, CustomStringConvertible {
     case outOfOrder(timestamp: Int64, newest: Int64)
+    /// A ref the table does not have, given without labels.
+    case unknownSeries(ref: UInt64)
 
     public var description: String {
         switch self {
         case .outOfOrder(let t, let newest): "out of order sample: \(t) is not after the series' newest sample at \(newest)"
+        case .unknownSeries(let ref): "series ref \(ref) is unknown and no labels were given"
         }
     }
 }
@@ -31,7 +34,7 @@ public final class AgentAppender: ScrapeAppender {
         storage.table.withLock { table in
             if ref != 0, let s = table.series[ref] {
                 known = (ref, s.lastTimestamp)
-            } else if let r = table.refs[labels] {
+            } else if let r = table.ref(of: labels) {
                 known = (r, table.series[r]?.lastTimestamp ?? .min)
             }
         }
@@ -40,6 +43,7 @@ public final class AgentAppender: ScrapeAppender {
             samples.append(WALSample(ref: known.ref, timestamp: t, value: v))
             return known.ref
         }
+        guard !labels.isEmpty else { throw AgentAppendError.unknownSeries(ref: ref) }
         let newRef: UInt64
         if let r = newRefs[labels] {
             newRef = r
@@ -64,8 +68,8 @@ public final class AgentAppender: ScrapeAppender {
         // brought back and logged again.
         storage.table.withLock { table in
             for s in newSeries {
-                table.series[s.ref] = Series(labels: s.labels, lastTimestamp: .min, lastSegment: segment)
-                table.refs[s.labels] = s.ref
+                let handle = table.store.add(s.labels)
+                table.insert(s.ref, Series(labels: handle, lastTimestamp: .min, lastSegment: segment), labels: s.labels)
             }
             for i in samples.indices {
                 let ref = samples[i].ref
@@ -77,9 +81,9 @@ public final class AgentAppender: ScrapeAppender {
                 // One lookup per sample in the common case.
                 if table.series.update(ref, note) == nil, var gone = table.forgotten.removeValue(forKey: ref) {
                     note(&gone)
-                    table.series[ref] = gone
-                    table.refs[gone.labels] = ref
-                    newSeries.append(WALSeries(ref: ref, labels: gone.labels))
+                    let labels = table.store.labels(gone.labels)
+                    table.insert(ref, gone, labels: labels)
+                    newSeries.append(WALSeries(ref: ref, labels: labels))
                 }
             }
         }

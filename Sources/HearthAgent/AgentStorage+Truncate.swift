@@ -72,13 +72,14 @@ extension AgentStorage {
             result.droppedSegments = closed.filter { $0 <= dropThrough }.count
         }
         let forgotten = table.withLock { t -> Int in
+            var stale: [UInt64] = []
+            t.series.forEach { ref, s in if s.lastSegment <= through { stale.append(ref) } }
+            // The previous round's forgotten series that no scrape brought back are gone for good.
+            for s in t.forgotten.values { t.release(s) }
             var gone: [UInt64: Series] = [:]
-            t.series.forEach { ref, s in if s.lastSegment <= through { gone[ref] = s } }
-            for (ref, s) in gone {
-                t.series[ref] = nil
-                if t.refs[s.labels] == ref { t.refs[s.labels] = nil }
-            }
+            for ref in stale { gone[ref] = t.remove(ref) }
             t.forgotten = gone
+            t.compactStoreIfWorthIt()
             return gone.count
         }
         result.forgottenSeries = forgotten

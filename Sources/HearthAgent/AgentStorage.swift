@@ -30,7 +30,8 @@ public final class AgentStorage: Sendable {
     }
 
     struct Series {
-        var labels: Labels
+        /// The series' labels in ``Table/store``.
+        var labels: LabelSetStore.Handle
         var lastTimestamp: Int64
         /// The segment holding this series' newest sample: once that segment is delivered and
         /// removed, the series has nothing left to send and can be forgotten.
@@ -38,12 +39,86 @@ public final class AgentStorage: Sendable {
     }
 
     struct Table {
-        var refs: [Labels: UInt64] = [:]
+        var store = LabelSetStore()
+        /// Refs by a hash of their labels (the labels themselves are in `store`); a set whose
+        /// hash another live set already has goes to `collisions`.
+        var refs: [Int: UInt64] = [:]
+        var collisions: [Labels: UInt64] = [:]
         var series = RefTable<Series>()
         /// Series forgotten by the last collection, kept one more round so that a scrape that
         /// looked one up just before can still commit it.
         var forgotten: [UInt64: Series] = [:]
         var nextRef: UInt64 = 1
+
+        /// The ref of the series labelled `labels`, if it is in the table.
+        func ref(of labels: Labels) -> UInt64? {
+            if let r = refs[Self.hash(labels)], let s = series[r], store.matches(s.labels, labels) { return r }
+            return collisions.isEmpty ? nil : collisions[labels]
+        }
+
+        /// Puts a series into the table under `ref` (a new one, a replayed one, or one brought
+        /// back from `forgotten`, whose labels are still in the store).
+        mutating func insert(_ ref: UInt64, _ new: Series, labels: Labels) {
+            if let old = series[ref] {
+                // Replayed twice (a series logged again after it was brought back): keep one copy.
+                if old.labels != new.labels { store.remove(new.labels) }
+                series.update(ref) { $0.lastSegment = max($0.lastSegment, new.lastSegment) }
+                return
+            }
+            series[ref] = new
+            let h = Self.hash(labels)
+            if let other = refs[h], other != ref, let s = series[other], !store.matches(s.labels, labels) {
+                collisions[labels] = ref
+            } else {
+                refs[h] = ref
+            }
+        }
+
+        /// Takes `ref` out of the table; its labels stay in the store (for `forgotten`) until
+        /// ``release(_:)``.
+        mutating func remove(_ ref: UInt64) -> Series? {
+            guard let s = series[ref] else { return nil }
+            series[ref] = nil
+            let labels = store.labels(s.labels)
+            let h = Self.hash(labels)
+            if refs[h] == ref {
+                refs[h] = nil
+            } else if collisions[labels] == ref {
+                collisions[labels] = nil
+            }
+            return s
+        }
+
+        /// Gives a forgotten series' labels back to the store.
+        mutating func release(_ s: Series) {
+            store.remove(s.labels)
+        }
+
+        /// Rebuilds the store when removed sets hold most of it.
+        mutating func compactStoreIfWorthIt() {
+            guard store.wantsCompaction else { return }
+            var compacted = store
+            store = LabelSetStore()  // so that `compacted` is the only reference: no copy
+            compacted.compact { rewrite in
+                series.updateAll { _, s in rewrite(&s.labels) }
+                for ref in Array(forgotten.keys) { rewrite(&forgotten[ref]!.labels) }
+            }
+            store = compacted
+        }
+
+        /// A hash of the label bytes (names and values with a separator after each), for this
+        /// process's index only.
+        static func hash(_ labels: Labels) -> Int {
+            var hasher = Hasher()
+            for l in labels {
+                var name = l.name, value = l.value
+                name.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+                hasher.combine(UInt8(0xFF))
+                value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+                hasher.combine(UInt8(0xFF))
+            }
+            return hasher.finalize()
+        }
     }
 
     public let options: Options
@@ -70,8 +145,8 @@ public final class AgentStorage: Sendable {
             case .series:
                 guard let list = try? WALRecordCodec.decodeSeries(payload) else { decodeErrors += 1; return }
                 for s in list {
-                    table.series[s.ref] = Series(labels: s.labels, lastTimestamp: .min, lastSegment: 0)
-                    table.refs[s.labels] = s.ref
+                    let handle = table.store.add(s.labels)
+                    table.insert(s.ref, Series(labels: handle, lastTimestamp: .min, lastSegment: 0), labels: s.labels)
                     table.nextRef = max(table.nextRef, s.ref + 1)
                 }
             case .samples:
@@ -122,7 +197,7 @@ extension AgentStorage: WALSource {
     public func resolveLabels(_ refs: [UInt64], into labels: inout [UInt64: Labels]) {
         table.withLock { t in
             for ref in refs {
-                if let s = t.series[ref] ?? t.forgotten[ref] { labels[ref] = s.labels }
+                if let s = t.series[ref] ?? t.forgotten[ref] { labels[ref] = t.store.labels(s.labels) }
             }
         }
     }

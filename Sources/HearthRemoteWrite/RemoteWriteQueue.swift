@@ -103,8 +103,6 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
         var pending: [WALSample] = []
         /// Where the samples in `pending` start in the log.
         var pendingStart = reader.position
-        var prepared = RefTable<Labels?>()
-        var preparedSegment = reader.position.segment
         var skippedSegments = 0
         var oldestPendingAt: ContinuousClock.Instant?
         var lastSaved = ContinuousClock.now
@@ -139,12 +137,6 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
             }
             if pending.count > before && oldestPendingAt == nil { oldestPendingAt = .now }
             statistics.pendingValue.store(pending.count, ordering: .relaxed)
-            if reader.position.segment != preparedSegment {
-                // A new segment is a cheap point to forget the cache, so series that stopped
-                // are not kept forever (sources never reuse refs, so entries are never wrong).
-                prepared.removeAll()
-                preparedSegment = reader.position.segment
-            }
             if reader.skippedSegments > skippedSegments {
                 logger.warning("remote write: WAL segments were removed before this queue read them", metadata: [
                     "queue": "\(name)", "segments": "\(reader.skippedSegments - skippedSegments)", "resuming_at": "\(reader.position)",
@@ -156,7 +148,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
                 || (oldestPendingAt.map { ContinuousClock.now - $0 >= .milliseconds(queue.batchSendDeadline) } ?? false)
                 || (stopRequested && !pending.isEmpty)
             if due && !pending.isEmpty {
-                switch await sendRound(pending, from: pendingStart, prepared: &prepared) {
+                switch await sendRound(pending, from: pendingStart) {
                 case .stopped: return
                 case .overtaken: continue
                 case .sent: break
@@ -190,12 +182,17 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
     }
 
     /// Sends `samples` (in log order, read from `start` on) over as many shards as the round needs.
-    func sendRound(_ samples: [WALSample], from start: WALPosition, prepared: inout RefTable<Labels?>) async -> RoundOutcome {
+    ///
+    /// Each series' labels are resolved once per round and let go after it: sources build them
+    /// on request (the agent keeps its label sets as symbol ids, the head as label ids), so
+    /// keeping them from round to round would hold a second copy of every live series' labels.
+    func sendRound(_ samples: [WALSample], from start: WALPosition) async -> RoundOutcome {
         let queue = client.config.queue
         let ageLimit = queue.sampleAgeLimit > 0 ? unixMilliseconds() - queue.sampleAgeLimit : Int64.min
         let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))
         var shards = [[(Labels, Sample)]](repeating: [], count: shardCount)
         var dropped = 0
+        var prepared = RefTable<Labels?>()
         func place(_ s: WALSample, _ labels: Labels?) {
             guard let labels, s.timestamp >= ageLimit else {
                 dropped += 1

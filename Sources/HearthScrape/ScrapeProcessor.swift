@@ -9,6 +9,10 @@ import HearthRelabel
 /// only for series the cache has not seen), enforces the limits, and writes staleness markers
 /// for series that disappeared. Owned by one scrape loop; not thread-safe. Public for the
 /// benchmarks and for tools that replay bodies.
+///
+/// A cached series is appended by its storage ref alone (with empty labels): label sets are not
+/// held here, only in the storage. If the storage no longer knows the ref, the labels are
+/// derived from the line again and the sample is appended by them.
 public struct ScrapeProcessor {
     let targetLabels: Labels
     let honorLabels: Bool
@@ -26,10 +30,6 @@ public struct ScrapeProcessor {
     var seen: [Int32] = []
     /// Refs of the report series (`up`, `scrape_duration_seconds`, ...).
     var reportRefs = [UInt64](repeating: 0, count: 5)
-    /// The target's label strings, so that series share one copy of a metric name or a value
-    /// instead of holding one each (strings over 15 bytes live on the heap). Filled only for
-    /// series the cache has not seen; emptied when it grows well past the cache.
-    var strings: Set<ExactString> = []
 
     public init(target: ScrapeTarget, config: ScrapeConfig) {
         targetLabels = target.publicLabels
@@ -65,22 +65,31 @@ public struct ScrapeProcessor {
                 if honorTimestamps, let ts = try scanner.timestampMilliseconds() { t = ts }
                 let range = scanner.seriesRange
                 let key = body.withUnsafeBytes { BytesDigest(UnsafeRawBufferPointer(rebasing: $0[range])) }
-                let found = cache.find(key)
+                var labels: Labels?
                 let index: Int
-                if let found {
+                if let found = cache.find(key) {
                     index = found
                 } else {
-                    let labels = try finalLabels(try scanner.labels())
-                    index = cache.insert(key, ref: 0, labels: labels, seen: 0)
+                    labels = try finalLabels(try scanner.labels())
+                    index = cache.insert(key, ref: 0, dropped: labels == nil, seen: 0)
                     if labels != nil { result.seriesAdded += 1 }
                 }
                 seen.append(Int32(index))
-                guard let labels = cache[index].labels else { continue }
+                guard !cache[index].dropped else { continue }
                 result.postRelabeling += 1
                 if sampleLimit > 0, result.postRelabeling > sampleLimit { throw ScrapeError.sampleLimit(sampleLimit) }
-                // A sample the storage refuses (out of order, duplicate, too old) is skipped, as in
-                // Prometheus; the rest of the scrape goes on.
-                if let ref = try? appender.append(cache[index].ref, labels, t, scanner.value) { cache[index].ref = ref }
+                let value = scanner.value
+                let cached = cache[index].ref
+                if cached != 0, labels == nil, let ref = try? appender.append(cached, Labels(), t, value) {
+                    cache[index].ref = ref
+                    continue
+                }
+                // A new series, one the storage no longer knows by its ref, or a refused sample:
+                // by its labels. A sample the storage refuses (out of order, duplicate, too old)
+                // is skipped, as in Prometheus; the rest of the scrape goes on.
+                if labels == nil { labels = try finalLabels(try scanner.labels()) }
+                guard let labels else { continue }
+                if let ref = try? appender.append(0, labels, t, value) { cache[index].ref = ref }
             }
         } catch let error as ExpositionError {
             throw .parse(error)
@@ -94,10 +103,7 @@ public struct ScrapeProcessor {
         for i in seen { cache[Int(i)].lastSeen = next }
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         iteration = next
-        if iteration % 16 == 0 {
-            cache.evict(olderThan: iteration - 2)
-            if strings.count > 4 * cache.count + 256 { strings.removeAll() }
-        }
+        if iteration % 16 == 0 { cache.evict(olderThan: iteration - 2) }
         return result
     }
 
@@ -114,26 +120,17 @@ public struct ScrapeProcessor {
     }
 
     private mutating func appendStaleMarkers<A: ScrapeAppender>(previous: UInt32, at t: Int64, appender: A) {
-        for i in 0..<cache.count where cache[i].lastSeen == previous {
-            guard let labels = cache[i].labels else { continue }
-            _ = try? appender.append(cache[i].ref, labels, t, StaleMarker.value)
+        // A series never stored (ref 0) needs no marker; one whose ref the storage forgot (it
+        // had no sample for a whole WAL segment) gets none either.
+        for i in 0..<cache.count where cache[i].lastSeen == previous && !cache[i].dropped && cache[i].ref != 0 {
+            _ = try? appender.append(cache[i].ref, Labels(), t, StaleMarker.value)
         }
-    }
-
-    /// The stored copy of `s` (short strings are stored inline and need no sharing).
-    mutating func intern(_ s: String) -> String {
-        guard s.utf8.count > 15 else { return s }
-        return strings.insert(ExactString(s)).memberAfterInsert.string
     }
 
     /// Scraped labels with the target's labels added (Prometheus's `mutateSampleLabels`), then
     /// metric relabeling and the label limits. Nil when relabeling dropped the series.
     mutating func finalLabels(_ scraped: Labels) throws(ScrapeError) -> Labels? {
         var list = Array(scraped)
-        for i in list.indices {
-            list[i].name = intern(list[i].name)
-            list[i].value = intern(list[i].value)
-        }
         if honorLabels {
             for l in targetLabels where !list.contains(where: { $0.name == l.name }) { list.append(l) }
         } else {
@@ -213,20 +210,5 @@ public enum ScrapeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .labelLimit(let m): m
         case .storage(let m): "storage: \(m)"
         }
-    }
-}
-
-/// A string compared and hashed by its bytes, as label values are (Swift's `String` equates
-/// canonically equivalent strings with different bytes).
-struct ExactString: Hashable {
-    let string: String
-
-    init(_ string: String) { self.string = string }
-
-    static func == (a: ExactString, b: ExactString) -> Bool { a.string.utf8Equals(b.string) }
-
-    func hash(into hasher: inout Hasher) {
-        var copy = string
-        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -14,12 +14,13 @@ struct SeriesCache {
 
     struct Entry {
         var key: Key
-        /// Storage ref (0 until the first successful append).
+        /// Storage ref (0 until the first successful append). The labels are not kept here: the
+        /// storage has them, and they are derived again from the line when it needs them.
         var ref: UInt64
-        /// Labels after target labels and metric relabeling; nil when relabeling dropped the series.
-        var labels: Labels?
         /// The last scrape (iteration number) that contained the series.
         var lastSeen: UInt32
+        /// Metric relabeling dropped the series.
+        var dropped: Bool
     }
 
     private(set) var entries: [Entry] = []
@@ -41,14 +42,14 @@ struct SeriesCache {
     }
 
     /// Adds a new entry (the key must not be present) and returns its index.
-    mutating func insert(_ key: Key, ref: UInt64, labels: Labels?, seen: UInt32) -> Int {
+    mutating func insert(_ key: Key, ref: UInt64, dropped: Bool, seen: UInt32) -> Int {
         if (entries.count + 1) * 2 > slots.count { grow() }
-        entries.append(Entry(key: key, ref: ref, labels: labels, lastSeen: seen))
+        entries.append(Entry(key: key, ref: ref, lastSeen: seen, dropped: dropped))
         place(entries.count - 1)
         return entries.count - 1
     }
 
-    /// In place (`_modify`), so updating an entry's ref or scrape mark copies no labels.
+    /// In place (`_modify`).
     subscript(_ i: Int) -> Entry {
         get { entries[i] }
         _modify { yield &entries[i] }

@@ -10,15 +10,27 @@ import Testing
 final class RecordingStorage: ScrapeStorage, Sendable {
     let committed = Mutex<[(Labels, Int64, Double)]>([])
     let lookups = Atomic<Int>(0)
+    /// Series by ref, as a storage keeps them (the scrape path passes only the ref for a series
+    /// it has seen).
+    let series = Mutex<[UInt64: Labels]>([:])
+
+    struct UnknownRef: Error {}
 
     final class Appender: ScrapeAppender {
         let storage: RecordingStorage
         var pending: [(Labels, Int64, Double)] = []
         init(_ s: RecordingStorage) { storage = s }
         func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 {
+            if labels.isEmpty {
+                guard let known = storage.series.withLock({ $0[ref] }) else { throw UnknownRef() }
+                pending.append((known, t, v))
+                return ref
+            }
             if ref == 0 { storage.lookups.add(1, ordering: .relaxed) }
             pending.append((labels, t, v))
-            return labels.stableHash | 1
+            let ref = labels.stableHash | 1
+            storage.series.withLock { $0[ref] = labels }
+            return ref
         }
         func commit() throws { storage.committed.withLock { $0 += pending } }
         func rollback() { pending = [] }
@@ -56,8 +68,8 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         return r
     }
 
-    /// Series share stored copies of long label strings, but only byte-identical ones: two
-    /// values that Swift's `==` calls equal (precomposed and decomposed é) keep their bytes.
+    /// Label values keep their bytes: two values that Swift's `==` calls equal (precomposed and
+    /// decomposed é) are two series.
     @Test func sharedLabelStringsKeepEveryValuesBytes() throws {
         var p = try processor()
         let storage = RecordingStorage()
@@ -95,6 +107,26 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         p.markFailedScrape(at: 3000, appender: app)
         try app.commit()
         #expect(storage.samples(at: 3000).values.allSatisfy(StaleMarker.isStale) && storage.samples(at: 3000).count == 2)
+    }
+
+    /// The cache keeps refs, not labels: when the storage has forgotten a ref, the series' labels
+    /// are derived from the line again and the sample is stored under them.
+    @Test func aRefTheStorageForgotIsAppendedByItsLabels() throws {
+        var p = try processor()
+        let storage = RecordingStorage()
+        let body = "a_total{x=\"1\"} 1\nb 3\n"
+        _ = try scrape(&p, storage, body, at: 1000)
+        #expect(storage.lookups.load(ordering: .relaxed) == 2)
+        storage.series.withLock { $0.removeAll() }
+        _ = try scrape(&p, storage, body, at: 2000)
+        #expect(storage.lookups.load(ordering: .relaxed) == 4)
+        let atTwo = storage.samples(at: 2000)
+        #expect(atTwo[#"a_total{instance="h:9100", job="node", x="1"}"#] == 1)
+        #expect(atTwo[#"b{instance="h:9100", job="node"}"#] == 3)
+        // Known again: the next scrape appends by ref.
+        _ = try scrape(&p, storage, body, at: 3000)
+        #expect(storage.lookups.load(ordering: .relaxed) == 4)
+        #expect(storage.samples(at: 3000).count == 2)
     }
 
     @Test func targetLabelsWinAndScrapedOnesAreExported() throws {

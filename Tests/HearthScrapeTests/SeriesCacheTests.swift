@@ -19,7 +19,7 @@ import Testing
         lines += ["ab", "ba", "a", "aa", ""]
         for (i, line) in lines.enumerated() {
             #expect(cache.find(Self.key(line)) == nil)
-            _ = cache.insert(Self.key(line), ref: UInt64(i + 1), labels: nil, seen: i % 2 == 0 ? 1 : 2)
+            _ = cache.insert(Self.key(line), ref: UInt64(i + 1), dropped: false, seen: i % 2 == 0 ? 1 : 2)
         }
         for (i, line) in lines.enumerated() {
             #expect(cache.find(Self.key(line)).map { cache[$0].ref } == UInt64(i + 1), "\(line)")

@@ -64,7 +64,9 @@ public final class HeadAppender {
         }
         var (verdict, unlogged) = check(ref, t, v.bitPattern)
         if case .unknownSeries = verdict {
-            // A stale cached ref: fall back to the labels.
+            // A stale cached ref: fall back to the labels (a caller with only the ref tries again
+            // with them).
+            guard !labels.isEmpty else { throw .invalidLabels("series ref \(ref) is unknown and no labels were given") }
             ref = try self.ref(for: labels)
             (verdict, unlogged) = check(ref, t, v.bitPattern)
         }

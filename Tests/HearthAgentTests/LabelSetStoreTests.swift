@@ -1,0 +1,104 @@
+@testable import HearthAgent
+import HearthModel
+import Testing
+
+/// The agent keeps its series' labels as symbol ids (``LabelSetStore``) and finds refs by a hash
+/// of the labels (``AgentStorage/Table``); both must give back exactly what went in.
+@Suite struct LabelSetStoreTests {
+    static func sample(_ i: Int) -> Labels {
+        Labels(["__name__": "app_requests_\(i % 7)_total", "instance": "10.0.\(i / 250).\(i % 250):9100",
+                "job": "node", "path": "/api/v1/resource/\(i % 10)"])
+    }
+
+    @Test func setsComeBackAsTheyWentIn() {
+        var store = LabelSetStore()
+        let sets = (0..<500).map(Self.sample) + [Labels(), Labels(["__name__": "up"])]
+        let handles = sets.map { store.add($0) }
+        for (h, l) in zip(handles, sets) {
+            #expect(store.labels(h) == l)
+            #expect(store.matches(h, l))
+        }
+        #expect(!store.matches(handles[0], sets[1]))
+        #expect(!store.matches(handles[0], Labels()))
+        // Every name and value once: 7 metric names, 500 instances, 10 paths, "node", "up", 4 label names.
+        #expect(store.symbols.count == 7 + 500 + 10 + 1 + 1 + 4)
+    }
+
+    /// Names and values are compared by their bytes: "é" as one code point is not "e" + U+0301.
+    @Test func canonicallyEquivalentValuesAreDifferentSets() {
+        var store = LabelSetStore()
+        let composed = Labels(["name": "caf\u{E9}"])
+        let decomposed = Labels(["name": "cafe\u{301}"])
+        let a = store.add(composed)
+        let b = store.add(decomposed)
+        #expect(store.matches(a, composed) && !store.matches(a, decomposed))
+        #expect(store.matches(b, decomposed) && !store.matches(b, composed))
+        #expect(Array(store.labels(b)[0].value.utf8) == Array("cafe\u{301}".utf8))
+    }
+
+    @Test func compactionKeepsOnlyLiveSetsAndTheirSymbols() {
+        var store = LabelSetStore()
+        let sets = (0..<2_000).map(Self.sample)
+        var handles = sets.map { store.add($0) }
+        for i in handles.indices where i % 4 != 0 { store.remove(handles[i]) }
+        #expect(store.wantsCompaction)
+        store.compact { rewrite in
+            for i in handles.indices where i % 4 == 0 { rewrite(&handles[i]) }
+        }
+        #expect(store.deadWords == 0)
+        #expect(store.words.count == 500 * 8)
+        for i in handles.indices where i % 4 == 0 { #expect(store.labels(handles[i]) == sets[i]) }
+        // Symbols only removed sets used are gone: the live sets (every fourth) have 500
+        // instances, 7 metric names and 5 of the 10 paths.
+        #expect(store.symbols.count == 7 + 500 + 5 + 1 + 4)
+        #expect(!store.wantsCompaction)
+    }
+
+    @Test func theTableFindsRefsByLabels() {
+        var table = AgentStorage.Table()
+        let sets = (0..<1_000).map(Self.sample)
+        for (i, l) in sets.enumerated() {
+            let h = table.store.add(l)
+            table.insert(UInt64(i + 1), .init(labels: h, lastTimestamp: 0, lastSegment: 0), labels: l)
+        }
+        for (i, l) in sets.enumerated() { #expect(table.ref(of: l) == UInt64(i + 1)) }
+        #expect(table.ref(of: Labels(["__name__": "absent"])) == nil)
+        // Taken out, forgotten, released, compacted: the others are still found.
+        var gone: [AgentStorage.Series] = []
+        for i in sets.indices where i % 4 != 0 { gone.append(table.remove(UInt64(i + 1))!) }
+        for s in gone { table.release(s) }
+        table.compactStoreIfWorthIt()
+        #expect(table.store.deadWords == 0)
+        for (i, l) in sets.enumerated() {
+            #expect(table.ref(of: l) == (i % 4 == 0 ? UInt64(i + 1) : nil))
+            if i % 4 == 0 { #expect(table.store.labels(table.series[UInt64(i + 1)]!.labels) == l) }
+        }
+    }
+
+    /// Two sets whose hashes collide: the second goes to the collision map and both are found.
+    @Test func aHashCollisionIsResolvedByTheLabels() {
+        var table = AgentStorage.Table()
+        let a = Self.sample(1), b = Self.sample(2)
+        table.insert(1, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 0), labels: a)
+        // Make b's hash slot name a's ref, as a collision would.
+        table.refs[AgentStorage.Table.hash(b)] = 1
+        table.insert(2, .init(labels: table.store.add(b), lastTimestamp: 0, lastSegment: 0), labels: b)
+        #expect(table.collisions[b] == 2)
+        #expect(table.ref(of: b) == 2)
+        _ = table.remove(2)
+        #expect(table.collisions.isEmpty)
+        #expect(table.ref(of: b) == nil)
+    }
+
+    /// The same ref replayed twice (a series logged again after it was brought back) is one series.
+    @Test func aReplayedRefIsKeptOnce() {
+        var table = AgentStorage.Table()
+        let a = Self.sample(3)
+        table.insert(7, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 1), labels: a)
+        table.insert(7, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 4), labels: a)
+        #expect(table.series.count == 1)
+        #expect(table.series[7]?.lastSegment == 4)
+        #expect(table.store.deadWords == 8)
+        #expect(table.ref(of: a) == 7)
+    }
+}
