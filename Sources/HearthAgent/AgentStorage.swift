@@ -33,17 +33,29 @@ public final class AgentStorage: Sendable {
         /// The series' labels in ``Table/store``.
         var labels: LabelSetStore.Handle
         var lastTimestamp: Int64
+        /// 32 bits (segment numbers are 8 decimal digits): the table's slot is then 24 bytes, not 32.
+        private var segment: Int32
+
         /// The segment holding this series' newest sample: once that segment is delivered and
         /// removed, the series has nothing left to send and can be forgotten.
-        var lastSegment: Int
+        var lastSegment: Int {
+            get { Int(segment) }
+            set { segment = Int32(clamping: newValue) }
+        }
+
+        init(labels: LabelSetStore.Handle, lastTimestamp: Int64, lastSegment: Int) {
+            self.labels = labels
+            self.lastTimestamp = lastTimestamp
+            segment = Int32(clamping: lastSegment)
+        }
     }
 
     struct Table {
         var store = LabelSetStore()
-        /// Refs by a hash of their labels (the labels themselves are in `store`); a set whose
-        /// hash another live set already has goes to `collisions`.
-        var refs: [Int: UInt64] = [:]
-        var collisions: [Labels: UInt64] = [:]
+        /// Refs by a hash of their labels (compared in `store`).
+        var refs = RefIndex()
+        /// Refs too large for `refs` (never handed out by Hearth, but a damaged log could name one).
+        var largeRefs: [Labels: UInt64] = [:]
         var series = RefTable<Series>()
         /// Series forgotten by the last collection, kept one more round so that a scrape that
         /// looked one up just before can still commit it.
@@ -52,8 +64,11 @@ public final class AgentStorage: Sendable {
 
         /// The ref of the series labelled `labels`, if it is in the table.
         func ref(of labels: Labels) -> UInt64? {
-            if let r = refs[Self.hash(labels)], let s = series[r], store.matches(s.labels, labels) { return r }
-            return collisions.isEmpty ? nil : collisions[labels]
+            let found = refs.find(hash: LabelSetStore.hash(labels)) { r in
+                series[r].map { store.matches($0.labels, labels) } ?? false
+            }
+            if let found { return found }
+            return largeRefs.isEmpty ? nil : largeRefs[labels]
         }
 
         /// Puts a series into the table under `ref` (a new one, a replayed one, or one brought
@@ -66,26 +81,30 @@ public final class AgentStorage: Sendable {
                 return
             }
             series[ref] = new
-            let h = Self.hash(labels)
-            if let other = refs[h], other != ref, let s = series[other], !store.matches(s.labels, labels) {
-                collisions[labels] = ref
-            } else {
-                refs[h] = ref
+            guard ref <= RefIndex.maxRef else {
+                largeRefs[labels] = ref
+                return
             }
+            let h = LabelSetStore.hash(labels)
+            let (store, series) = (self.store, self.series)
+            let other = refs.find(hash: h) { r in series[r].map { store.matches($0.labels, labels) } ?? false }
+            // The same labels under an older ref (in a log, after the series was forgotten and
+            // came back): the newer ref is the one appends use.
+            if let other, refs.replace(other, by: ref, hash: h) { return }
+            refs.insert(ref, hash: h) { r in store.hash(series[r]!.labels) }
         }
 
         /// Takes `ref` out of the table; its labels stay in the store (for `forgotten`) until
         /// ``release(_:)``.
         mutating func remove(_ ref: UInt64) -> Series? {
             guard let s = series[ref] else { return nil }
-            series[ref] = nil
-            let labels = store.labels(s.labels)
-            let h = Self.hash(labels)
-            if refs[h] == ref {
-                refs[h] = nil
-            } else if collisions[labels] == ref {
-                collisions[labels] = nil
+            if ref <= RefIndex.maxRef {
+                let (store, series) = (self.store, self.series)
+                _ = refs.remove(ref, hash: store.hash(s.labels)) { r in store.hash(series[r]!.labels) }
+            } else {
+                largeRefs[store.labels(s.labels)] = nil
             }
+            series[ref] = nil
             return s
         }
 
@@ -104,20 +123,6 @@ public final class AgentStorage: Sendable {
                 for ref in Array(forgotten.keys) { rewrite(&forgotten[ref]!.labels) }
             }
             store = compacted
-        }
-
-        /// A hash of the label bytes (names and values with a separator after each), for this
-        /// process's index only.
-        static func hash(_ labels: Labels) -> Int {
-            var hasher = Hasher()
-            for l in labels {
-                var name = l.name, value = l.value
-                name.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-                hasher.combine(UInt8(0xFF))
-                value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-                hasher.combine(UInt8(0xFF))
-            }
-            return hasher.finalize()
         }
     }
 

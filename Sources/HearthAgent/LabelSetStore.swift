@@ -58,6 +58,33 @@ struct LabelSetStore {
         return true
     }
 
+    /// A hash of the set's bytes (names and values, each followed by a separator), equal to
+    /// ``hash(_:)-swift.type.method`` of the same labels; for this process's index only.
+    func hash(_ handle: Handle) -> Int {
+        var hasher = Hasher()
+        var i = Int(handle.start)
+        for _ in 0..<(2 * Int(handle.count)) {
+            Self.combine(symbols[Int(words[i])], into: &hasher)
+            i += 1
+        }
+        return hasher.finalize()
+    }
+
+    static func hash(_ labels: Labels) -> Int {
+        var hasher = Hasher()
+        for l in labels {
+            combine(l.name, into: &hasher)
+            combine(l.value, into: &hasher)
+        }
+        return hasher.finalize()
+    }
+
+    private static func combine(_ s: String, into hasher: inout Hasher) {
+        var s = s
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(UInt8(0xFF))
+    }
+
     /// True when removed sets hold more than half of the ids.
     var wantsCompaction: Bool { deadWords >= 1024 && deadWords * 2 > words.count }
 

@@ -104,6 +104,7 @@ public struct ScrapeProcessor {
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         iteration = next
         if iteration % 16 == 0 { cache.evict(olderThan: iteration - 2) }
+        if result.seriesAdded == 0 { cache.trimCapacity() }
         return result
     }
 

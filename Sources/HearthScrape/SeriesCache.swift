@@ -67,6 +67,16 @@ struct SeriesCache {
         for i in entries.indices { place(i) }
     }
 
+    /// Gives back the room `entries` grew into beyond what it holds (up to half of it): called
+    /// after a scrape that added nothing, as a target's series rarely change once scraped.
+    mutating func trimCapacity() {
+        guard entries.capacity > entries.count + entries.count / 8 + 16 else { return }
+        var exact: [Entry] = []
+        exact.reserveCapacity(entries.count)
+        exact.append(contentsOf: entries)
+        entries = exact
+    }
+
     /// Drops entries not seen since `oldest` (series gone for good).
     mutating func evict(olderThan oldest: UInt32) {
         guard entries.contains(where: { $0.lastSeen < oldest }) else { return }

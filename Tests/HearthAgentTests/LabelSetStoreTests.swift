@@ -75,19 +75,42 @@ import Testing
         }
     }
 
-    /// Two sets whose hashes collide: the second goes to the collision map and both are found.
-    @Test func aHashCollisionIsResolvedByTheLabels() {
+    /// The store hashes a set as the index hashes the labels it was made from.
+    @Test func storeAndLabelsHashAlike() {
+        var store = LabelSetStore()
+        for i in 0..<100 {
+            let l = Self.sample(i)
+            let handle = store.add(l)
+            #expect(store.hash(handle) == LabelSetStore.hash(l))
+        }
+        #expect(LabelSetStore.hash(Labels(["a": "bc"])) != LabelSetStore.hash(Labels(["ab": "c"])))
+    }
+
+    /// Refs past what the index holds are still found by their labels.
+    @Test func largeRefsAreFoundToo() {
         var table = AgentStorage.Table()
-        let a = Self.sample(1), b = Self.sample(2)
-        table.insert(1, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 0), labels: a)
-        // Make b's hash slot name a's ref, as a collision would.
-        table.refs[AgentStorage.Table.hash(b)] = 1
-        table.insert(2, .init(labels: table.store.add(b), lastTimestamp: 0, lastSegment: 0), labels: b)
-        #expect(table.collisions[b] == 2)
-        #expect(table.ref(of: b) == 2)
-        _ = table.remove(2)
-        #expect(table.collisions.isEmpty)
-        #expect(table.ref(of: b) == nil)
+        let a = Self.sample(1)
+        let big = RefIndex.maxRef + 5
+        table.insert(big, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 0), labels: a)
+        #expect(table.ref(of: a) == big)
+        _ = table.remove(big)
+        #expect(table.ref(of: a) == nil && table.largeRefs.isEmpty)
+    }
+
+    /// The same labels under a newer ref (a log that has the series twice): the newer ref wins.
+    @Test func aNewerRefOfTheSameLabelsReplacesTheOlder() {
+        var table = AgentStorage.Table()
+        let a = Self.sample(4)
+        table.insert(3, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 0), labels: a)
+        table.insert(9, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 0), labels: a)
+        #expect(table.ref(of: a) == 9)
+        #expect(table.refs.count == 1)
+    }
+
+    /// The series table's slot (an optional series) stays 24 bytes: at 200k series every 8 bytes
+    /// is 1.6 MB.
+    @Test func seriesSlotStaysSmall() {
+        #expect(MemoryLayout<AgentStorage.Series?>.stride == 24)
     }
 
     /// The same ref replayed twice (a series logged again after it was brought back) is one series.

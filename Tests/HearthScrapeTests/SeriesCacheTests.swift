@@ -31,4 +31,14 @@ import Testing
             #expect(found == (i % 2 == 0 ? nil : UInt64(i + 1)), "\(line)")
         }
     }
+
+    /// After the first scrape the entries array keeps only the room it needs.
+    @Test func trimmingGivesBackTheGrownRoom() {
+        var cache = SeriesCache()
+        for i in 0..<1_100 { _ = cache.insert(Self.key("m{a=\"\(i)\"}"), ref: UInt64(i + 1), dropped: false, seen: 1) }
+        #expect(cache.entries.capacity >= 2_048)
+        cache.trimCapacity()
+        #expect(cache.entries.capacity < 1_200)
+        for i in 0..<1_100 { #expect(cache.find(Self.key("m{a=\"\(i)\"}")).map { cache[$0].ref } == UInt64(i + 1)) }
+    }
 }
