@@ -152,10 +152,11 @@ public final class HTTPClient: Sendable {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(max(1, timeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            // An idle connection keeps its receive buffers: with NIO's defaults (up to four,
-            // growing to 64 KiB) a thousand scrape targets held 33 MB. One 8 KiB buffer each.
+            // An idle connection keeps its receive buffer: with NIO's defaults (up to four,
+            // growing to 64 KiB) a thousand scrape targets held 33 MB, with 8 KiB each 8 MB.
+            // 4 KiB each: a 14 KB body takes four reads instead of two.
             .channelOption(.maxMessagesPerRead, value: 1)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 8192))
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
