@@ -1,14 +1,15 @@
 import HearthModel
 
-/// The agent's label sets, kept as symbol ids: each distinct name or value is stored once, and
-/// a set is a run of ids (name, value, name, value, ...) in one shared array. Six labels cost
-/// 48 bytes this way; as a `Labels` (an array of strings) they cost about 240, which was a third
-/// of the agent's memory at 200k series.
+/// The agent's label sets, kept as symbol ids: each distinct name or value is stored once, each
+/// distinct sequence of label names (a *shape*: most series of a target share one) once, and a
+/// set is its shape's id followed by its values' ids in one shared array. Six labels cost 28
+/// bytes this way; as a `Labels` (an array of strings) they cost about 240, which was a third of
+/// the agent's memory at 200k series.
 ///
 /// Sets are added and removed; removed sets leave dead ids behind until ``compact(_:)``
-/// rebuilds the store with only the live sets (and only the symbols they use).
+/// rebuilds the store with only the live sets (and only the symbols and shapes they use).
 struct LabelSetStore {
-    /// Where a set's ids are: `words[start ..< start + 2 * count]`.
+    /// Where a set is: `words[start]` is its shape, `words[start + 1 ... start + count]` its values.
     struct Handle: Equatable {
         var start: UInt32
         var count: UInt32
@@ -16,31 +17,44 @@ struct LabelSetStore {
 
     private(set) var symbols: [String] = []
     private var ids: [SymbolKey: UInt32] = [:]
+    /// Every shape's name ids back to back; shape `k` is `shapeNames[shapeStarts[k] ..< shapeStarts[k] + count]`.
+    private var shapeNames: [UInt32] = []
+    private var shapeStarts: [UInt32] = []
+    private var shapeIDs: [[UInt32]: UInt32] = [:]
     private(set) var words: [UInt32] = []
-    /// Ids of removed sets, still in `words`.
+    /// Words of removed sets, still in `words`.
     private(set) var deadWords = 0
+
+    var shapeCount: Int { shapeStarts.count }
 
     mutating func add(_ labels: Labels) -> Handle {
         let handle = Handle(start: UInt32(words.count), count: UInt32(labels.count))
-        for l in labels {
-            words.append(id(l.name))
-            words.append(id(l.value))
-        }
+        words.append(shape(labels.map { id($0.name) }))
+        for l in labels { words.append(id(l.value)) }
         return handle
     }
 
     mutating func remove(_ handle: Handle) {
-        deadWords += 2 * Int(handle.count)
+        deadWords += 1 + Int(handle.count)
+    }
+
+    /// Calls `body` with the symbol ids of each name and value of the set, in order.
+    @inline(__always)
+    private func forEachPair(_ handle: Handle, _ body: (_ name: Int, _ value: Int) -> Bool) {
+        let start = Int(handle.start)
+        let names = Int(shapeStarts[Int(words[start])])
+        for k in 0..<Int(handle.count) {
+            guard body(Int(shapeNames[names + k]), Int(words[start + 1 + k])) else { return }
+        }
     }
 
     /// The set as `Labels` (a new array; the strings are shared with the store).
     func labels(_ handle: Handle) -> Labels {
         var list: [Label] = []
         list.reserveCapacity(Int(handle.count))
-        var i = Int(handle.start)
-        for _ in 0..<handle.count {
-            list.append(Label(symbols[Int(words[i])], symbols[Int(words[i + 1])]))
-            i += 2
+        forEachPair(handle) { name, value in
+            list.append(Label(symbols[name], symbols[value]))
+            return true
         }
         return Labels(sorted: list)
     }
@@ -48,24 +62,25 @@ struct LabelSetStore {
     /// Whether the set at `handle` is `labels`, byte for byte, without building it.
     func matches(_ handle: Handle, _ labels: Labels) -> Bool {
         guard Int(handle.count) == labels.count else { return false }
-        var i = Int(handle.start)
-        for l in labels {
-            guard symbols[Int(words[i])].utf8Equals(l.name), symbols[Int(words[i + 1])].utf8Equals(l.value) else {
-                return false
-            }
-            i += 2
+        var i = 0
+        var same = true
+        forEachPair(handle) { name, value in
+            let l = labels[i]
+            i += 1
+            same = symbols[name].utf8Equals(l.name) && symbols[value].utf8Equals(l.value)
+            return same
         }
-        return true
+        return same
     }
 
     /// A hash of the set's bytes (names and values, each followed by a separator), equal to
     /// ``hash(_:)-swift.type.method`` of the same labels; for this process's index only.
     func hash(_ handle: Handle) -> Int {
         var hasher = Hasher()
-        var i = Int(handle.start)
-        for _ in 0..<(2 * Int(handle.count)) {
-            Self.combine(symbols[Int(words[i])], into: &hasher)
-            i += 1
+        forEachPair(handle) { name, value in
+            Self.combine(symbols[name], into: &hasher)
+            Self.combine(symbols[value], into: &hasher)
+            return true
         }
         return hasher.finalize()
     }
@@ -85,7 +100,7 @@ struct LabelSetStore {
         hasher.combine(UInt8(0xFF))
     }
 
-    /// True when removed sets hold more than half of the ids.
+    /// True when removed sets hold more than half of the words.
     var wantsCompaction: Bool { deadWords >= 1024 && deadWords * 2 > words.count }
 
     /// Rebuilds the store from the live sets: `visitLive` must call its argument with every live
@@ -93,19 +108,33 @@ struct LabelSetStore {
     mutating func compact(_ visitLive: ((inout Handle) -> Void) -> Void) {
         var fresh = LabelSetStore()
         fresh.words.reserveCapacity(words.count - deadWords)
-        var remap = [UInt32](repeating: .max, count: symbols.count)
+        var symbolMap = [UInt32](repeating: .max, count: symbols.count)
+        var shapeMap = [UInt32](repeating: .max, count: shapeStarts.count)
+        func map(_ old: Int) -> UInt32 {
+            if symbolMap[old] == .max { symbolMap[old] = fresh.id(symbols[old]) }
+            return symbolMap[old]
+        }
         visitLive { handle in
-            let start = UInt32(fresh.words.count)
-            var i = Int(handle.start)
-            for _ in 0..<(2 * Int(handle.count)) {
-                let old = Int(words[i])
-                if remap[old] == .max { remap[old] = fresh.id(symbols[old]) }
-                fresh.words.append(remap[old])
-                i += 1
+            let start = Int(handle.start), count = Int(handle.count)
+            let oldShape = Int(words[start])
+            if shapeMap[oldShape] == .max {
+                let names = Int(shapeStarts[oldShape])
+                shapeMap[oldShape] = fresh.shape((0..<count).map { map(Int(shapeNames[names + $0])) })
             }
-            handle.start = start
+            handle.start = UInt32(fresh.words.count)
+            fresh.words.append(shapeMap[oldShape])
+            for k in 0..<count { fresh.words.append(map(Int(words[start + 1 + k]))) }
         }
         self = fresh
+    }
+
+    private mutating func shape(_ names: [UInt32]) -> UInt32 {
+        if let id = shapeIDs[names] { return id }
+        let id = UInt32(shapeStarts.count)
+        shapeStarts.append(UInt32(shapeNames.count))
+        shapeNames.append(contentsOf: names)
+        shapeIDs[names] = id
+        return id
     }
 
     private mutating func id(_ s: String) -> UInt32 {

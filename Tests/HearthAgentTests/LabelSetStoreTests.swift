@@ -22,6 +22,8 @@ import Testing
         #expect(!store.matches(handles[0], Labels()))
         // Every name and value once: 7 metric names, 500 instances, 10 paths, "node", "up", 4 label names.
         #expect(store.symbols.count == 7 + 500 + 10 + 1 + 1 + 4)
+        // Shapes: the four names, none, and `__name__` alone.
+        #expect(store.shapeCount == 3)
     }
 
     /// Names and values are compared by their bytes: "é" as one code point is not "e" + U+0301.
@@ -46,12 +48,37 @@ import Testing
             for i in handles.indices where i % 4 == 0 { rewrite(&handles[i]) }
         }
         #expect(store.deadWords == 0)
-        #expect(store.words.count == 500 * 8)
+        #expect(store.words.count == 500 * 5)  // a shape and four values each
+        #expect(store.shapeCount == 1)
         for i in handles.indices where i % 4 == 0 { #expect(store.labels(handles[i]) == sets[i]) }
         // Symbols only removed sets used are gone: the live sets (every fourth) have 500
         // instances, 7 metric names and 5 of the 10 paths.
         #expect(store.symbols.count == 7 + 500 + 5 + 1 + 4)
         #expect(!store.wantsCompaction)
+    }
+
+    /// Sets of several shapes, some removed: compaction keeps the shapes still used and each
+    /// set's names with its values.
+    @Test func compactionAcrossShapes() {
+        var store = LabelSetStore()
+        let sets: [Labels] = (0..<3_000).map { i in
+            switch i % 3 {
+            case 0: Self.sample(i)
+            case 1: Labels(["__name__": "up", "instance": "h\(i)"])
+            default: Labels(["__name__": "up", "instance": "h\(i)", "zone": "z\(i % 5)"])
+            }
+        }
+        var handles = sets.map { store.add($0) }
+        #expect(store.shapeCount == 3)
+        // Keep only the first shape and every tenth of the third.
+        let live = sets.indices.filter { $0 % 3 == 0 || ($0 % 3 == 2 && $0 % 10 == 0) }
+        for i in sets.indices where !live.contains(i) { store.remove(handles[i]) }
+        store.compact { rewrite in for i in live { rewrite(&handles[i]) } }
+        #expect(store.shapeCount == 2)
+        for i in live {
+            #expect(store.labels(handles[i]) == sets[i])
+            #expect(store.hash(handles[i]) == LabelSetStore.hash(sets[i]))
+        }
     }
 
     @Test func theTableFindsRefsByLabels() {
@@ -121,7 +148,7 @@ import Testing
         table.insert(7, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 4), labels: a)
         #expect(table.series.count == 1)
         #expect(table.series[7]?.lastSegment == 4)
-        #expect(table.store.deadWords == 8)
+        #expect(table.store.deadWords == 5)
         #expect(table.ref(of: a) == 7)
     }
 }
