@@ -31,6 +31,16 @@ enum Inputs {
         return a.bytes
     }()
 
+    /// The same samples in the head's decimal encoding (values with two decimals).
+    static let decimalChunk: [UInt8] = {
+        var encoder = HeadChunkEncoder()
+        var bytes: [UInt8] = []
+        for (t, v) in chunkSamples { encoder.append(timestamp: t, value: v, into: &bytes) }
+        if encoder.pendingBits > 0 { bytes.append(encoder.pendingByte) }
+        precondition(encoder.encoding == .decimal)
+        return bytes
+    }()
+
     static func labels(_ i: Int) -> Labels {
         Labels([
             "__name__": "node_cpu_seconds_total", "instance": "host-\(i / 94).example:9100",
@@ -126,6 +136,39 @@ let benchmarks: @Sendable () -> Void = {
                 try? decodeXORChunk(raw, timestamps: &ts, values: &vs)
             }
             blackHole(ts.count)
+        }
+    }
+
+    Benchmark("Decimal head chunk encode (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        for _ in benchmark.scaledIterations {
+            bytes.removeAll(keepingCapacity: true)
+            var encoder = HeadChunkEncoder()
+            for (t, v) in Inputs.chunkSamples { encoder.append(timestamp: t, value: v, into: &bytes) }
+            blackHole(bytes.count)
+        }
+    }
+
+    Benchmark("Decimal head chunk decode (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var ts: [Int64] = []
+        var vs: [Double] = []
+        ts.reserveCapacity(120)
+        vs.reserveCapacity(120)
+        for _ in benchmark.scaledIterations {
+            ts.removeAll(keepingCapacity: true)
+            vs.removeAll(keepingCapacity: true)
+            Inputs.decimalChunk.withUnsafeBytes { raw in
+                try? decodeChunk(raw, as: DecimalDecoder.self, timestamps: &ts, values: &vs)
+            }
+            blackHole(ts.count)
+        }
+    }
+
+    Benchmark("Decimal head chunk to XOR (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let xor = Inputs.decimalChunk.withUnsafeBytes { raw in try? DecimalChunk.xorBytes(raw) }
+            blackHole(xor?.count ?? 0)
         }
     }
 
