@@ -192,30 +192,23 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
         let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))
         var shards = [[(Labels, Sample)]](repeating: [], count: shardCount)
         var dropped = 0
+        // The round's series, resolved in one call and prepared once each (`.some(nil)`: unknown
+        // to the source or dropped by write relabeling); then the samples go out in log order.
         var prepared = RefTable<Labels?>()
-        func place(_ s: WALSample, _ labels: Labels?) {
-            guard let labels, s.timestamp >= ageLimit else {
+        var refs: [UInt64] = []
+        for s in samples where prepared[s.ref] == nil {
+            refs.append(s.ref)
+            prepared[s.ref] = .some(nil)
+        }
+        var raw: [UInt64: Labels] = [:]
+        source.resolveLabels(refs, into: &raw)
+        for ref in refs { prepared[ref] = raw[ref].flatMap(client.prepare) }
+        for s in samples {
+            guard let labels = prepared[s.ref] ?? nil, s.timestamp >= ageLimit else {
                 dropped += 1
-                return
+                continue
             }
             shards[Int(s.ref % UInt64(shardCount))].append((labels, Sample(s.timestamp, s.value)))
-        }
-        // One lookup per sample; samples of series not prepared yet wait until their labels
-        // are resolved in one go (all of a series' samples wait together, so its order holds).
-        var waiting: [Int] = []
-        for i in samples.indices {
-            if let labels = prepared[samples[i].ref] { place(samples[i], labels) } else { waiting.append(i) }
-        }
-        if !waiting.isEmpty {
-            var missing: [UInt64] = []
-            for i in waiting where prepared[samples[i].ref] == nil {
-                missing.append(samples[i].ref)
-                prepared[samples[i].ref] = .some(nil)
-            }
-            var raw: [UInt64: Labels] = [:]
-            source.resolveLabels(missing, into: &raw)
-            for ref in missing { prepared[ref] = raw[ref].flatMap(client.prepare) }
-            for i in waiting { place(samples[i], prepared[samples[i].ref] ?? nil) }
         }
         statistics.addDropped(dropped)
         statistics.shardsValue.store(shardCount, ordering: .relaxed)

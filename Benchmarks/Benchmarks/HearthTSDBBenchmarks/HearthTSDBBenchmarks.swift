@@ -109,6 +109,22 @@ final class AppendFixture {
     }
 }
 
+/// Decodes `chunk` whole into reused arrays, once per scaled iteration.
+func decodeRepeatedly<D: ChunkSampleDecoder>(_ chunk: [UInt8], as decoder: D.Type, _ benchmark: Benchmark) {
+    var ts: [Int64] = []
+    var vs: [Double] = []
+    ts.reserveCapacity(120)
+    vs.reserveCapacity(120)
+    for _ in benchmark.scaledIterations {
+        ts.removeAll(keepingCapacity: true)
+        vs.removeAll(keepingCapacity: true)
+        chunk.withUnsafeBytes { raw in
+            try? decodeChunk(raw, as: D.self, timestamps: &ts, values: &vs)
+        }
+        blackHole(ts.count)
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
@@ -125,18 +141,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("XOR chunk decode (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        var ts: [Int64] = []
-        var vs: [Double] = []
-        ts.reserveCapacity(120)
-        vs.reserveCapacity(120)
-        for _ in benchmark.scaledIterations {
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
-            Inputs.encodedChunk.withUnsafeBytes { raw in
-                try? decodeXORChunk(raw, timestamps: &ts, values: &vs)
-            }
-            blackHole(ts.count)
-        }
+        decodeRepeatedly(Inputs.encodedChunk, as: XORDecoder.self, benchmark)
     }
 
     Benchmark("Decimal head chunk encode (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
@@ -151,18 +156,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Decimal head chunk decode (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        var ts: [Int64] = []
-        var vs: [Double] = []
-        ts.reserveCapacity(120)
-        vs.reserveCapacity(120)
-        for _ in benchmark.scaledIterations {
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
-            Inputs.decimalChunk.withUnsafeBytes { raw in
-                try? decodeChunk(raw, as: DecimalDecoder.self, timestamps: &ts, values: &vs)
-            }
-            blackHole(ts.count)
-        }
+        decodeRepeatedly(Inputs.decimalChunk, as: DecimalDecoder.self, benchmark)
     }
 
     Benchmark("Decimal head chunk to XOR (120 samples)", configuration: .init(scalingFactor: .kilo)) { benchmark in
