@@ -122,6 +122,9 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
                 reader.seek(to: target)
                 pendingStart = target
             }
+            // Seen before the limit is read: a stop requested after that may follow writes this
+            // pass has not read (the agent's last scrapes), so only a stop seen here ends the loop.
+            let stopping = stopRequested
             let limit = source.walWrittenPosition()
             let before = pending.count
             do {
@@ -166,7 +169,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
                 savePosition()
                 lastSaved = .now
             }
-            if stopRequested && (pending.isEmpty && caughtUp || mustStopNow) { return }
+            if stopping && (pending.isEmpty && caughtUp || mustStopNow) { return }
             if caughtUp || !due {
                 try? await Task.sleep(for: pollInterval)
             }
