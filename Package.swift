@@ -84,7 +84,7 @@ let package = Package(
         // L3: scraping: discovery, target relabeling, scrape loops, staleness.
         .target(name: "HearthScrape",
                 dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: sending alerts to Alertmanager.
         .target(name: "HearthNotifier",

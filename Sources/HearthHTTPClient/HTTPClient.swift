@@ -46,15 +46,20 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
 /// A response: status, headers and the whole (decompressed) body.
 public struct HTTPClientResponse: Sendable {
     public var status: Int
-    public var headers: [(String, String)]
+    public var headers: HTTPHeaders
     public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 
     /// The status's reason phrase (`Internal Server Error`).
     public var reason: String { HTTPResponseStatus(statusCode: status).reasonPhrase }
 
-    public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? { headers.first(name: name) }
 }
 
 /// A small HTTP/1.1 client on SwiftNIO for scrapes, discovery, remote write and notifications:
@@ -64,14 +69,21 @@ public struct HTTPClientResponse: Sendable {
 /// Connections are kept alive and reused (as Go's `http.Transport` does for Prometheus): a
 /// scrape loop or a remote-write shard talks to the same server every few seconds, and opening
 /// a TCP connection per request cost more than the request itself. Idle connections are closed
-/// after `idleTimeout`; a request that finds its reused connection closed by the server before
-/// any response byte arrived is sent again on a new one.
+/// once idle for `idleTimeout` (checked when one is taken and by a sweep every `idleTimeout`);
+/// a request that finds its reused connection closed by the server before any response byte
+/// arrived is sent again on a new one.
+///
+/// A caller that sends the same request again and again (a scrape loop) prepares it once with
+/// ``request(method:url:headers:body:timeout:maxBodyBytes:)`` and sends it with
+/// ``execute(_:on:)`` from its event loop: the exchange then runs on that loop without a hop to
+/// another thread.
 public final class HTTPClient: Sendable {
     public let group: MultiThreadedEventLoopGroup
     let keepAlive: Bool
     let maxIdlePerServer: Int
     let idleTimeout: TimeAmount
     let idle = Mutex<[PoolKey: [IdleConnection]]>([:])
+    let sweep = Mutex<RepeatedTask?>(nil)
 
     /// Connections are pooled per server and body limit (the decompressor's limit is fixed per
     /// connection).
@@ -83,10 +95,22 @@ public final class HTTPClient: Sendable {
 
     struct IdleConnection {
         let connection: PooledConnection
-        let expiry: Scheduled<Void>
+        let since: NIODeadline
+    }
+
+    /// A request built once: its head (with `Host`, `Content-Length` and the caller's headers),
+    /// body, pool key and timeout.
+    public struct Request: Sendable {
+        public let url: HTTPURL
+        let head: HTTPRequestHead
+        let body: [UInt8]
+        let key: PoolKey
+        /// Milliseconds, for connecting and again for the exchange.
+        let timeout: Int64
     }
 
     /// - Parameters:
+    ///   - threads: event loops; a scrape loop runs its scrapes on one of them.
     ///   - keepAlive: reuse connections; false sends `Connection: close` and opens one per request.
     ///   - maxIdlePerServer: idle connections kept per server.
     ///   - idleTimeout: how long an idle connection is kept.
@@ -98,19 +122,38 @@ public final class HTTPClient: Sendable {
     }
 
     public func shutdown() async {
+        sweep.withLock { $0?.cancel(); $0 = nil }
         let connections = idle.withLock { pool in
             defer { pool.removeAll() }
             return pool.values.flatMap { $0 }
         }
-        for c in connections {
-            c.expiry.cancel()
-            c.connection.channel.close(promise: nil)
-        }
+        for c in connections { c.connection.channel.close(promise: nil) }
         try? await group.shutdownGracefully()
     }
 
+    /// One of the client's event loops, in turn (for a caller that runs on one).
+    public func nextEventLoop() -> any EventLoop { group.next() }
+
     /// Idle connections currently pooled (for tests and metrics).
     public var idleConnections: Int { idle.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    /// Prepares a request to send once or many times.
+    /// - Parameters:
+    ///   - timeout: for connecting, and again for the exchange once the request is sent
+    ///     (milliseconds).
+    ///   - maxBodyBytes: the largest (decompressed) body accepted; 0 for no limit.
+    public func request(
+        method: HTTPMethod = .GET, url: HTTPURL, headers: [(String, String)] = [], body: [UInt8] = [],
+        timeout: Int64, maxBodyBytes: Int = 0
+    ) -> Request {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: url.target)
+        head.headers.add(name: "Host", value: url.port == 80 ? url.host : "\(url.host):\(url.port)")
+        for (k, v) in headers { head.headers.add(name: k, value: v) }
+        if method != .GET || !body.isEmpty { head.headers.add(name: "Content-Length", value: String(body.count)) }
+        if !keepAlive { head.headers.add(name: "Connection", value: "close") }
+        return Request(url: url, head: head, body: body, key: PoolKey(host: url.host, port: url.port, maxBodyBytes: maxBodyBytes),
+                       timeout: timeout)
+    }
 
     /// Sends one request and returns the response.
     /// - Parameters:
@@ -121,36 +164,42 @@ public final class HTTPClient: Sendable {
         method: HTTPMethod = .GET, url: HTTPURL, headers: [(String, String)] = [], body: [UInt8] = [],
         timeout: Int64, maxBodyBytes: Int = 0
     ) async throws -> HTTPClientResponse {
-        let key = PoolKey(host: url.host, port: url.port, maxBodyBytes: maxBodyBytes)
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: url.target)
-        head.headers.add(name: "Host", value: url.port == 80 ? url.host : "\(url.host):\(url.port)")
-        for (k, v) in headers { head.headers.add(name: k, value: v) }
-        if method != .GET || !body.isEmpty { head.headers.add(name: "Content-Length", value: String(body.count)) }
-        if !keepAlive { head.headers.add(name: "Connection", value: "close") }
-        while true {
-            let reused = keepAlive ? takeIdle(key) : nil
-            let connection: PooledConnection
-            if let reused {
-                connection = reused
-            } else {
-                connection = try await connect(url, maxBodyBytes: maxBodyBytes, timeout: timeout)
+        let r = request(method: method, url: url, headers: headers, body: body, timeout: timeout, maxBodyBytes: maxBodyBytes)
+        return try await execute(r, on: group.next()).get()
+    }
+
+    /// Sends a prepared request; the future completes on `loop` (best one of this client's
+    /// loops: new connections are opened on it).
+    public func execute(_ request: Request, on loop: any EventLoop) -> EventLoopFuture<HTTPClientResponse> {
+        if keepAlive, let reused = takeIdle(request.key) {
+            return exchange(request, on: reused, loop: loop).flatMapError { error in
+                // The server closed the idle connection as we reused it: try another.
+                if error is PooledConnection.ClosedBeforeResponse { return self.execute(request, on: loop) }
+                return loop.makeFailedFuture(error)
             }
-            do {
-                let (response, reusable) = try await connection.exchange(head: head, body: body, timeout: timeout)
-                if keepAlive && reusable { putIdle(connection, key) } else { connection.channel.close(promise: nil) }
-                return response
-            } catch is PooledConnection.ClosedBeforeResponse {
-                // The server closed an idle connection as we reused it: try a new one.
-                if reused != nil { continue }
-                throw HTTPClientError("connection closed before the response was complete")
+        }
+        return connect(request, on: loop).flatMap { connection in
+            self.exchange(request, on: connection, loop: loop).flatMapErrorThrowing { error in
+                if error is PooledConnection.ClosedBeforeResponse {
+                    throw HTTPClientError("connection closed before the response was complete")
+                }
+                throw error
             }
         }
     }
 
-    private func connect(_ url: HTTPURL, maxBodyBytes: Int, timeout: Int64) async throws -> PooledConnection {
-        let handler = ResponseHandler(maxBodyBytes: maxBodyBytes)
-        let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(.milliseconds(max(1, timeout)))
+    private func exchange(_ request: Request, on connection: PooledConnection, loop: any EventLoop) -> EventLoopFuture<HTTPClientResponse> {
+        connection.exchange(head: request.head, body: request.body, timeout: request.timeout).map { (response, reusable) in
+            if self.keepAlive && reusable { self.putIdle(connection, request.key) } else { connection.channel.close(promise: nil) }
+            return response
+        }.hop(to: loop)
+    }
+
+    private func connect(_ request: Request, on loop: any EventLoop) -> EventLoopFuture<PooledConnection> {
+        let handler = ResponseHandler(maxBodyBytes: request.key.maxBodyBytes)
+        let maxBodyBytes = request.key.maxBodyBytes
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(max(1, request.timeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             // An idle connection keeps its receive buffer: with NIO's defaults (up to four,
             // growing to 64 KiB) a thousand scrape targets held 33 MB, with 8 KiB each 8 MB.
@@ -165,52 +214,65 @@ public final class HTTPClient: Sendable {
                     try sync.addHandler(handler)
                 }
             }
-        do {
-            // A numeric address needs no resolver and no Happy Eyeballs race (most scrape targets).
-            let channel: any Channel
-            if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
-                channel = try await bootstrap.connect(to: address).get()
-            } else {
-                channel = try await bootstrap.connect(host: url.host, port: url.port).get()
-            }
-            return PooledConnection(channel: channel, handler: handler)
-        } catch {
+        let url = request.url
+        // A numeric address needs no resolver and no Happy Eyeballs race (most scrape targets).
+        let channel: EventLoopFuture<any Channel>
+        if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+            channel = bootstrap.connect(to: address)
+        } else {
+            channel = bootstrap.connect(host: url.host, port: url.port)
+        }
+        return channel.flatMapErrorThrowing { error in
             var reason = "\(error)"
             if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { reason = "\(first.error)" }
             throw HTTPClientError("dial tcp \(url.host):\(url.port): \(reason)")
-        }
+        }.map { PooledConnection(channel: $0, handler: handler) }
     }
 
-    /// The newest idle connection to the server that is still open, or nil.
+    /// The newest idle connection to the server that is still open and not expired, or nil.
     private func takeIdle(_ key: PoolKey) -> PooledConnection? {
+        let oldest = NIODeadline.now() - idleTimeout
         while let entry = idle.withLock({ pool in pool[key]?.popLast() }) {
-            entry.expiry.cancel()
-            if entry.connection.channel.isActive { return entry.connection }
+            if entry.since > oldest && entry.connection.channel.isActive { return entry.connection }
             entry.connection.channel.close(promise: nil)
         }
         return nil
     }
 
     private func putIdle(_ connection: PooledConnection, _ key: PoolKey) {
-        let expiry = connection.channel.eventLoop.scheduleTask(in: idleTimeout) { [weak self] in
-            self?.removeIdle(connection, key)
-            connection.channel.close(promise: nil)
-        }
         let surplus = idle.withLock { pool -> IdleConnection? in
-            pool[key, default: []].append(IdleConnection(connection: connection, expiry: expiry))
+            pool[key, default: []].append(IdleConnection(connection: connection, since: .now()))
             return pool[key]!.count > maxIdlePerServer ? pool[key]!.removeFirst() : nil
         }
-        if let surplus {
-            surplus.expiry.cancel()
-            surplus.connection.channel.close(promise: nil)
+        surplus?.connection.channel.close(promise: nil)
+        startSweepIfNeeded()
+    }
+
+    /// One repeating task closes connections idle for longer than `idleTimeout` (instead of a
+    /// timer per idle connection, set and cancelled on every request).
+    private func startSweepIfNeeded() {
+        sweep.withLock { task in
+            guard task == nil else { return }
+            task = group.next().scheduleRepeatedTask(initialDelay: idleTimeout, delay: idleTimeout) { [weak self] _ in
+                self?.closeExpired()
+            }
         }
     }
 
-    private func removeIdle(_ connection: PooledConnection, _ key: PoolKey) {
-        idle.withLock { pool in
-            pool[key]?.removeAll { $0.connection === connection }
-            if pool[key]?.isEmpty == true { pool[key] = nil }
+    private func closeExpired() {
+        let oldest = NIODeadline.now() - idleTimeout
+        let expired = idle.withLock { pool -> [IdleConnection] in
+            var expired: [IdleConnection] = []
+            for (key, list) in pool {
+                // Each list is oldest first.
+                let keep = list.drop { $0.since <= oldest }
+                guard keep.count < list.count else { continue }
+                expired += list.prefix(list.count - keep.count)
+                pool[key] = keep.isEmpty ? nil : Array(keep)
+            }
+            return expired
         }
+        for e in expired { e.connection.channel.close(promise: nil) }
     }
 }
 
@@ -231,33 +293,29 @@ final class PooledConnection: Sendable {
     /// Sends the request and waits for the whole response; also says whether the connection
     /// can carry another request.
     /// The timeout runs from when the request is handed to the connection's event loop, so a
-    /// task that resumes late after connecting (a busy cooperative pool) is not charged for it.
-    func exchange(head: HTTPRequestHead, body: [UInt8], timeout: Int64) async throws -> (HTTPClientResponse, Bool) {
+    /// caller that resumes late after connecting is not charged for it.
+    func exchange(head: HTTPRequestHead, body: [UInt8], timeout: Int64) -> EventLoopFuture<(HTTPClientResponse, Bool)> {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: (HTTPClientResponse, Bool).self)
-        let channel = self.channel
-        let handler = self.handler
-        let exchange = handler.nextExchange()
-        loop.execute {
-            handler.begin(promise, exchange: exchange)
-            guard channel.isActive else {
-                handler.finish(.failure(ClosedBeforeResponse()), close: channel)
-                return
-            }
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if !body.isEmpty {
-                channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
-            }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        if loop.inEventLoop {
+            start(promise, head: head, body: body, timeout: timeout)
+        } else {
+            loop.execute { self.start(promise, head: head, body: body, timeout: timeout) }
         }
-        let expiry = loop.scheduleTask(in: .milliseconds(max(1, timeout))) {
-            // Only this exchange, and only while it waits: a late timer must not close a
-            // connection that already answered and went back to the pool.
-            guard handler.isWaiting(for: exchange) else { return }
-            handler.finish(.failure(HTTPClientError("context deadline exceeded (timeout \(timeout) ms)")), close: channel)
+        return promise.futureResult
+    }
+
+    private func start(_ promise: EventLoopPromise<(HTTPClientResponse, Bool)>, head: HTTPRequestHead, body: [UInt8], timeout: Int64) {
+        handler.begin(promise, timeout: timeout, channel: channel)
+        guard channel.isActive else {
+            handler.finish(.failure(ClosedBeforeResponse()), close: channel)
+            return
         }
-        defer { expiry.cancel() }
-        return try await promise.futureResult.get()
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if !body.isEmpty {
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
+        }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
     }
 }
 
@@ -268,29 +326,40 @@ final class ResponseHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let maxBodyBytes: Int
     var promise: EventLoopPromise<(HTTPClientResponse, Bool)>?
-    var response = HTTPClientResponse(status: 0, headers: [], body: [])
+    var response = HTTPClientResponse(status: 0)
     var keepAlive = false
     var receivedAny = false
-    /// Numbers the connection's exchanges; the one in progress is `started`.
-    let issued = Atomic<UInt64>(0)
-    var started: UInt64 = 0
+    /// Numbers the connection's exchanges, so a deadline only ever ends its own.
+    var exchange: UInt64 = 0
+    var deadline: NIOScheduledCallback?
 
     init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
     }
 
-    /// A number for the next exchange (any thread); ``begin(_:exchange:)`` starts it on the loop.
-    func nextExchange() -> UInt64 { issued.add(1, ordering: .relaxed).newValue }
+    /// Ends exchange `id` if it still waits when its deadline passes.
+    struct Deadline: NIOScheduledCallbackHandler, Sendable {
+        let handler: ResponseHandler
+        let id: UInt64
+        let timeout: Int64
+        let channel: any Channel
 
-    /// True while exchange `id` waits for its response (on the loop).
-    func isWaiting(for id: UInt64) -> Bool { promise != nil && started == id }
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            guard handler.promise != nil, handler.exchange == id else { return }
+            handler.deadline = nil
+            handler.finish(.failure(HTTPClientError("context deadline exceeded (timeout \(timeout) ms)")), close: channel)
+        }
+    }
 
-    func begin(_ promise: EventLoopPromise<(HTTPClientResponse, Bool)>, exchange: UInt64) {
-        started = exchange
+    /// Starts an exchange (on the loop) and its deadline.
+    func begin(_ promise: EventLoopPromise<(HTTPClientResponse, Bool)>, timeout: Int64, channel: any Channel) {
+        exchange &+= 1
         self.promise = promise
-        response = HTTPClientResponse(status: 0, headers: [], body: [])
+        response = HTTPClientResponse(status: 0)
         keepAlive = false
         receivedAny = false
+        deadline = try? channel.eventLoop.scheduleCallback(
+            in: .milliseconds(max(1, timeout)), handler: Deadline(handler: self, id: exchange, timeout: timeout, channel: channel))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -299,8 +368,13 @@ final class ResponseHandler: ChannelInboundHandler, @unchecked Sendable {
         switch unwrapInboundIn(data) {
         case .head(let head):
             response.status = Int(head.status.code)
-            response.headers = head.headers.map { ($0.name, $0.value) }
+            response.headers = head.headers
             keepAlive = head.isKeepAlive
+            // Compressed bodies grow past their length; a plain one arrives in one allocation.
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > 0,
+               maxBodyBytes == 0 || length <= maxBodyBytes, !head.headers.contains(name: "Content-Encoding") {
+                response.body.reserveCapacity(length)
+            }
         case .body(var buffer):
             if maxBodyBytes > 0, response.body.count + buffer.readableBytes > maxBodyBytes {
                 finish(.failure(HTTPClientError("body size limit exceeded (\(maxBodyBytes) bytes)")), close: context.channel)
@@ -310,8 +384,9 @@ final class ResponseHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let promise else { return }
             self.promise = nil
+            cancelDeadline(context.eventLoop)
             let result = response
-            response = HTTPClientResponse(status: 0, headers: [], body: [])
+            response = HTTPClientResponse(status: 0)
             promise.succeed((result, keepAlive))
         }
     }
@@ -334,8 +409,16 @@ final class ResponseHandler: ChannelInboundHandler, @unchecked Sendable {
     func finish(_ failure: Result<(HTTPClientResponse, Bool), any Error>, close channel: any Channel) {
         if let promise {
             self.promise = nil
+            cancelDeadline(channel.eventLoop)
             promise.completeWith(failure)
         }
         channel.close(promise: nil)
+    }
+
+    private func cancelDeadline(_ loop: any EventLoop) {
+        if let deadline {
+            self.deadline = nil
+            loop.cancelScheduledCallback(deadline)
+        }
     }
 }

@@ -3,30 +3,55 @@ import HearthFileIO
 import HearthExposition
 import HearthHTTPClient
 import HearthModel
+import NIOCore
 import Synchronization
 
 /// Scrapes one target every interval, from an offset derived from the target's hash (so a
 /// pool's targets spread over the interval), and stores each scrape whole.
-final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
+///
+/// A loop lives on one of the HTTP client's event loops: its timer, the exchange and the
+/// processing of the body all run there, so a scrape wakes one thread once. (With a task per
+/// loop sleeping on the concurrency runtime's timers, each scrape took four thread switches:
+/// timer thread, task, event loop, task; at a thousand targets they cost more than parsing.)
+final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sendable {
     let target: ScrapeTarget
     let job: String
     let interval: Int64
     let timeout: Int64
     let url: String
-    let headers: [(String, String)]
-    let bodySizeLimit: Int
     let storage: Storage
     let client: HTTPClient
+    let eventLoop: any EventLoop
+    /// The prepared request, or why the URL cannot be scraped.
+    let request: Result<HTTPClient.Request, HTTPClientError>
     let processor: Mutex<ScrapeProcessor>
     let status: Mutex<Status>
-    /// Set when the loop stops for a reload (no stale markers: the new loop carries on).
-    let quietStop = Atomic<Bool>(false)
+    /// Timer and lifecycle; only changed on `eventLoop`.
+    let schedule = Mutex(Schedule())
 
     struct Status {
         var health = "unknown"
         var lastError = ""
         var lastScrape: Int64 = 0
         var lastDuration = 0.0
+    }
+
+    struct Schedule {
+        var timer: NIOScheduledCallback?
+        var next = NIODeadline.now()
+        var inFlight = false
+        var phase = Phase.running
+        /// Stopped for a reload: no stale markers, the new loop carries on.
+        var quiet = false
+        /// Waiting for the scrape in flight before the stop completes.
+        var stopWaiters: [EventLoopPromise<Void>] = []
+    }
+
+    enum Phase {
+        case running
+        /// Told to stop; waits for the scrape in flight.
+        case stopping
+        case stopped
     }
 
     init(target: ScrapeTarget, config: ScrapeConfig, storage: Storage, client: HTTPClient) {
@@ -42,31 +67,96 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
         ]
         if config.enableCompression { headers.append(("Accept-Encoding", "gzip")) }
         if let auth = config.http.authorizationHeader(readFile: readTextFile) { headers.append(("Authorization", auth)) }
-        self.headers = headers
-        self.bodySizeLimit = Int(config.bodySizeLimit)
         self.storage = storage
         self.client = client
+        self.eventLoop = client.nextEventLoop()
+        let timeout = self.timeout, url = self.url, bodySizeLimit = Int(config.bodySizeLimit)
+        self.request = Result { () throws(HTTPClientError) in
+            client.request(url: try HTTPURL(url), headers: headers, timeout: timeout, maxBodyBytes: bodySizeLimit)
+        }
         self.processor = Mutex(ScrapeProcessor(target: target, config: config))
         self.status = Mutex(Status())
     }
 
-    /// Scrapes until the task is cancelled; a scrape in flight finishes and is stored first.
-    func run(offsetSeed: UInt64) async {
+    /// Starts scraping at the target's offset in the interval.
+    func start(offsetSeed: UInt64) {
         let now = unixMilliseconds()
         let base = interval - now % interval
-        var next = base + Int64((target.labels.stableHash ^ offsetSeed) % UInt64(interval))
-        if next > interval { next -= interval }
-        let clock = ContinuousClock()
-        var deadline = clock.now + .milliseconds(next)
-        while true {
-            do { try await Task.sleep(until: deadline, clock: clock) } catch { break }
-            await scrapeOnce(at: unixMilliseconds())
-            deadline += .milliseconds(interval)
-            // After a long stall, skip the missed ticks rather than scraping in a burst.
-            while deadline < clock.now { deadline += .milliseconds(interval) }
-            if Task.isCancelled { break }
+        var offset = base + Int64((target.labels.stableHash ^ offsetSeed) % UInt64(interval))
+        if offset > interval { offset -= interval }
+        let first = offset
+        eventLoop.execute {
+            self.schedule.withLock { s in
+                guard s.phase == .running else { return }
+                s.next = .now() + .milliseconds(first)
+                s.timer = try? self.eventLoop.scheduleCallback(at: s.next, handler: self)
+            }
         }
-        if !quietStop.load(ordering: .relaxed) {
+    }
+
+    /// Stops the loop: a scrape in flight finishes and is stored first; then, unless `quiet`
+    /// (a reload whose new loop carries on), the target's series are marked stale.
+    @discardableResult
+    func stop(quiet: Bool) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        eventLoop.execute {
+            let finishNow = self.schedule.withLock { s -> Bool in
+                switch s.phase {
+                case .stopped:
+                    promise.succeed(())
+                    return false
+                case .stopping:
+                    s.stopWaiters.append(promise)
+                    return false
+                case .running:
+                    s.quiet = quiet
+                    if let timer = s.timer { self.eventLoop.cancelScheduledCallback(timer) }
+                    s.timer = nil
+                    s.stopWaiters.append(promise)
+                    s.phase = .stopping
+                    return !s.inFlight
+                }
+            }
+            if finishNow { self.finishStop() }
+        }
+        return promise.futureResult
+    }
+
+    /// The timer fired (on `eventLoop`).
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        let go = schedule.withLock { s -> Bool in
+            s.timer = nil
+            guard s.phase == .running else { return false }
+            s.inFlight = true
+            return true
+        }
+        guard go else { return }
+        scrape(at: unixMilliseconds()).whenComplete { _ in
+            let stopping = self.schedule.withLock { s -> Bool in
+                s.inFlight = false
+                if s.phase == .stopping { return true }
+                s.next = s.next + .milliseconds(self.interval)
+                // After a long stall, skip the missed ticks rather than scraping in a burst.
+                let now = NIODeadline.now()
+                while s.next < now { s.next = s.next + .milliseconds(self.interval) }
+                s.timer = try? self.eventLoop.scheduleCallback(at: s.next, handler: self)
+                return false
+            }
+            if stopping { self.finishStop() }
+        }
+    }
+
+    /// After the last scrape of a stopping loop: stale markers unless quiet, then every
+    /// `stop` completes.
+    private func finishStop() {
+        let (quiet, waiters) = schedule.withLock { s in
+            defer {
+                s.stopWaiters = []
+                s.phase = .stopped
+            }
+            return (s.quiet, s.stopWaiters)
+        }
+        if !quiet {
             let t = unixMilliseconds()
             processor.withLock { p in
                 let app = storage.scrapeAppender()
@@ -75,45 +165,60 @@ final class ScrapeLoop<Storage: ScrapeStorage>: Sendable {
                 try? app.commit()
             }
         }
+        for w in waiters { w.succeed(()) }
     }
 
-    /// One scrape at time `t` (Unix ms): fetch, parse, append, commit, report.
+    /// One scrape at time `t` (Unix ms), from any thread: fetch, parse, append, commit, report.
     func scrapeOnce(at t: Int64) async {
-        let start = ContinuousClock.now
+        try? await eventLoop.flatSubmit { self.scrape(at: t) }.get()
+    }
+
+    /// One scrape on `eventLoop`; the future completes once it is stored.
+    private func scrape(at t: Int64) -> EventLoopFuture<Void> {
+        let start = NIODeadline.now()
+        let fetched: EventLoopFuture<HTTPClientResponse>
+        switch request {
+        case .success(let r): fetched = client.execute(r, on: eventLoop)
+        case .failure(let e): fetched = eventLoop.makeFailedFuture(e)
+        }
+        return fetched.map { response in
+            self.store(.success(response), at: t, start: start)
+        }.recover { error in
+            self.store(.failure(error), at: t, start: start)
+        }
+    }
+
+    private func store(_ fetched: Result<HTTPClientResponse, any Error>, at t: Int64, start: NIODeadline) {
+        let duration = Double((NIODeadline.now() - start).nanoseconds) / 1e9
         var failure: ScrapeError?
         var body: [UInt8] = []
         var format = ExpositionFormat.prometheusText
-        do {
-            let response = try await client.execute(url: try HTTPURL(url), headers: headers, timeout: timeout, maxBodyBytes: bodySizeLimit)
-            if response.status == 200 {
-                body = response.body
-                format = ExpositionFormat(contentType: response.header("Content-Type"))
-            } else {
-                failure = .http("server returned HTTP status \(response.status) \(response.reason)")
-            }
-        } catch {
+        switch fetched {
+        case .success(let response) where response.status == 200:
+            body = response.body
+            format = ExpositionFormat(contentType: response.header("Content-Type"))
+        case .success(let response):
+            failure = .http("server returned HTTP status \(response.status) \(response.reason)")
+        case .failure(let error):
             failure = .http("\(error)")
         }
-        let fetched = failure == nil
-        let duration = (ContinuousClock.now - start).seconds
         processor.withLock { p in
-            var result = ScrapeProcessor.Result()
-            if fetched {
+            // A good scrape and its report go in one commit (one write to the log).
+            if failure == nil {
                 let app = storage.scrapeAppender()
                 do throws(ScrapeError) {
-                    result = try p.process(body, format: format, timestamp: t, appender: app)
+                    let result = try p.process(body, format: format, timestamp: t, appender: app)
+                    p.appendReport(up: true, duration: duration, result: result, at: t, appender: app)
                     do { try app.commit() } catch { throw ScrapeError.storage("\(error)") }
+                    return
                 } catch {
                     app.rollback()
                     failure = error
                 }
             }
             let app = storage.scrapeAppender()
-            if failure != nil {
-                p.markFailedScrape(at: t, appender: app)
-                result = ScrapeProcessor.Result()
-            }
-            p.appendReport(up: failure == nil, duration: duration, result: result, at: t, appender: app)
+            p.markFailedScrape(at: t, appender: app)
+            p.appendReport(up: false, duration: duration, result: ScrapeProcessor.Result(), at: t, appender: app)
             try? app.commit()
         }
         status.withLock { s in

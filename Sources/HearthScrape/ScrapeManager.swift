@@ -3,6 +3,7 @@ import HearthHTTPClient
 import HearthModel
 import HearthRelabel
 import Logging
+import NIOCore
 import Synchronization
 
 /// Runs the scrape loops of every job: targets come from discovery (static, file, HTTP),
@@ -22,7 +23,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
         var config: ScrapeConfig
         var fingerprint: String
         var groups: [String: [TargetGroup]] = [:]
-        var loops: [Labels: (loop: ScrapeLoop<Storage>, task: Task<Void, Never>)] = [:]
+        var loops: [Labels: ScrapeLoop<Storage>] = [:]
         var dropped: [ScrapeTargetStatus] = []
         var discovery: [Task<Void, Never>] = []
     }
@@ -41,13 +42,13 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
 
     /// Applies a configuration's `scrape_configs`.
     public func apply(_ config: Config) {
-        var stop: [(ScrapeLoop<Storage>, Task<Void, Never>, quiet: Bool)] = []
+        var stop: [(ScrapeLoop<Storage>, quiet: Bool)] = []
         var discoveryToStop: [Task<Void, Never>] = []
         var started: [String] = []
         state.withLock { s in
             let jobs = Set(config.scrapeConfigs.map(\.jobName))
             for (name, pool) in s.pools where !jobs.contains(name) {
-                for (_, l) in pool.loops { stop.append((l.loop, l.task, false)) }
+                for (_, l) in pool.loops { stop.append((l, false)) }
                 discoveryToStop += pool.discovery
                 s.pools[name] = nil
             }
@@ -55,7 +56,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
                 let fp = job.fingerprint
                 if let pool = s.pools[job.jobName], pool.fingerprint == fp { continue }
                 if let old = s.pools[job.jobName] {
-                    for (_, l) in old.loops { stop.append((l.loop, l.task, true)) }
+                    for (_, l) in old.loops { stop.append((l, true)) }
                     discoveryToStop += old.discovery
                 }
                 s.pools[job.jobName] = Pool(config: job, fingerprint: fp)
@@ -63,10 +64,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
             }
             s.order = config.scrapeConfigs.map(\.jobName)
         }
-        for (loop, task, quiet) in stop {
-            if quiet { loop.quietStop.store(true, ordering: .relaxed) }
-            task.cancel()
-        }
+        for (loop, quiet) in stop { loop.stop(quiet: quiet) }
         for t in discoveryToStop { t.cancel() }
         for job in config.scrapeConfigs where started.contains(job.jobName) {
             startDiscovery(job)
@@ -75,19 +73,17 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
 
     /// Stops every loop; their last scrapes finish and targets are marked stale.
     public func stop() async {
-        let tasks: [Task<Void, Never>] = state.withLock { s in
-            var all: [Task<Void, Never>] = []
+        let loops: [ScrapeLoop<Storage>] = state.withLock { s in
+            var all: [ScrapeLoop<Storage>] = []
             for (_, pool) in s.pools {
                 pool.discovery.forEach { $0.cancel() }
-                for (_, l) in pool.loops {
-                    l.task.cancel()
-                    all.append(l.task)
-                }
+                all += pool.loops.values
             }
             s.pools = [:]
             return all
         }
-        for t in tasks { await t.value }
+        let stopped = loops.map { $0.stop(quiet: false) }
+        for s in stopped { try? await s.get() }
     }
 
     func startDiscovery(_ job: ScrapeConfig) {
@@ -138,13 +134,13 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
             }
             // Gone targets: their loops end after any scrape in flight, with staleness markers.
             for (labels, l) in pool.loops where wanted[labels] == nil {
-                l.task.cancel()
+                l.stop(quiet: false)
                 pool.loops[labels] = nil
             }
             for (labels, target) in wanted where pool.loops[labels] == nil {
                 let loop = ScrapeLoop(target: target, config: pool.config, storage: storage, client: client)
-                let seed = offsetSeed
-                pool.loops[labels] = (loop, Task { await loop.run(offsetSeed: seed) })
+                loop.start(offsetSeed: offsetSeed)
+                pool.loops[labels] = loop
             }
             pool.dropped = dropped
             s.pools[job] = pool
@@ -163,7 +159,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
             var dropped: [ScrapeTargetStatus] = []
             for job in s.order {
                 guard let pool = s.pools[job] else { continue }
-                loops += pool.loops.keys.sorted().map { pool.loops[$0]!.loop }
+                loops += pool.loops.keys.sorted().map { pool.loops[$0]! }
                 dropped += pool.dropped
             }
             return (loops, dropped)
@@ -173,7 +169,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
 
     /// Scrapes every active target once now (tests and `hearth agent --scrape-once`).
     public func scrapeAllNow() async {
-        let loops = state.withLock { s in s.pools.values.flatMap { $0.loops.values.map(\.loop) } }
+        let loops = state.withLock { s in s.pools.values.flatMap { $0.loops.values } }
         for loop in loops { await loop.scrapeOnce(at: unixMilliseconds()) }
     }
 }

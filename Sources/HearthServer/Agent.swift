@@ -39,7 +39,7 @@ public enum Agent {
         logger.info("agent WAL replayed", metadata: [
             "series": "\(storage.seriesCount)", "records": "\(storage.replayReport.records)", "segments": "\(storage.replayReport.segments)",
         ])
-        let client = HTTPClient(threads: 1)
+        let client = HTTPClient(threads: usableCoreCount())
         let scrapes = ScrapeManager(storage: storage, client: client, offsetSeed: hostSeed(), logger: logger)
         let remote = RemoteWriteManager(source: storage, client: client, positionDirectory: options.storage.path + "/queues", logger: logger)
         reloader.onReload { config in scrapes.apply(config) }

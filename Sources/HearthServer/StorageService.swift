@@ -88,7 +88,7 @@ public enum Server {
             throw ServerError("invalid --web.listen-address \"\(options.listenAddress)\": expected host:port")
         }
         let reloader = try ConfigReloader(path: options.configFile, logger: logger)
-        let client = HTTPClient(threads: 1)
+        let client = HTTPClient(threads: usableCoreCount())
         let scrapes = ScrapeManager(storage: HeadScrapeStorage(db: db), client: client, offsetSeed: hostSeed(), logger: logger)
         reloader.onReload { config in scrapes.apply(config) }
         let remote = RemoteWriteManager(source: db, client: client,
@@ -171,6 +171,13 @@ func releaseFreeMemory() {
 /// short-lived buffers spread over many arenas stay resident.
 func limitMallocArenas() {
     hearth_malloc_limit_arenas(2)
+}
+
+/// The CPUs this process may run on (its affinity mask, as Go's `runtime.NumCPU` counts them),
+/// the scrape client gets an event loop per CPU, and an agent pinned to
+/// one CPU gets one.
+func usableCoreCount() -> Int {
+    max(1, Int(hearth_usable_cpus()))
 }
 
 struct ServerError: Error, CustomStringConvertible {

@@ -16,11 +16,25 @@ enum Peers {
     static let prometheus = "/usr/bin/prometheus"
     static let alertmanager = "/usr/bin/prometheus-alertmanager"
 
-    /// GET a URL and decode its JSON; nil on any failure.
+    /// GET a URL and decode its JSON; nil on any failure, which is printed (status and body, or
+    /// the error). A request that gets no response at all (a peer slow under a loaded CI
+    /// machine) is tried up to three times.
     static func json(_ url: String) async -> Any? {
-        guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!),
-              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
-        return try? JSONSerialization.jsonObject(with: data)
+        for attempt in 1...3 {
+            do {
+                let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                guard status == 200 else {
+                    print("GET \(url): HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+                    return nil
+                }
+                return try? JSONSerialization.jsonObject(with: data)
+            } catch {
+                print("GET \(url) (attempt \(attempt)): \(error)")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return nil
     }
 
     /// The `data` of a Prometheus API response.
