@@ -206,4 +206,17 @@ extension AgentStorage: WALSource {
             }
         }
     }
+
+    /// Straight from the symbol store: no `Labels` is built (a remote-write round's labels
+    /// go to the request encoder this way).
+    public func writeLabels<Sink: LabelSetSink>(_ refs: [UInt64], to sink: inout Sink) {
+        table.withLock { t in
+            for ref in refs {
+                guard let s = t.series[ref] ?? t.forgotten[ref] else { continue }
+                sink.beginSet(ref: ref)
+                t.store.forEachLabel(s.labels) { name, value in sink.label(name: name, value: value) }
+                sink.endSet()
+            }
+        }
+    }
 }

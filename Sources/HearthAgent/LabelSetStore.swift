@@ -59,6 +59,15 @@ struct LabelSetStore {
         return Labels(sorted: list)
     }
 
+    /// Calls `body` with each name and value of the set, in order.
+    @inline(__always)
+    func forEachLabel(_ handle: Handle, _ body: (_ name: String, _ value: String) -> Void) {
+        forEachPair(handle) { name, value in
+            body(symbols[name], symbols[value])
+            return true
+        }
+    }
+
     /// Whether the set at `handle` is `labels`, byte for byte, without building it.
     func matches(_ handle: Handle, _ labels: Labels) -> Bool {
         guard Int(handle.count) == labels.count else { return false }

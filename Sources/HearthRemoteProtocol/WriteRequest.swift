@@ -283,6 +283,32 @@ public enum WriteRequestEncoder {
         }
     }
 
+    /// A protocol 1.0 `WriteRequest` with one `TimeSeries` per sample, its labels copied from
+    /// set `index` of `sets`.
+    public static func v1(samples: ArraySlice<(index: UInt32, sample: Sample)>, sets: V1LabelSets) -> [UInt8] {
+        var total = 0
+        for (i, sample) in samples {
+            let m = sets.size(Int(i)) + V1Size.sampleField(sample)
+            total += 1 + V1Size.varint(UInt64(m)) + m
+        }
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var w = RawProtoWriter(buffer.baseAddress!)
+            sets.bytes.withUnsafeBufferPointer { labelBytes in
+                for (i, sample) in samples {
+                    let start = sets.starts[Int(i)], size = sets.size(Int(i))
+                    w.lengthDelimited(field: 1, length: size + V1Size.sampleField(sample))
+                    if size > 0 {
+                        w.p.update(from: labelBytes.baseAddress! + start, count: size)
+                        w.p += size
+                    }
+                    w.sample(sample)
+                }
+            }
+            count = w.written(from: buffer.baseAddress!)
+            precondition(count == total, "remote-write request size mismatch")
+        }
+    }
+
     /// A protocol 2.0 request with one `TimeSeries` per sample (see ``v1(samples:)``).
     public static func v2(samples: ArraySlice<(Labels, Sample)>) -> [UInt8] {
         v2(samples.map { ($0.0, [$0.1]) })

@@ -4,13 +4,14 @@ import HearthModel
 import HearthRelabel
 import HearthRemoteProtocol
 import HearthSnappy
+import HearthWAL
 import NIOHTTP1
 
 /// Sends batches to one remote-write receiver and says what to do with a batch that did not
 /// go through, as the spec asks: 2xx is done; 5xx, 429 (unless `retry_on_http_429` is off)
 /// and network errors are retried, honouring `Retry-After`; any other 4xx is dropped (the
 /// receiver will never take it).
-public struct RemoteWriteClient: Sendable {
+public final class RemoteWriteClient: Sendable {
     public enum Outcome: Sendable, Equatable {
         case sent
         /// Retry; the receiver's `Retry-After` in milliseconds, if it gave one.
@@ -66,6 +67,42 @@ public struct RemoteWriteClient: Sendable {
         await post(config.message == .v1 ? WriteRequestEncoder.v1(samples: samples) : WriteRequestEncoder.v2(samples: samples))
     }
 
+    /// One attempt to send `samples`, each naming its series' set in `series`.
+    public func send(samples: ArraySlice<(index: UInt32, sample: Sample)>, series: RoundSeries) async -> Outcome {
+        switch series {
+        case .encoded(let sets):
+            return await post(WriteRequestEncoder.v1(samples: samples, sets: sets))
+        case .labels(let list, _):
+            return await send(samples: samples.map { (list[Int($0.index)], $0.sample) }[...])
+        }
+    }
+
+    /// The prepared labels of a round's series: as protocol 1.0 label fields when the request
+    /// format is 1.0 (without write relabeling, straight from the source: no `Labels` built),
+    /// else as `Labels`. Series the source no longer knows or relabeling drops are left out.
+    public func roundSeries<Source: WALSource>(_ refs: [UInt64], from source: Source) -> RoundSeries {
+        if config.message == .v1 && config.writeRelabelConfigs.isEmpty {
+            var sets = V1LabelSets(externalLabels: externalLabels)
+            source.writeLabels(refs, to: &sets)
+            return .encoded(sets)
+        }
+        var resolved: [UInt64: Labels] = [:]
+        source.resolveLabels(refs, into: &resolved)
+        var sets = V1LabelSets()
+        var list: [Labels] = []
+        var kept: [UInt64] = []
+        for ref in refs {
+            guard let labels = resolved[ref].flatMap(prepare) else { continue }
+            if config.message == .v1 {
+                sets.add(ref: ref, labels)
+            } else {
+                list.append(labels)
+                kept.append(ref)
+            }
+        }
+        return config.message == .v1 ? .encoded(sets) : .labels(list, refs: kept)
+    }
+
     private func post(_ proto: [UInt8]) async -> Outcome {
         let body = Snappy.encode(proto)
         let response: HTTPClientResponse
@@ -84,6 +121,20 @@ public struct RemoteWriteClient: Sendable {
             return .retry(reason: reason, after: after)
         }
         return .drop(reason: reason)
+    }
+}
+
+/// A round's series, prepared for sending; samples name their series by its number here.
+public enum RoundSeries: Sendable {
+    case encoded(V1LabelSets)
+    case labels([Labels], refs: [UInt64])
+
+    /// The series ref of each number.
+    public var refs: [UInt64] {
+        switch self {
+        case .encoded(let sets): sets.refs
+        case .labels(_, let refs): refs
+        }
     }
 }
 

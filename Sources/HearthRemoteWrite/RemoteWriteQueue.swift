@@ -186,38 +186,39 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
 
     /// Sends `samples` (in log order, read from `start` on) over as many shards as the round needs.
     ///
-    /// Each series' labels are resolved once per round and let go after it: sources build them
-    /// on request (the agent keeps its label sets as symbol ids, the head as label ids), so
-    /// keeping them from round to round would hold a second copy of every live series' labels.
+    /// Each series' labels are taken from the source once per round, prepared (external
+    /// labels, write relabeling) and let go after it: keeping them from round to round would
+    /// hold a second copy of every live series' labels. With protocol 1.0 they go straight
+    /// from the source into the encoded form the requests copy (``V1LabelSets``).
     func sendRound(_ samples: [WALSample], from start: WALPosition) async -> RoundOutcome {
         let queue = client.config.queue
         let ageLimit = queue.sampleAgeLimit > 0 ? unixMilliseconds() - queue.sampleAgeLimit : Int64.min
         let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))
-        var shards = [[(Labels, Sample)]](repeating: [], count: shardCount)
-        var dropped = 0
-        // The round's series, resolved in one call and prepared once each (`.some(nil)`: unknown
-        // to the source or dropped by write relabeling); then the samples go out in log order.
-        var prepared = RefTable<Labels?>()
         var refs: [UInt64] = []
-        for s in samples where prepared[s.ref] == nil {
+        var seen = RefTable<Bool>()
+        for s in samples where seen[s.ref] == nil {
             refs.append(s.ref)
-            prepared[s.ref] = .some(nil)
+            seen[s.ref] = true
         }
-        var raw: [UInt64: Labels] = [:]
-        source.resolveLabels(refs, into: &raw)
-        for ref in refs { prepared[ref] = raw[ref].flatMap(client.prepare) }
+        // Each series' set number in the round (absent: unknown to the source or dropped by
+        // write relabeling); then the samples go out in log order.
+        let series = client.roundSeries(refs, from: source)
+        var index = RefTable<UInt32>()
+        for (i, ref) in series.refs.enumerated() { index[ref] = UInt32(i) }
+        var shards = [[(index: UInt32, sample: Sample)]](repeating: [], count: shardCount)
+        var dropped = 0
         for s in samples {
-            guard let labels = prepared[s.ref] ?? nil, s.timestamp >= ageLimit else {
+            guard let i = index[s.ref], s.timestamp >= ageLimit else {
                 dropped += 1
                 continue
             }
-            shards[Int(s.ref % UInt64(shardCount))].append((labels, Sample(s.timestamp, s.value)))
+            shards[Int(s.ref % UInt64(shardCount))].append((i, Sample(s.timestamp, s.value)))
         }
         statistics.addDropped(dropped)
         statistics.shardsValue.store(shardCount, ordering: .relaxed)
         let completed = await withTaskGroup(of: Bool.self) { group in
             for shard in shards where !shard.isEmpty {
-                group.addTask { await self.sendShard(shard, roundStart: start) }
+                group.addTask { await self.sendShard(shard, series: series, roundStart: start) }
             }
             var all = true
             for await ok in group where !ok { all = false }
@@ -230,7 +231,7 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
     /// Sends one shard's samples in requests of at most `max_samples_per_send`, in order,
     /// retrying each request until it is taken, refused for good, the queue must stop, or the
     /// log drops data this round holds (false for the last two).
-    func sendShard(_ samples: [(Labels, Sample)], roundStart: WALPosition) async -> Bool {
+    func sendShard(_ samples: [(index: UInt32, sample: Sample)], series: RoundSeries, roundStart: WALPosition) async -> Bool {
         let queue = client.config.queue
         var backoff = Backoff(minimum: queue.minBackoff, maximum: queue.maxBackoff)
         var start = 0
@@ -239,10 +240,10 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
             let request = samples[start..<end]
             while true {
                 if let skip = skipTarget.withLock({ $0 }), skip > roundStart { return false }
-                switch await client.send(samples: request) {
+                switch await client.send(samples: request, series: series) {
                 case .sent:
                     statistics.sentValue.add(end - start, ordering: .relaxed)
-                    let newest = samples[start..<end].reduce(Int64.min) { max($0, $1.1.timestamp) }
+                    let newest = samples[start..<end].reduce(Int64.min) { max($0, $1.sample.timestamp) }
                     statistics.highestSentValue.max(newest, ordering: .relaxed)
                     backoff.reset()
                 case .drop(let reason):

@@ -10,4 +10,18 @@ public protocol WALSource: Sendable {
     func walWrittenPosition() -> WALPosition
     /// Adds the labels of each of `refs` that the source still knows to `labels`.
     func resolveLabels(_ refs: [UInt64], into labels: inout [UInt64: Labels])
+    /// Hands the labels of each of `refs` that the source still knows to `sink`, in the order
+    /// of `refs`.
+    func writeLabels<Sink: LabelSetSink>(_ refs: [UInt64], to sink: inout Sink)
+}
+
+extension WALSource {
+    /// Through ``resolveLabels(_:into:)``, for a source that keeps `Labels` anyway.
+    public func writeLabels<Sink: LabelSetSink>(_ refs: [UInt64], to sink: inout Sink) {
+        var resolved: [UInt64: Labels] = [:]
+        resolveLabels(refs, into: &resolved)
+        for ref in refs {
+            if let labels = resolved[ref] { sink.add(ref: ref, labels) }
+        }
+    }
 }

@@ -35,7 +35,12 @@ final class RecordingReceiver: HTTPResponder, Sendable {
         var got: [(String, [Sample])] = []
         do {
             try proto.withUnsafeBytes { raw in
-                try WriteRequestDecoder.decodeV1(raw) { s in got.append(("\(try Labels(validating: s.labels))", s.samples)) }
+                let visit: (inout WriteSeries) throws -> Void = { s in got.append(("\(try Labels(validating: s.labels))", s.samples)) }
+                if request.headers.first(name: "Content-Type")?.contains("io.prometheus.write.v2.Request") == true {
+                    try WriteRequestDecoder.decodeV2(raw, visit)
+                } else {
+                    try WriteRequestDecoder.decodeV1(raw, visit)
+                }
             }
         } catch { return .text(.badRequest, "\(error)\n") }
         if down {
