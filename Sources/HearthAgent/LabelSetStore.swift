@@ -2,18 +2,23 @@ import HearthModel
 
 /// The agent's label sets, kept as symbol ids: each distinct name or value is stored once, each
 /// distinct sequence of label names (a *shape*: most series of a target share one) once, and a
-/// set is its shape's id followed by its values' ids in one shared array. Six labels cost 28
-/// bytes this way; as a `Labels` (an array of strings) they cost about 240, which was a third of
-/// the agent's memory at 200k series.
+/// set is its shape's id followed by its values' ids, as varints, in pages of bytes. Six labels
+/// cost about 10 bytes this way (ids under 16384 take one or two bytes); as a `Labels` (an array
+/// of strings) they cost about 240, which was a third of the agent's memory at 200k series.
 ///
-/// Sets are added and removed; removed sets leave dead ids behind until ``compact(_:)``
+/// Pages have a fixed size and a set never spans two, so the store never holds an array's
+/// doubling slack (up to half of it, with one growing array).
+///
+/// Sets are added and removed; removed sets leave dead bytes behind until ``compact(_:)``
 /// rebuilds the store with only the live sets (and only the symbols and shapes they use).
 struct LabelSetStore {
-    /// Where a set is: `words[start]` is its shape, `words[start + 1 ... start + count]` its values.
+    /// Where a set is: page `start >> 16`, from byte `start & 0xFFFF`; `count` labels.
     struct Handle: Equatable {
         var start: UInt32
         var count: UInt32
     }
+
+    static let pageSize = 1 << 16
 
     private(set) var symbols: [String] = []
     private var ids: [SymbolKey: UInt32] = [:]
@@ -21,30 +26,88 @@ struct LabelSetStore {
     private var shapeNames: [UInt32] = []
     private var shapeStarts: [UInt32] = []
     private var shapeIDs: [[UInt32]: UInt32] = [:]
-    private(set) var words: [UInt32] = []
-    /// Words of removed sets, still in `words`.
-    private(set) var deadWords = 0
+    /// The sets' bytes. A page holds `pageSize` bytes; a set larger than that gets a page of
+    /// its own.
+    private var pages: [[UInt8]] = []
+    /// Bytes of every set added since the last compaction, live or removed.
+    private(set) var byteCount = 0
+    /// Bytes of removed sets, still in the pages.
+    private(set) var deadBytes = 0
 
     var shapeCount: Int { shapeStarts.count }
 
     mutating func add(_ labels: Labels) -> Handle {
-        let handle = Handle(start: UInt32(words.count), count: UInt32(labels.count))
-        words.append(shape(labels.map { id($0.name) }))
-        for l in labels { words.append(id(l.value)) }
+        var encoded: [UInt32] = [shape(labels.map { id($0.name) })]
+        encoded.reserveCapacity(labels.count + 1)
+        for l in labels { encoded.append(id(l.value)) }
+        return append(encoded)
+    }
+
+    /// Appends a set's shape id and value ids to the last page, or to a new one.
+    private mutating func append(_ encoded: [UInt32]) -> Handle {
+        let size = encoded.reduce(0) { $0 + Self.varintSize($1) }
+        if pages.isEmpty || pages[pages.count - 1].count + size > Self.pageSize {
+            precondition(pages.count < 1 << 16, "agent label store is full (4 GiB of label sets)")
+            var page: [UInt8] = []
+            page.reserveCapacity(max(size, Self.pageSize))
+            pages.append(page)
+        }
+        let p = pages.count - 1
+        let handle = Handle(start: UInt32(p) << 16 | UInt32(pages[p].count), count: UInt32(encoded.count - 1))
+        for var v in encoded {
+            while v >= 0x80 {
+                pages[p].append(UInt8(truncatingIfNeeded: v) | 0x80)
+                v >>= 7
+            }
+            pages[p].append(UInt8(v))
+        }
+        byteCount += size
         return handle
     }
 
+    @inline(__always) static func varintSize(_ v: UInt32) -> Int { v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : v < 1 << 28 ? 4 : 5 }
+
     mutating func remove(_ handle: Handle) {
-        deadWords += 1 + Int(handle.count)
+        var size = 0
+        forEachID(handle) { id, _ in size += Self.varintSize(id) }
+        deadBytes += size
     }
 
-    /// Calls `body` with the symbol ids of each name and value of the set, in order.
+    /// Calls `body` with the set's shape id (`isShape`) and then each value id, in order.
+    @inline(__always)
+    private func forEachID(_ handle: Handle, _ body: (_ id: UInt32, _ isShape: Bool) -> Void) {
+        pages[Int(handle.start >> 16)].withUnsafeBufferPointer { page in
+            var i = Int(handle.start & 0xFFFF)
+            for k in 0...Int(handle.count) {
+                var v: UInt32 = 0
+                var shift: UInt32 = 0
+                while true {
+                    let b = page[i]
+                    i += 1
+                    v |= UInt32(b & 0x7F) << shift
+                    if b < 0x80 { break }
+                    shift += 7
+                }
+                body(v, k == 0)
+            }
+        }
+    }
+
+    /// Calls `body` with the symbol ids of each name and value of the set, in order, until it
+    /// returns false.
     @inline(__always)
     private func forEachPair(_ handle: Handle, _ body: (_ name: Int, _ value: Int) -> Bool) {
-        let start = Int(handle.start)
-        let names = Int(shapeStarts[Int(words[start])])
-        for k in 0..<Int(handle.count) {
-            guard body(Int(shapeNames[names + k]), Int(words[start + 1 + k])) else { return }
+        var names = 0
+        var k = 0
+        var going = true
+        forEachID(handle) { id, isShape in
+            guard going else { return }
+            if isShape {
+                names = Int(shapeStarts[Int(id)])
+                return
+            }
+            going = body(Int(shapeNames[names + k]), Int(id))
+            k += 1
         }
     }
 
@@ -109,30 +172,36 @@ struct LabelSetStore {
         hasher.combine(UInt8(0xFF))
     }
 
-    /// True when removed sets hold more than half of the words.
-    var wantsCompaction: Bool { deadWords >= 1024 && deadWords * 2 > words.count }
+    /// True when removed sets hold more than half of the bytes.
+    var wantsCompaction: Bool { deadBytes >= 4096 && deadBytes * 2 > byteCount }
 
     /// Rebuilds the store from the live sets: `visitLive` must call its argument with every live
     /// handle, which it rewrites to the set's place in the new store.
     mutating func compact(_ visitLive: ((inout Handle) -> Void) -> Void) {
         var fresh = LabelSetStore()
-        fresh.words.reserveCapacity(words.count - deadWords)
         var symbolMap = [UInt32](repeating: .max, count: symbols.count)
         var shapeMap = [UInt32](repeating: .max, count: shapeStarts.count)
         func map(_ old: Int) -> UInt32 {
             if symbolMap[old] == .max { symbolMap[old] = fresh.id(symbols[old]) }
             return symbolMap[old]
         }
+        var encoded: [UInt32] = []
         visitLive { handle in
-            let start = Int(handle.start), count = Int(handle.count)
-            let oldShape = Int(words[start])
-            if shapeMap[oldShape] == .max {
-                let names = Int(shapeStarts[oldShape])
-                shapeMap[oldShape] = fresh.shape((0..<count).map { map(Int(shapeNames[names + $0])) })
+            encoded.removeAll(keepingCapacity: true)
+            let count = Int(handle.count)
+            forEachID(handle) { id, isShape in
+                guard isShape else {
+                    encoded.append(map(Int(id)))
+                    return
+                }
+                let oldShape = Int(id)
+                if shapeMap[oldShape] == .max {
+                    let names = Int(shapeStarts[oldShape])
+                    shapeMap[oldShape] = fresh.shape((0..<count).map { map(Int(shapeNames[names + $0])) })
+                }
+                encoded.append(shapeMap[oldShape])
             }
-            handle.start = UInt32(fresh.words.count)
-            fresh.words.append(shapeMap[oldShape])
-            for k in 0..<count { fresh.words.append(map(Int(words[start + 1 + k]))) }
+            handle = fresh.append(encoded)
         }
         self = fresh
     }

@@ -54,14 +54,16 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
         case stopped
     }
 
-    init(target: ScrapeTarget, config: ScrapeConfig, storage: Storage, client: HTTPClient) {
+    /// - Parameter acceptHeader: `ScrapeProtocols.acceptHeader(config.scrapeProtocols)`, made
+    ///   once per pool.
+    init(target: ScrapeTarget, config: ScrapeConfig, acceptHeader: String, storage: Storage, client: HTTPClient) {
         self.target = target
         self.job = config.jobName
         self.interval = target.scrapeInterval ?? config.scrapeInterval
         self.timeout = target.scrapeTimeout ?? config.scrapeTimeout
         self.url = target.url(params: config.params)
         var headers: [(String, String)] = [
-            ("Accept", ScrapeProtocols.acceptHeader(config.scrapeProtocols)),
+            ("Accept", acceptHeader),
             ("User-Agent", "Hearth/0.7"),
             ("X-Prometheus-Scrape-Timeout-Seconds", String(Double(timeout) / 1000)),
         ]

@@ -26,8 +26,6 @@ public struct ScrapeProcessor {
     var cache = SeriesCache()
     /// Successful scrapes so far; entries seen by the last one have `lastSeen == iteration`.
     var iteration: UInt32 = 1
-    /// Entries seen in the scrape being processed (reused buffer).
-    var seen: [Int32] = []
     /// Refs of the report series (`up`, `scrape_duration_seconds`, ...).
     var reportRefs = [UInt64](repeating: 0, count: 5)
 
@@ -56,7 +54,9 @@ public struct ScrapeProcessor {
     ) throws(ScrapeError) -> Result {
         var result = Result()
         var scanner = ExpositionScanner(body, format: format)
-        seen.removeAll(keepingCapacity: true)
+        // Entries are marked seen as the scrape finds them; a failed scrape takes the marks back.
+        let next = iteration + 1
+        let countBefore = cache.count
         do {
             while let event = try scanner.next() {
                 guard event == .sample else { continue }
@@ -69,12 +69,12 @@ public struct ScrapeProcessor {
                 let index: Int
                 if let found = cache.find(key) {
                     index = found
+                    cache[index].lastSeen = next
                 } else {
                     labels = try finalLabels(try scanner.labels())
-                    index = cache.insert(key, ref: 0, dropped: labels == nil, seen: 0)
+                    index = cache.insert(key, ref: 0, dropped: labels == nil, seen: next)
                     if labels != nil { result.seriesAdded += 1 }
                 }
-                seen.append(Int32(index))
                 guard !cache[index].dropped else { continue }
                 result.postRelabeling += 1
                 if sampleLimit > 0, result.postRelabeling > sampleLimit { throw ScrapeError.sampleLimit(sampleLimit) }
@@ -91,21 +91,27 @@ public struct ScrapeProcessor {
                 guard let labels else { continue }
                 if let ref = try? appender.append(0, labels, t, value) { cache[index].ref = ref }
             }
-        } catch let error as ExpositionError {
-            throw .parse(error)
-        } catch let error as ScrapeError {
-            throw error
         } catch {
-            throw .storage("\(error)")
+            unmarkSeen(next, countBefore: countBefore)
+            switch error {
+            case let e as ExpositionError: throw .parse(e)
+            case let e as ScrapeError: throw e
+            default: throw .storage("\(error)")
+            }
         }
         // Series of the previous scrape that this one lacks are stale.
-        let next = iteration + 1
-        for i in seen { cache[Int(i)].lastSeen = next }
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         iteration = next
         if iteration % 16 == 0 { cache.evict(olderThan: iteration - 2) }
         if result.seriesAdded == 0 { cache.trimCapacity() }
         return result
+    }
+
+    /// Takes back a failed scrape's seen marks: entries it found are again of the last good
+    /// scrape, entries it added of none.
+    private mutating func unmarkSeen(_ next: UInt32, countBefore: Int) {
+        for i in 0..<countBefore where cache[i].lastSeen == next { cache[i].lastSeen = iteration }
+        for i in countBefore..<cache.count { cache[i].lastSeen = 0 }
     }
 
     /// After a failed scrape: every series of the last successful scrape goes stale, once.

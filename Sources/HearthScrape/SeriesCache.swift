@@ -12,15 +12,40 @@ import HearthModel
 struct SeriesCache {
     typealias Key = BytesDigest
 
+    /// 24 bytes: a target's series cost this and a slot (4 bytes, at most half full) here.
     struct Entry {
-        var key: Key
-        /// Storage ref (0 until the first successful append). The labels are not kept here: the
-        /// storage has them, and they are derived again from the line when it needs them.
-        var ref: UInt64
+        /// The key: its xxhash64, and its CRC32C mixed with its length (96 bits in all).
+        var hash: UInt64
+        var check: UInt32
         /// The last scrape (iteration number) that contained the series.
         var lastSeen: UInt32
+        /// The storage ref, or `droppedMark` when metric relabeling dropped the series.
+        private var refOrMark: UInt64
+
+        static let droppedMark = UInt64.max
+
+        init(key: Key, ref: UInt64, lastSeen: UInt32, dropped: Bool) {
+            hash = key.hash
+            check = Self.check(key)
+            self.lastSeen = lastSeen
+            refOrMark = dropped ? Self.droppedMark : ref
+        }
+
+        @inline(__always) static func check(_ key: Key) -> UInt32 {
+            UInt32(truncatingIfNeeded: key.check >> 32) ^ UInt32(truncatingIfNeeded: key.check) &* 0x9E37_79B1
+        }
+
+        @inline(__always) func matches(_ key: Key) -> Bool { hash == key.hash && check == Self.check(key) }
+
         /// Metric relabeling dropped the series.
-        var dropped: Bool
+        var dropped: Bool { refOrMark == Self.droppedMark }
+
+        /// Storage ref (0 until the first successful append). The labels are not kept here: the
+        /// storage has them, and they are derived again from the line when it needs them.
+        var ref: UInt64 {
+            get { dropped ? 0 : refOrMark }
+            set { if !dropped { refOrMark = newValue } }
+        }
     }
 
     private(set) var entries: [Entry] = []
@@ -36,7 +61,7 @@ struct SeriesCache {
         while true {
             let s = Int(slots[i])
             if s == 0 { return nil }
-            if entries[s - 1].key == key { return s - 1 }
+            if entries[s - 1].matches(key) { return s - 1 }
             i = (i + 1) & mask
         }
     }
@@ -57,7 +82,7 @@ struct SeriesCache {
 
     private mutating func place(_ index: Int) {
         let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: entries[index].key.hash) & mask
+        var i = Int(truncatingIfNeeded: entries[index].hash) & mask
         while slots[i] != 0 { i = (i + 1) & mask }
         slots[i] = Int32(index + 1)
     }

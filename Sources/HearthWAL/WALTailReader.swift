@@ -17,7 +17,7 @@ public struct WALTailReader: Sendable {
     public private(set) var skippedSegments = 0
     private var buffer: [UInt8]
 
-    public init(directory: String, from position: WALPosition, bufferSize: Int = 1 << 20) {
+    public init(directory: String, from position: WALPosition, bufferSize: Int = 1 << 17) {
         self.directory = directory
         self.position = position
         self.buffer = [UInt8](repeating: 0, count: bufferSize)

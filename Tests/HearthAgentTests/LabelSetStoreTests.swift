@@ -26,6 +26,21 @@ import Testing
         #expect(store.shapeCount == 3)
     }
 
+    /// Sets fill fixed-size pages and never span two; one larger than a page gets its own.
+    /// Ids of every varint width come back intact.
+    @Test func setsAcrossPagesAndOversizedSets() {
+        var store = LabelSetStore()
+        var sets = (0..<40_000).map { i in Labels(["__name__": "m\(i % 300)", "id": "\(i)", "z": "v\(i % 1_000)"]) }
+        // 30,000 labels, about 3 bytes each: larger than a page.
+        sets.insert(Labels(sorted: (0..<30_000).map { Label("l\($0)", "x\($0)") }.sorted { $0.name.utf8Precedes($1.name) }), at: 20_000)
+        let handles = sets.map { store.add($0) }
+        #expect(store.byteCount > 2 * LabelSetStore.pageSize)
+        for (h, l) in zip(handles, sets) {
+            #expect(store.labels(h) == l)
+            #expect(store.hash(h) == LabelSetStore.hash(l))
+        }
+    }
+
     /// Names and values are compared by their bytes: "é" as one code point is not "e" + U+0301.
     @Test func canonicallyEquivalentValuesAreDifferentSets() {
         var store = LabelSetStore()
@@ -47,8 +62,11 @@ import Testing
         store.compact { rewrite in
             for i in handles.indices where i % 4 == 0 { rewrite(&handles[i]) }
         }
-        #expect(store.deadWords == 0)
-        #expect(store.words.count == 500 * 5)  // a shape and four values each
+        #expect(store.deadBytes == 0)
+        // The same bytes as a store that only ever had the live sets.
+        var fresh = LabelSetStore()
+        for i in handles.indices where i % 4 == 0 { _ = fresh.add(sets[i]) }
+        #expect(store.byteCount == fresh.byteCount)
         #expect(store.shapeCount == 1)
         for i in handles.indices where i % 4 == 0 { #expect(store.labels(handles[i]) == sets[i]) }
         // Symbols only removed sets used are gone: the live sets (every fourth) have 500
@@ -95,7 +113,7 @@ import Testing
         for i in sets.indices where i % 4 != 0 { gone.append(table.remove(UInt64(i + 1))!) }
         for s in gone { table.release(s) }
         table.compactStoreIfWorthIt()
-        #expect(table.store.deadWords == 0)
+        #expect(table.store.deadBytes == 0)
         for (i, l) in sets.enumerated() {
             #expect(table.ref(of: l) == (i % 4 == 0 ? UInt64(i + 1) : nil))
             if i % 4 == 0 { #expect(table.store.labels(table.series[UInt64(i + 1)]!.labels) == l) }
@@ -148,7 +166,7 @@ import Testing
         table.insert(7, .init(labels: table.store.add(a), lastTimestamp: 0, lastSegment: 4), labels: a)
         #expect(table.series.count == 1)
         #expect(table.series[7]?.lastSegment == 4)
-        #expect(table.store.deadWords == 5)
+        #expect(table.store.deadBytes == 5)  // a shape and four values, ids under 128: a byte each
         #expect(table.ref(of: a) == 7)
     }
 }

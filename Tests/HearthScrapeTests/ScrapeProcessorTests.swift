@@ -149,6 +149,33 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         #expect(storage.samples(at: 1).isEmpty)
     }
 
+    /// A scrape that fails part way (here over `sample_limit`, after finding some series and
+    /// adding one) marks every series of the last good scrape stale exactly once, as a scrape
+    /// that failed at once does; the next good scrape marks only what it lacks of its own.
+    @Test func aScrapeFailingPartWayMarksTheLastGoodScrapeStaleOnce() throws {
+        var p = try processor("    sample_limit: 3")
+        let storage = RecordingStorage()
+        _ = try scrape(&p, storage, "a 1\nb 2\nc 3\n", at: 1)
+        let app = storage.scrapeAppender()
+        #expect(throws: ScrapeError.sampleLimit(3)) {
+            try p.process(Array("a 1\nnew 1\nb 2\nc 3\n".utf8), format: .prometheusText, timestamp: 2, appender: app)
+        }
+        app.rollback()
+        let failed = storage.scrapeAppender()
+        p.markFailedScrape(at: 2, appender: failed)
+        try failed.commit()
+        let atTwo = storage.samples(at: 2)
+        #expect(Set(atTwo.keys) == [#"a{instance="h:9100", job="node"}"#, #"b{instance="h:9100", job="node"}"#, #"c{instance="h:9100", job="node"}"#])
+        #expect(atTwo.values.allSatisfy { $0.bitPattern == StaleMarker.value.bitPattern })
+        _ = try scrape(&p, storage, "a 5\n", at: 3)
+        #expect(storage.samples(at: 3) == [#"a{instance="h:9100", job="node"}"#: 5], "b and c were marked stale already")
+        _ = try scrape(&p, storage, "b 6\n", at: 4)
+        let atFour = storage.samples(at: 4)
+        #expect(atFour[#"b{instance="h:9100", job="node"}"#] == 6)
+        #expect(atFour[#"a{instance="h:9100", job="node"}"#]?.bitPattern == StaleMarker.value.bitPattern)
+        #expect(atFour.count == 2)
+    }
+
     @Test func metricRelabelingDropsAndRenamesOncePerSeries() throws {
         var p = try processor("""
                 metric_relabel_configs:
