@@ -28,6 +28,14 @@ enum Request {
     /// The same samples as a remote-write queue holds them: (labels, sample) pairs.
     static let pairs: [(Labels, Sample)] = series.map { ($0.0, $0.1[0]) }
     static let compressed = Snappy.encode(body)
+    /// The same request as an agent's queue builds it: each series' labels encoded once
+    /// (`V1LabelSets`), samples naming their set.
+    static let sets: V1LabelSets = {
+        var sets = V1LabelSets()
+        for (i, (labels, _)) in series.enumerated() { sets.add(ref: UInt64(i), labels) }
+        return sets
+    }()
+    static let indexed: [(index: UInt32, sample: Sample)] = series.enumerated().map { (UInt32($0.offset), $0.element.1[0]) }
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -67,6 +75,18 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Remote write 1.0: encode a queue's request (2000 samples, one series each)") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(WriteRequestEncoder.v1(samples: Request.pairs[...]))
+        }
+    }
+
+    Benchmark("Remote write 1.0: encode a queue's request from encoded label sets (2000 samples)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(WriteRequestEncoder.v1(samples: Request.indexed[...], sets: Request.sets))
+        }
+    }
+
+    Benchmark("Snappy encode of a remote-write body", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(Snappy.encode(Request.body))
         }
     }
 
