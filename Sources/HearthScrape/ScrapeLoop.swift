@@ -47,6 +47,9 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
         var stopWaiters: [EventLoopPromise<Void>] = []
     }
 
+    /// What `stop` does once it has looked at the phase.
+    enum StopStep { case done, wait, finish }
+
     enum Phase {
         case running
         /// Told to stop; waits for the scrape in flight.
@@ -102,24 +105,27 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
     func stop(quiet: Bool) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         eventLoop.execute {
-            let finishNow = self.schedule.withLock { s -> Bool in
+            let next = self.schedule.withLock { s -> StopStep in
                 switch s.phase {
                 case .stopped:
-                    promise.succeed(())
-                    return false
+                    return .done
                 case .stopping:
                     s.stopWaiters.append(promise)
-                    return false
+                    return .wait
                 case .running:
                     s.quiet = quiet
                     if let timer = s.timer { self.eventLoop.cancelScheduledCallback(timer) }
                     s.timer = nil
                     s.stopWaiters.append(promise)
                     s.phase = .stopping
-                    return !s.inFlight
+                    return s.inFlight ? .wait : .finish
                 }
             }
-            if finishNow { self.finishStop() }
+            switch next {
+            case .done: promise.succeed(())
+            case .wait: break
+            case .finish: self.finishStop()
+            }
         }
         return promise.futureResult
     }

@@ -1,0 +1,106 @@
+@testable import HearthScrape
+import HearthConfig
+import HearthHTTPAPI
+import HearthHTTPClient
+import HearthModel
+import Logging
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// Scrape loops run on the HTTP client's event loops (a NIO timer each): they scrape on their
+/// own every interval, a reload replaces changed jobs' loops without stale markers, and a stop
+/// waits for the scrape in flight, stores it, then marks the target's series stale.
+@Suite struct ScrapeLoopTests {
+    /// Serves `m 1` after an optional delay, counting requests as they arrive.
+    final class Exporter: HTTPResponder, Sendable {
+        let delayMilliseconds = Atomic<Int>(0)
+        let started = Atomic<Int>(0)
+
+        func respond(to request: HTTPRequest) async -> HTTPResponse {
+            started.add(1, ordering: .relaxed)
+            let delay = delayMilliseconds.load(ordering: .relaxed)
+            if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+            return .text(.ok, "m 1\n")
+        }
+    }
+
+    /// An exporter on a local port, a recording storage and a manager, shut down after `body`.
+    static func withManager(_ body: (Exporter, Int, RecordingStorage, ScrapeManager<RecordingStorage>) async throws -> Void) async throws {
+        let exporter = Exporter()
+        let server = HTTPServer(host: "127.0.0.1", port: 0, responder: exporter, threads: 1, logger: Logger(label: "test"))
+        let port = try await server.start()
+        let storage = RecordingStorage()
+        let client = HTTPClient(threads: 2)
+        let manager = ScrapeManager(storage: storage, client: client)
+        try await body(exporter, port, storage, manager)
+        await manager.stop()
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    static func config(port: Int, interval: String, job: String = "node") throws -> Config {
+        try Config(yaml: """
+            scrape_configs:
+              - job_name: \(job)
+                scrape_interval: \(interval)
+                scrape_timeout: 150ms
+                static_configs: [{targets: ['127.0.0.1:\(port)']}]
+            """)
+    }
+
+    static func samples(_ storage: RecordingStorage, _ name: String) -> [(t: Int64, v: Double)] {
+        storage.committed.withLock { all in all.filter { $0.0.metricName == name }.map { ($0.1, $0.2) } }
+    }
+
+    static func waitFor(seconds: Double = 20, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    @Test func loopsScrapeOnTheirOwnEveryInterval() async throws {
+        try await Self.withManager { _, port, storage, manager in
+            manager.apply(try Self.config(port: port, interval: "200ms"))
+            #expect(try await Self.waitFor { Self.samples(storage, "m").count >= 5 })
+            let times = Self.samples(storage, "m").map(\.t)
+            // On the loop's schedule: the typical gap is the interval (one late tick, on a busy
+            // machine, shortens one gap; a burst of catch-up scrapes would make most of them short).
+            let gaps = zip(times, times.dropFirst()).map { $1 - $0 }.sorted()
+            #expect((150...400).contains(gaps[gaps.count / 2]), "gaps between scrapes: \(gaps) ms")
+            #expect(Self.samples(storage, "up").allSatisfy { $0.v == 1 })
+        }
+    }
+
+    @Test func aReloadReplacesAChangedJobsLoopsWithoutStaleMarkersAndARemovedJobGetsThem() async throws {
+        try await Self.withManager { _, port, storage, manager in
+            manager.apply(try Self.config(port: port, interval: "200ms"))
+            #expect(try await Self.waitFor { Self.samples(storage, "m").count >= 2 })
+            manager.apply(try Self.config(port: port, interval: "300ms"))
+            let before = Self.samples(storage, "m").count
+            #expect(try await Self.waitFor { Self.samples(storage, "m").count >= before + 2 })
+            #expect(!Self.samples(storage, "m").contains { StaleMarker.isStale($0.v) }, "a changed job's series stay live")
+            manager.apply(try Config(yaml: "scrape_configs: []"))
+            #expect(try await Self.waitFor { Self.samples(storage, "m").contains { StaleMarker.isStale($0.v) } })
+            #expect(Self.samples(storage, "up").last.map { StaleMarker.isStale($0.v) } == true)
+        }
+    }
+
+    @Test func stoppingWaitsForTheScrapeInFlightAndStoresIt() async throws {
+        try await Self.withManager { exporter, port, storage, manager in
+            exporter.delayMilliseconds.store(400, ordering: .relaxed)
+            var config = try Self.config(port: port, interval: "1s")
+            config.scrapeConfigs[0].scrapeTimeout = 900
+            manager.apply(config)
+            #expect(try await Self.waitFor { exporter.started.load(ordering: .relaxed) >= 1 })
+            await manager.stop()
+            let m = Self.samples(storage, "m")
+            #expect(m.count == 2, "the scrape in flight, then its stale marker: \(m)")
+            #expect(m.first?.v == 1)
+            #expect(m.last.map { StaleMarker.isStale($0.v) } == true)
+        }
+    }
+}
