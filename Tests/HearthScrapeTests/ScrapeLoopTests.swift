@@ -106,14 +106,21 @@ import Testing
             manager.apply(try Self.config(port: port, interval: "5s"))
             #expect(try await Self.waitFor { exporter.started.load(ordering: .relaxed) >= 1 })
             await manager.stop()
+            // In the order committed: the scrape that was in flight (its report, and `m` if it
+            // succeeded), then the stop's stale markers. A stop that did not wait would have
+            // written the markers first. (On a loaded machine the first scrape may have failed
+            // and a later one been in flight: only the last two entries are checked.)
             let up = Self.samples(storage, "up")
-            let m = Self.samples(storage, "m")
-            #expect(up.count == 2 && up.last.map { StaleMarker.isStale($0.v) } == true, "the scrape in flight's report, then a stale marker: \(up)")
-            // Unless that scrape failed (then it stored no `m`), its sample comes before the marker.
-            if up.first?.v == 1 {
-                #expect(m.count == 2, "the scrape in flight, then its stale marker: \(m)")
-                #expect(m.first?.v == 1)
-                #expect(m.last.map { StaleMarker.isStale($0.v) } == true)
+            #expect(up.count >= 2 && up.last.map { StaleMarker.isStale($0.v) } == true, "reports, then a stale marker: \(up)")
+            guard up.count >= 2 else { return }
+            let report = up[up.count - 2]
+            #expect(!StaleMarker.isStale(report.v))
+            if report.v == 1 {
+                let m = Self.samples(storage, "m")
+                #expect(m.count >= 2, "\(m)")
+                guard m.count >= 2 else { return }
+                #expect(m[m.count - 2].t == report.t && m[m.count - 2].v == 1, "the scrape in flight's sample: \(m)")
+                #expect(StaleMarker.isStale(m[m.count - 1].v), "then its stale marker: \(m)")
             }
         }
     }
