@@ -99,7 +99,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // L4: the agent's storage: a WAL that remote-write queues read back.
         .target(name: "HearthAgent",
-                dependencies: ["HearthModel", "HearthFileIO", "HearthWAL", "HearthScrape", "HearthRemoteWrite",
+                dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthWAL", "HearthScrape", "HearthRemoteWrite",
                                .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L2: Prometheus's block format: index, chunk segments, tombstones, meta.json.

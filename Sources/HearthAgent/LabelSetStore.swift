@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 
 /// The agent's label sets, kept as symbol ids: each distinct name or value is stored once, each
@@ -45,7 +46,7 @@ struct LabelSetStore {
 
     /// Appends a set's shape id and value ids to the last page, or to a new one.
     private mutating func append(_ encoded: [UInt32]) -> Handle {
-        let size = encoded.reduce(0) { $0 + Self.varintSize($1) }
+        let size = encoded.reduce(0) { $0 + VarInt.unsignedLength(UInt64($1)) }
         if pages.isEmpty || pages[pages.count - 1].count + size > Self.pageSize {
             precondition(pages.count < 1 << 16, "agent label store is full (4 GiB of label sets)")
             var page: [UInt8] = []
@@ -54,41 +55,25 @@ struct LabelSetStore {
         }
         let p = pages.count - 1
         let handle = Handle(start: UInt32(p) << 16 | UInt32(pages[p].count), count: UInt32(encoded.count - 1))
-        for var v in encoded {
-            while v >= 0x80 {
-                pages[p].append(UInt8(truncatingIfNeeded: v) | 0x80)
-                v >>= 7
-            }
-            pages[p].append(UInt8(v))
-        }
+        for v in encoded { VarInt.appendUnsigned(UInt64(v), to: &pages[p]) }
         byteCount += size
         return handle
     }
 
-    @inline(__always) static func varintSize(_ v: UInt32) -> Int { v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : v < 1 << 28 ? 4 : 5 }
-
     mutating func remove(_ handle: Handle) {
         var size = 0
-        forEachID(handle) { id, _ in size += Self.varintSize(id) }
+        forEachID(handle) { id, _ in size += VarInt.unsignedLength(UInt64(id)) }
         deadBytes += size
     }
 
     /// Calls `body` with the set's shape id (`isShape`) and then each value id, in order.
     @inline(__always)
     private func forEachID(_ handle: Handle, _ body: (_ id: UInt32, _ isShape: Bool) -> Void) {
-        pages[Int(handle.start >> 16)].withUnsafeBufferPointer { page in
+        pages[Int(handle.start >> 16)].withUnsafeBytes { page in
             var i = Int(handle.start & 0xFFFF)
             for k in 0...Int(handle.count) {
-                var v: UInt32 = 0
-                var shift: UInt32 = 0
-                while true {
-                    let b = page[i]
-                    i += 1
-                    v |= UInt32(b & 0x7F) << shift
-                    if b < 0x80 { break }
-                    shift += 7
-                }
-                body(v, k == 0)
+                // The store wrote these bytes: a varint that does not decode is a bug.
+                body(UInt32(truncatingIfNeeded: VarInt.readUnsigned(page, at: &i)!), k == 0)
             }
         }
     }

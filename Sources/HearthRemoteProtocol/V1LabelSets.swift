@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 
 /// A remote-write round's label sets, each encoded once as the `labels` fields of a protocol
@@ -67,12 +68,7 @@ public struct V1LabelSets: LabelSetSink, Sendable {
     }
 
     @inline(__always) private mutating func appendVarint(_ value: Int) {
-        var v = UInt64(value)
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
+        VarInt.appendUnsigned(UInt64(value), to: &bytes)
     }
 
     @inline(__always) private mutating func appendUTF8(_ s: String) {

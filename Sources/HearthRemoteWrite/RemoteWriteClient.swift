@@ -81,26 +81,19 @@ public final class RemoteWriteClient: Sendable {
     /// format is 1.0 (without write relabeling, straight from the source: no `Labels` built),
     /// else as `Labels`. Series the source no longer knows or relabeling drops are left out.
     public func roundSeries<Source: WALSource>(_ refs: [UInt64], from source: Source) -> RoundSeries {
-        if config.message == .v1 && config.writeRelabelConfigs.isEmpty {
+        let relabel = !config.writeRelabelConfigs.isEmpty
+        if config.message == .v1 && !relabel {
             var sets = V1LabelSets(externalLabels: externalLabels)
             source.writeLabels(refs, to: &sets)
             return .encoded(sets)
         }
         var resolved: [UInt64: Labels] = [:]
         source.resolveLabels(refs, into: &resolved)
-        var sets = V1LabelSets()
-        var list: [Labels] = []
-        var kept: [UInt64] = []
-        for ref in refs {
-            guard let labels = resolved[ref].flatMap(prepare) else { continue }
-            if config.message == .v1 {
-                sets.add(ref: ref, labels)
-            } else {
-                list.append(labels)
-                kept.append(ref)
-            }
-        }
-        return config.message == .v1 ? .encoded(sets) : .labels(list, refs: kept)
+        let prepared = refs.compactMap { ref in resolved[ref].flatMap(prepare).map { (ref, $0) } }
+        guard config.message == .v1 else { return .labels(prepared.map(\.1), refs: prepared.map(\.0)) }
+        var sets = V1LabelSets()  // `prepare` added the external labels.
+        for (ref, labels) in prepared { sets.add(ref: ref, labels) }
+        return .encoded(sets)
     }
 
     private func post(_ proto: [UInt8]) async -> Outcome {

@@ -194,21 +194,21 @@ public final class RemoteWriteQueue<Source: WALSource>: Sendable {
         let queue = client.config.queue
         let ageLimit = queue.sampleAgeLimit > 0 ? unixMilliseconds() - queue.sampleAgeLimit : Int64.min
         let shardCount = max(queue.minShards, min(queue.maxShards, (samples.count + queue.maxSamplesPerSend - 1) / queue.maxSamplesPerSend))
+        // Each series' set number in the round (`unprepared`: unknown to the source or dropped
+        // by write relabeling); then the samples go out in log order.
+        let unprepared = UInt32.max
         var refs: [UInt64] = []
-        var seen = RefTable<Bool>()
-        for s in samples where seen[s.ref] == nil {
-            refs.append(s.ref)
-            seen[s.ref] = true
-        }
-        // Each series' set number in the round (absent: unknown to the source or dropped by
-        // write relabeling); then the samples go out in log order.
-        let series = client.roundSeries(refs, from: source)
         var index = RefTable<UInt32>()
+        for s in samples where index[s.ref] == nil {
+            refs.append(s.ref)
+            index[s.ref] = unprepared
+        }
+        let series = client.roundSeries(refs, from: source)
         for (i, ref) in series.refs.enumerated() { index[ref] = UInt32(i) }
         var shards = [[(index: UInt32, sample: Sample)]](repeating: [], count: shardCount)
         var dropped = 0
         for s in samples {
-            guard let i = index[s.ref], s.timestamp >= ageLimit else {
+            guard let i = index[s.ref], i != unprepared, s.timestamp >= ageLimit else {
                 dropped += 1
                 continue
             }
