@@ -1,5 +1,6 @@
 import Foundation
 import HearthModel
+import Synchronization
 
 /// Runs a program to completion; returns its exit status and its stdout and stderr together.
 public func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -65,16 +66,45 @@ public enum Promtool {
     }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago, for a peer or server under test.
+/// A TCP port on 127.0.0.1 for a peer or server under test: free when handed out, and never
+/// handed out twice in this process.
+///
+/// Ports come from below the kernel's ephemeral range (32768-60999 on Linux), so neither an
+/// outgoing connection nor a `bind` to port 0 can take one between this call and the moment a
+/// child process binds it. (A port from `bind(0)` could: tests run side by side, and a test that
+/// started its peer a minute after asking for the port once found another test's agent on it.)
+/// Each process starts at a random place in the range, so two test runs on one machine rarely
+/// meet, and a port is skipped if something is bound to it now.
 public func freeLocalPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    PortAllocator.shared.withLock { $0.next() }
+}
+
+struct PortAllocator: ~Copyable {
+    static let shared = Mutex(PortAllocator())
+    static let range = 20_000..<32_000
+    var cursor = Int.random(in: PortAllocator.range)
+
+    mutating func next() -> Int {
+        for _ in 0..<Self.range.count {
+            let port = cursor
+            cursor = cursor + 1 == Self.range.upperBound ? Self.range.lowerBound : cursor + 1
+            if Self.isFree(port) { return port }
+        }
+        fatalError("no free TCP port in \(Self.range) on 127.0.0.1")
+    }
+
+    /// Whether `port` can be bound on 127.0.0.1 now (without SO_REUSEADDR, so a port with a
+    /// connection in TIME_WAIT counts as taken).
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
 }
