@@ -41,7 +41,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
         var next = NIODeadline.now()
         var inFlight = false
         var phase = Phase.running
-        /// Stopped for a reload: no stale markers, the new loop carries on.
+        /// Stopped for a reload (the new loop carries on) or at shutdown: no stale markers.
         var quiet = false
         /// Waiting for the scrape in flight before the stop completes.
         var stopWaiters: [EventLoopPromise<Void>] = []
@@ -100,7 +100,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
     }
 
     /// Stops the loop: a scrape in flight finishes and is stored first; then, unless `quiet`
-    /// (a reload whose new loop carries on), the target's series are marked stale.
+    /// (a reload whose new loop carries on, or a shutdown), the target's series are marked stale.
     @discardableResult
     func stop(quiet: Bool) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)

@@ -73,8 +73,15 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
         }
     }
 
-    /// Stops every loop; their last scrapes finish and targets are marked stale.
-    public func stop() async {
+    /// Stops every loop once its scrape in flight is stored.
+    ///
+    /// At shutdown (the default) no staleness markers are written, as Prometheus writes none:
+    /// the targets have not gone, and after a restart within the 5-minute lookback their
+    /// series carry on without a gap. (Markers here also cost one sample per series in every
+    /// agent restart's remote write: 13% of the bytes in a 2-minute scale run.)
+    /// - Parameter markingTargetsStale: mark every target's series stale, as a reload that
+    ///   removes the targets does.
+    public func stop(markingTargetsStale: Bool = false) async {
         let loops: [ScrapeLoop<Storage>] = state.withLock { s in
             var all: [ScrapeLoop<Storage>] = []
             for (_, pool) in s.pools {
@@ -84,7 +91,7 @@ public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
             s.pools = [:]
             return all
         }
-        let stopped = loops.map { $0.stop(quiet: false) }
+        let stopped = loops.map { $0.stop(quiet: !markingTargetsStale) }
         for s in stopped { try? await s.get() }
     }
 

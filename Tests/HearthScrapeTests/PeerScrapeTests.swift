@@ -140,9 +140,9 @@ import Testing
             }
             let names = storage.committed.withLock { all in Set(all.compactMap { $0.0.metricName }) }
             #expect(names.contains("node_cpu_seconds_total") && names.contains("prometheus_build_info") && names.contains("up"))
-            await manager.stop()
+            await manager.stop(markingTargetsStale: true)
             await client.shutdown()
-            // Stopping a manager marks every scraped series stale.
+            // Stopping the targets (as a reload that removes them does) marks every series stale.
             let stale = storage.committed.withLock { all in all.filter { StaleMarker.isStale($0.2) }.count }
             #expect(stale > 100)
         }

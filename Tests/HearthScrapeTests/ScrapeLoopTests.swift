@@ -10,7 +10,7 @@ import Testing
 
 /// Scrape loops run on the HTTP client's event loops (a NIO timer each): they scrape on their
 /// own every interval, a reload replaces changed jobs' loops without stale markers, and a stop
-/// waits for the scrape in flight, stores it, then marks the target's series stale.
+/// waits for the scrape in flight and stores it, then marks the target's series stale if told to.
 @Suite struct ScrapeLoopTests {
     /// Serves `m 1` after an optional delay, counting requests as they arrive.
     final class Exporter: HTTPResponder, Sendable {
@@ -100,17 +100,29 @@ import Testing
         }
     }
 
-    @Test func stoppingWaitsForTheScrapeInFlightAndStoresIt() async throws {
+    /// A stop for a reload that removes the targets marks them stale; a shutdown does not (the
+    /// targets have not gone; Prometheus writes no markers at shutdown either). Both wait for
+    /// the scrape in flight and store it.
+    @Test(arguments: [true, false])
+    func stoppingWaitsForTheScrapeInFlightAndStoresIt(markingTargetsStale: Bool) async throws {
         try await Self.withManager { exporter, port, storage, manager in
             exporter.delayMilliseconds.store(300, ordering: .relaxed)
             manager.apply(try Self.config(port: port, interval: "5s"))
             #expect(try await Self.waitFor { exporter.started.load(ordering: .relaxed) >= 1 })
-            await manager.stop()
+            await manager.stop(markingTargetsStale: markingTargetsStale)
+            // Every scrape the exporter saw has its report stored, the one in flight included.
+            let up = Self.samples(storage, "up")
+            let reports = up.filter { !StaleMarker.isStale($0.v) }
+            #expect(reports.count == exporter.started.load(ordering: .relaxed), "\(up)")
+            guard markingTargetsStale else {
+                #expect(Self.unexplainedStaleMarkers(storage).isEmpty && up.last.map { !StaleMarker.isStale($0.v) } == true,
+                        "no stale markers at shutdown: \(up)")
+                return
+            }
             // In the order committed: the scrape that was in flight (its report, and `m` if it
             // succeeded), then the stop's stale markers. A stop that did not wait would have
             // written the markers first. (On a loaded machine the first scrape may have failed
             // and a later one been in flight: only the last two entries are checked.)
-            let up = Self.samples(storage, "up")
             #expect(up.count >= 2 && up.last.map { StaleMarker.isStale($0.v) } == true, "reports, then a stale marker: \(up)")
             guard up.count >= 2 else { return }
             let report = up[up.count - 2]
