@@ -31,16 +31,10 @@ public enum VarInt {
         Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
     }
 
-    /// Number of bytes `value` takes as an unsigned varint.
-    @inlinable
+    /// Number of bytes `value` takes as an unsigned varint (seven bits a byte, at least one).
+    @inlinable @inline(__always)
     public static func unsignedLength(_ value: UInt64) -> Int {
-        var v = value
-        var n = 1
-        while v >= 0x80 {
-            v >>= 7
-            n += 1
-        }
-        return n
+        value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
     }
 
     /// Reads an unsigned varint at `offset`; returns nil on truncation or overflow,

@@ -155,11 +155,8 @@ public final class HTTPClient: Sendable {
                        timeout: timeout)
     }
 
-    /// Sends one request and returns the response.
-    /// - Parameters:
-    ///   - timeout: for connecting, and again for the exchange once the request is sent
-    ///     (milliseconds).
-    ///   - maxBodyBytes: the largest (decompressed) body accepted; 0 for no limit.
+    /// Sends one request and returns the response (parameters as for
+    /// ``request(method:url:headers:body:timeout:maxBodyBytes:)``).
     public func execute(
         method: HTTPMethod = .GET, url: HTTPURL, headers: [(String, String)] = [], body: [UInt8] = [],
         timeout: Int64, maxBodyBytes: Int = 0

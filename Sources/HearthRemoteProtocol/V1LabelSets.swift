@@ -56,9 +56,8 @@ public struct V1LabelSets: LabelSetSink, Sendable {
     /// One `Label` field: tag, length, then the name and value fields.
     private mutating func append(_ name: String, _ value: String) {
         let n = name.utf8.count, v = value.utf8.count
-        let body = 1 + V1Size.varint(UInt64(n)) + n + 1 + V1Size.varint(UInt64(v)) + v
         bytes.append(1 << 3 | 2)
-        appendVarint(body)
+        appendVarint(V1Size.label(nameLength: n, valueLength: v))
         bytes.append(1 << 3 | 2)
         appendVarint(n)
         appendUTF8(name)

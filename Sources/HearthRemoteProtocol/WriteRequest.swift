@@ -1,3 +1,4 @@
+import HearthEncoding
 import HearthModel
 
 /// One series of a remote-write request, as handed to the caller: labels in request order,
@@ -350,12 +351,16 @@ public enum WriteRequestEncoder {
 
 /// Encoded sizes of protocol 1.0 messages.
 enum V1Size {
-    @inline(__always) static func varint(_ v: UInt64) -> Int { v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7 }
+    @inline(__always) static func varint(_ v: UInt64) -> Int { VarInt.unsignedLength(v) }
 
     /// One `Label` message's body.
     @inline(__always) static func label(_ l: Label) -> Int {
-        let n = l.name.utf8.count, v = l.value.utf8.count
-        return 1 + varint(UInt64(n)) + n + 1 + varint(UInt64(v)) + v
+        label(nameLength: l.name.utf8.count, valueLength: l.value.utf8.count)
+    }
+
+    /// One `Label` message's body, for a name and value of these UTF-8 lengths.
+    @inline(__always) static func label(nameLength n: Int, valueLength v: Int) -> Int {
+        1 + varint(UInt64(n)) + n + 1 + varint(UInt64(v)) + v
     }
 
     /// Every `labels` field of a `TimeSeries`, tags and lengths included.

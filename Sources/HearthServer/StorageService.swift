@@ -173,9 +173,8 @@ func limitMallocArenas() {
     hearth_malloc_limit_arenas(2)
 }
 
-/// The CPUs this process may run on (its affinity mask, as Go's `runtime.NumCPU` counts them),
-/// the scrape client gets an event loop per CPU, and an agent pinned to
-/// one CPU gets one.
+/// The CPUs this process may run on (its affinity mask, as Go's `runtime.NumCPU` counts them):
+/// the HTTP client gets an event loop for each, so an agent pinned to one CPU gets one.
 func usableCoreCount() -> Int {
     max(1, Int(hearth_usable_cpus()))
 }

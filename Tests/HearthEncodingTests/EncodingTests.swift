@@ -21,6 +21,17 @@ import Testing
         #expect(buf == [0x01])
     }
 
+    /// The length is what the encoder writes, at every width's edges.
+    @Test func unsignedLengthIsTheEncodedLength() {
+        var values: [UInt64] = [0, .max]
+        for bits in stride(from: 7, to: 64, by: 7) { values += [1 << UInt64(bits) - 1, 1 << UInt64(bits)] }
+        for v in values {
+            var buf: [UInt8] = []
+            VarInt.appendUnsigned(v, to: &buf)
+            #expect(VarInt.unsignedLength(v) == buf.count, "\(v)")
+        }
+    }
+
     @Test func truncatedAndOverlongAreRejected() {
         var off = 0
         #expect([UInt8]([0x80, 0x80]).withUnsafeBytes { VarInt.readUnsigned($0, at: &off) } == nil)
