@@ -49,12 +49,19 @@ public struct Lexer {
         }
         let start = i
         guard i < bytes.count else {
+            if bracketOpen { throw error("unexpected end of input in duration expression", at: start, start) }
             if parenDepth > 0 { throw error("unclosed left parenthesis", at: start) }
-            if bracketOpen { throw error("unclosed left bracket", at: start) }
             if braceOpen { throw error("unexpected end of input inside braces", at: start) }
             return Token(kind: .eof, text: "", start: start, end: start)
         }
+        if braceOpen { return try nextInsideBraces(start: start) }
         let c = bytes[i]
+        if bracketOpen && (Self.isAlpha(c) || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == UInt8(ascii: "`")) {
+            // Inside `[…]` only numbers, durations and `:` (and, in Prometheus's experimental
+            // syntax, duration arithmetic) may appear.
+            if Self.isAlpha(c) { throw error("unexpected character: \(quotedCharacter(at: start)), expected ':'", at: start) }
+            throw error("unexpected character in duration expression: \(quotedCharacter(at: start))", at: start)
+        }
         i += 1
         func token(_ k: Token.Kind) -> Token { Token(kind: k, text: text(start, i), start: start, end: i) }
         switch c {
@@ -74,13 +81,8 @@ public struct Lexer {
             if parenDepth < 0 { throw error("unexpected right parenthesis ')'", at: start) }
             return token(.rightParen)
         case UInt8(ascii: "{"):
-            if braceOpen { throw error("unexpected left brace '{'", at: start) }
             braceOpen = true
             return token(.leftBrace)
-        case UInt8(ascii: "}"):
-            if !braceOpen { throw error("unexpected right brace '}'", at: start) }
-            braceOpen = false
-            return token(.rightBrace)
         case UInt8(ascii: "["):
             if bracketOpen { throw error("unexpected left bracket '['", at: start) }
             bracketOpen = true
@@ -102,7 +104,7 @@ public struct Lexer {
         case UInt8(ascii: "!"):
             if peek == UInt8(ascii: "=") { i += 1; return token(.notEqual) }
             if peek == UInt8(ascii: "~") && braceOpen { i += 1; return token(.regexNoMatch) }
-            throw error("unexpected character after '!'", at: start, min(start + 2, bytes.count))
+            throw error("unexpected character after '!': \(quotedCharacter(at: i))", at: start, min(start + 2, bytes.count))
         case UInt8(ascii: "<"):
             if peek == UInt8(ascii: "=") { i += 1; return token(.lessOrEqual) }
             return token(.less)
@@ -137,65 +139,138 @@ public struct Lexer {
         }
     }
 
-    /// A number (decimal, hex, exponent) or a duration (`5m`, `1h30m`, `500ms`).
-    mutating func lexNumberOrDuration(start: Int) throws(PromQLParseError) -> Token {
-        // Duration: one or more (digits unit) pairs.
-        var j = start
-        var pairs = 0
-        while j < bytes.count && Self.isDigit(bytes[j]) {
-            var k = j
-            while k < bytes.count && Self.isDigit(bytes[k]) { k += 1 }
-            guard let unitEnd = Self.durationUnit(bytes, at: k) else { break }
-            j = unitEnd
-            pairs += 1
-        }
-        if pairs > 0 && (j >= bytes.count || !Self.isAlphaNumeric(bytes[j])) && (j >= bytes.count || bytes[j] != UInt8(ascii: ".")) {
-            i = j
-            return Token(kind: .duration, text: text(start, j), start: start, end: j)
-        }
-        // Number.
-        j = start
-        if j + 1 < bytes.count && bytes[j] == UInt8(ascii: "0") && (bytes[j + 1] | 0x20) == UInt8(ascii: "x") {
-            j += 2
-            let digitsStart = j
-            while j < bytes.count && (Self.isDigit(bytes[j]) || ((bytes[j] | 0x20) >= 0x61 && (bytes[j] | 0x20) <= 0x66)) { j += 1 }
-            guard j > digitsStart else { throw error("bad number or duration syntax: \"\(text(start, j))\"", at: start, j) }
-        } else {
-            while j < bytes.count && Self.isDigit(bytes[j]) { j += 1 }
-            if j < bytes.count && bytes[j] == UInt8(ascii: ".") {
-                j += 1
-                while j < bytes.count && Self.isDigit(bytes[j]) { j += 1 }
+    /// Inside `{…}` only label names, strings, matcher operators, commas and the closing
+    /// brace may appear (Prometheus's `lexInsideBraces`).
+    mutating func nextInsideBraces(start: Int) throws(PromQLParseError) -> Token {
+        let c = bytes[i]
+        i += 1
+        func token(_ k: Token.Kind) -> Token { Token(kind: k, text: text(start, i), start: start, end: i) }
+        switch c {
+        case UInt8(ascii: ","): return token(.comma)
+        case UInt8(ascii: "\""), UInt8(ascii: "'"): return try lexString(quote: c, start: start)
+        case UInt8(ascii: "`"):
+            guard let close = bytes[i...].firstIndex(of: c) else { throw error("unterminated raw string", at: start) }
+            i = close + 1
+            return Token(kind: .string, text: text(start + 1, close), start: start, end: i)
+        case UInt8(ascii: "="):
+            if peek == UInt8(ascii: "~") { i += 1; return token(.regexMatch) }
+            return token(.assign)
+        case UInt8(ascii: "!"):
+            if peek == UInt8(ascii: "~") { i += 1; return token(.regexNoMatch) }
+            if peek == UInt8(ascii: "=") { i += 1; return token(.notEqual) }
+            throw error("unexpected character after '!' inside braces: \(quotedCharacter(at: i))", at: start, min(i + 1, bytes.count))
+        case UInt8(ascii: "{"):
+            throw error("unexpected left brace '{'", at: start)
+        case UInt8(ascii: "}"):
+            braceOpen = false
+            return token(.rightBrace)
+        default:
+            if Self.isAlpha(c) {
+                while let p = peek, Self.isAlphaNumeric(p) { i += 1 }
+                return token(.identifier)
             }
-            if j < bytes.count && (bytes[j] | 0x20) == UInt8(ascii: "e") {
-                var k = j + 1
-                if k < bytes.count && (bytes[k] == UInt8(ascii: "+") || bytes[k] == UInt8(ascii: "-")) { k += 1 }
-                if k < bytes.count && Self.isDigit(bytes[k]) {
-                    while k < bytes.count && Self.isDigit(bytes[k]) { k += 1 }
-                    j = k
-                }
-            }
+            throw error("unexpected character inside braces: \(quotedCharacter(at: start))", at: start, i)
         }
-        // A number must not run into letters ("5x", "1.5m" is not a duration in PromQL).
-        if j < bytes.count && (Self.isAlpha(bytes[j]) || bytes[j] == UInt8(ascii: ".")) {
-            var k = j
-            while k < bytes.count && (Self.isAlphaNumeric(bytes[k]) || bytes[k] == UInt8(ascii: ".")) { k += 1 }
-            throw error("bad number or duration syntax: \"\(text(start, k))\"", at: start, k)
-        }
-        i = j
-        return Token(kind: .number, text: text(start, j), start: start, end: j)
     }
 
-    /// The end of a duration unit at `k` (ms, s, m, h, d, w, y), or nil.
-    static func durationUnit(_ b: [UInt8], at k: Int) -> Int? {
-        guard k < b.count else { return nil }
-        switch b[k] {
-        case UInt8(ascii: "m"):
-            return k + 1 < b.count && b[k + 1] == UInt8(ascii: "s") ? k + 2 : k + 1
-        case UInt8(ascii: "s"), UInt8(ascii: "h"), UInt8(ascii: "d"), UInt8(ascii: "w"), UInt8(ascii: "y"):
-            return k + 1
-        default:
-            return nil
+    /// The character at `at` as Go's `%q` prints a rune (`'x'`), or `EOF`.
+    func quotedCharacter(at index: Int) -> String {
+        guard index < bytes.count else { return "EOF" }
+        var end = index + 1
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        let scalar = String(decoding: bytes[index..<end], as: UTF8.self)
+        if scalar == "'" { return "'\\''" }
+        if scalar == "\\" { return "'\\\\'" }
+        return "'" + scalar + "'"
+    }
+
+    /// A number or a duration, as Prometheus's lexer splits them: a number is
+    /// `[.][d][d._eE]*` with hex digits after `0x`, at most one dot and one exponent, an
+    /// underscore only between digits, and nothing alphanumeric right after it; where that
+    /// fails, the text read so far must go on with duration units (`5m`, `1h30m`, `500ms`).
+    mutating func lexNumberOrDuration(start: Int) throws(PromQLParseError) -> Token {
+        i = start
+        if scanNumber() { return Token(kind: .number, text: text(start, i), start: start, end: i) }
+        if acceptRemainingDuration() { return Token(kind: .duration, text: text(start, i), start: start, end: i) }
+        throw error("bad number or duration syntax: \(Format.quote(text(start, i)))", at: start, i)
+    }
+
+    private mutating func accept(_ set: StaticString) -> Bool {
+        guard let c = peek, Self.contains(set, c) else { return false }
+        i += 1
+        return true
+    }
+
+    private func peekIs(_ set: StaticString) -> Bool {
+        guard let c = peek else { return false }
+        return Self.contains(set, c)
+    }
+
+    private static func contains(_ set: StaticString, _ c: UInt8) -> Bool {
+        set.withUTF8Buffer { $0.contains(c) }
+    }
+
+    /// Prometheus's `scanNumber`: true if a number ends here.
+    private mutating func scanNumber() -> Bool {
+        let initial = i
+        var hex = false
+        if accept("0") && accept("xX") {
+            _ = accept("_")
+            hex = true
         }
+        let digits: StaticString = hex ? "0123456789abcdefABCDEF" : "0123456789"
+        _ = accept(".")
+        _ = accept(digits)
+        var dotConsumed = false
+        var exponentConsumed = false
+        while let c = peek, Self.contains(digits, c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
+            || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            if c == UInt8(ascii: ".") && dotConsumed {
+                i += 1
+                return false
+            }
+            if (c == UInt8(ascii: "e") || c == UInt8(ascii: "E")) && exponentConsumed {
+                i += 1
+                return false
+            }
+            if accept(".") {
+                dotConsumed = true
+                if accept("_.") || hex { return false }
+                continue
+            }
+            if accept("eE") {
+                exponentConsumed = true
+                _ = accept("+-")
+                if accept("._eE") || peek == nil { return false }
+                continue
+            }
+            if accept("_") {
+                if accept("._eE") || peek == nil { return false }
+                continue
+            }
+            while accept(digits) {}
+        }
+        if i == initial { return false }
+        guard let next = peek else { return true }
+        return !Self.isAlphaNumeric(next)
+    }
+
+    /// Prometheus's `acceptRemainingDuration`: a unit here, then more number-unit pairs, then
+    /// nothing alphanumeric.
+    private mutating func acceptRemainingDuration() -> Bool {
+        guard accept("smhdwy") else { return false }
+        _ = accept("s")
+        while accept("0123456789") {
+            while accept("0123456789") {}
+            guard accept("smhdw") else { return false }
+            _ = accept("s")
+        }
+        guard let next = peek else { return true }
+        if Self.isAlphaNumeric(next) {
+            i += 1
+            return false
+        }
+        return true
     }
 
     /// A quoted string with Go's escapes; the token's text is the unquoted value.
@@ -210,17 +285,17 @@ public struct Lexer {
                 out.append(c)
                 continue
             }
-            guard i < bytes.count else { throw error("unterminated quoted string", at: start, i) }
+            guard i < bytes.count else { throw error("escape sequence not terminated", at: start, i) }
             let e = bytes[i]
             i += 1
             func hex(_ n: Int) throws(PromQLParseError) -> UInt32 {
                 var v: UInt32 = 0
                 for _ in 0..<n {
-                    guard i < bytes.count else { throw error("unterminated escape sequence", at: i - 1) }
+                    guard i < bytes.count else { throw error("escape sequence not terminated", at: i - 1) }
                     let h = bytes[i] | 0x20
                     let d: UInt32
                     if Self.isDigit(bytes[i]) { d = UInt32(bytes[i] - 0x30) } else if h >= 0x61 && h <= 0x66 { d = UInt32(h - 0x61 + 10) } else {
-                        throw error("invalid escape sequence", at: i)
+                        throw error("illegal character \(Self.unicodeName(bytes, at: i)) in escape sequence", at: i)
                     }
                     v = v * 16 + d
                     i += 1
@@ -251,10 +326,22 @@ public struct Lexer {
                 out.append(UInt8(v))
                 i += 2
             default:
-                throw error("unknown escape sequence '\\\(String(UnicodeScalar(e)))'", at: i - 2, i)
+                throw error("unknown escape sequence \(Self.unicodeName(bytes, at: i - 1))", at: i - 2, i)
             }
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string", at: start, i) }
-        return Token(kind: .string, text: s, start: start, end: i)
+        // `\xFF` and octal escapes can spell bytes that are not UTF-8; Prometheus keeps them, a
+        // Swift string cannot, so they become U+FFFD (docs/compatibility.md).
+        return Token(kind: .string, text: String(decoding: out, as: UTF8.self), start: start, end: i)
+    }
+
+    /// A character as Go's `%#U` names it in escape errors: `U+0063 'c'`.
+    static func unicodeName(_ bytes: [UInt8], at index: Int) -> String {
+        var end = index + 1
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        let text = String(decoding: bytes[index..<min(end, bytes.count)], as: UTF8.self)
+        guard let scalar = text.unicodeScalars.first else { return "U+FFFD" }
+        var hex = String(scalar.value, radix: 16, uppercase: true)
+        while hex.count < 4 { hex = "0" + hex }
+        return "U+\(hex) '\(text)'"
     }
 }

@@ -13,12 +13,12 @@ enum TypeChecker {
         case .unary(_, let inner):
             try check(inner, start: start, end: end, experimental: experimental)
             guard inner.type == .scalar || inner.type == .vector else {
-                throw fail("unary expression only allowed on expressions of type scalar or instant vector", start, end)
+                throw fail("unary expression only allowed on expressions of type scalar or instant vector, got \(Format.quote(inner.type.documentedName))", start, end)
             }
         case .subquery(let inner, _, _, _, _):
             try check(inner, start: start, end: end, experimental: experimental)
             guard inner.type == .vector else {
-                throw fail("subquery is only allowed on instant vector, got \(inner.type.documentedName) instead", start, end)
+                throw fail("subquery is only allowed on instant vector, got \(inner.type.rawValue) instead", start, end)
             }
         case .call(let name, let args):
             for a in args { try check(a, start: start, end: end, experimental: experimental) }
@@ -70,8 +70,8 @@ enum TypeChecker {
             if op.isComparison && !returnBool && lhs.type == .scalar && rhs.type == .scalar {
                 throw fail("comparisons between scalars must use BOOL modifier", start, end)
             }
-            if op.isSetOperator && (lhs.type == .scalar || rhs.type == .scalar) {
-                throw fail("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", start, end)
+            if let m = matching, m.on, let repeated = m.labels.first(where: m.include.contains) {
+                throw fail("label \(Format.quote(repeated)) must not occur in ON and GROUP clause at once", start, end)
             }
             if let m = matching {
                 if lhs.type != .vector || rhs.type != .vector {
@@ -80,6 +80,9 @@ enum TypeChecker {
                 if op.isSetOperator && m.cardinality != .oneToOne {
                     throw fail("no grouping allowed for \"\(op.rawValue)\" operation", start, end)
                 }
+            }
+            if op.isSetOperator && (lhs.type == .scalar || rhs.type == .scalar) {
+                throw fail("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", start, end)
             }
         }
     }

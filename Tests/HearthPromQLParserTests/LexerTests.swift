@@ -72,9 +72,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("(x", "unclosed left parenthesis"), ("x)", "unexpected right parenthesis ')'"), ("x[5m", "unclosed left bracket"),
-        ("$", "unexpected character: '$'"), ("\"abc", "unterminated quoted string"), ("1.5x", "bad number or duration syntax: \"1.5x\""),
-        ("x =~ y", "unexpected character after '=': '~'"), (#""\q""#, "unknown escape sequence '\\q'"), ("x]", "unexpected right bracket ']'"),
+        ("(x", "unclosed left parenthesis"), ("x)", "unexpected right parenthesis ')'"), ("x[5m", "unexpected end of input in duration expression"),
+        ("$", "unexpected character: '$'"), ("\"abc", "unterminated quoted string"), ("1.5x", "bad number or duration syntax: \"1.5\""),
+        ("x =~ y", "unexpected character after '=': '~'"), (#""\q""#, "unknown escape sequence U+0071 'q'"), ("x]", "unexpected right bracket ']'"),
         ("é", "unexpected character: 'é'"),
     ])
     func errors(_ query: String, _ message: String) {
