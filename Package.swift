@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "HearthTemplate", targets: ["HearthTemplate"]),
         .library(name: "HearthRules", targets: ["HearthRules"]),
         .library(name: "HearthNotifier", targets: ["HearthNotifier"]),
+        .library(name: "HearthFuzzTargets", targets: ["HearthFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -162,13 +163,26 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthServer", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel", "HearthAgent",
+                "HearthServer", "HearthHTTPAPI", "HearthTSDB", "HearthBlock", "HearthFileIO", "HearthWAL", "HearthPromQL", "HearthModel", "HearthAgent",
                 "HearthConfig", "HearthExposition", "HearthRules", "HearthPromQLParser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz targets: every parser and decoder behind one function each, run by libFuzzer
+        // (the `Fuzz/` package) and, over their seed corpora and found crashes, by the tests.
+        .target(
+            name: "HearthFuzzTargets",
+            dependencies: [
+                "HearthModel", "HearthEncoding", "HearthFileIO", "HearthPromQLParser", "HearthPromQL", "HearthPromQLTesting",
+                "HearthRemoteProtocol", "HearthSnappy", "HearthExposition", "HearthRegex", "HearthTemplate", "HearthConfig",
+                "HearthRelabel", "HearthRules", "HearthHTTPAPI", "HearthTSDB", "HearthWAL", "HearthBlock", "HearthChunks",
+                "HearthStorage",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
         // A child process for the crash tests: appends acknowledged batches until it is killed.
         .executableTarget(
             name: "hearth-crash-writer",
@@ -241,6 +255,7 @@ let package = Package(
                     dependencies: ["HearthRules", "HearthNotifier", "HearthTemplate", "HearthConfig", "HearthModel", "HearthPromQL",
                                    "HearthPromQLParser", "HearthStorage", "HearthTSDB", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "HearthFuzzTargetsTests", dependencies: ["HearthFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL", "HearthRemoteProtocol", "HearthSnappy"],
                     swiftSettings: swiftSettings),
     ]

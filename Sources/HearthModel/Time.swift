@@ -65,3 +65,21 @@ public struct CivilDate: Sendable, Equatable {
         year = yoe + era * 400 + (month <= 2 ? 1 : 0)
     }
 }
+
+/// Arithmetic on times that users control (query times, offsets, ranges, steps), which must
+/// not trap when they sit at the edges of Int64.
+extension Int64 {
+    /// `self - other`, or the nearest Int64 limit where that overflows.
+    @inline(__always)
+    public func clampedSubtracting(_ other: Int64) -> Int64 {
+        let (r, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other > 0 ? .min : .max) : r
+    }
+
+    /// `self + other`, or the nearest Int64 limit where that overflows.
+    @inline(__always)
+    public func clampedAdding(_ other: Int64) -> Int64 {
+        let (r, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : r
+    }
+}

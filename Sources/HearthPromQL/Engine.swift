@@ -73,18 +73,26 @@ public final class Engine: Sendable {
     /// range query whose result is a matrix sorted by labels.
     public func evaluate(
         _ expr: Expr, start: Int64, end: Int64, step: Int64, querier: any Querier,
-        deadline: ContinuousClock.Instant? = nil
+        deadline: ContinuousClock.Instant? = nil, lookbackDelta: Int64? = nil
     ) throws(QueryError) -> QueryResult {
         let instant = step == 0
+        guard QueryTime.range.contains(start), QueryTime.range.contains(end) else {
+            throw .parse("query time out of range: times must lie within \(QueryTime.minimum / 1000) and \(QueryTime.maximum / 1000) seconds")
+        }
         if !instant {
             guard step > 0 else { throw .parse("zero or negative query resolution step widths are not accepted. Try a positive integer") }
+            // Within the time range, a step of at most 2^62 ms keeps `t + step` representable.
+            guard step <= 1 << 62 else { throw .parse("query resolution step width out of range") }
             guard end >= start else { throw .parse("end timestamp must not be before start time") }
             guard expr.type == .vector || expr.type == .scalar else {
                 throw .parse("invalid expression type \"\(expr.type.documentedName)\" for range query, must be Scalar or instant Vector")
             }
         }
+        var options = self.options
+        if let lookbackDelta { options.lookbackDelta = lookbackDelta }
         let context = QueryContext(querier: querier, options: options, queryStart: start, queryEnd: end, queryStep: step, deadline: deadline)
         let evaluator = Evaluator(start: start, end: instant ? start : end, interval: instant ? 1 : step, context: context)
+        try evaluator.checkStepCount()
         let value = try evaluator.eval(expr)
         let annotations = evaluator.annotations
         switch value {

@@ -79,9 +79,9 @@ extension Evaluator {
         switch args[matrixIndex] {
         case .matrixSelector(let vs, let range):
             let at = resolve(vs.at)
-            let first = (at ?? start) - vs.offset
-            let last = (at ?? end) - vs.offset
-            let mint = first - range + 1
+            let first = (at ?? start).clampedSubtracting(vs.offset)
+            let last = (at ?? end).clampedSubtracting(vs.offset)
+            let mint = first.clampedSubtracting(range).clampedAdding(1)
             let ranged = stepper(range: range, offset: vs.offset, at: at)
             out = try stepInParts(try selectSeries(vs, mint: mint, maxt: last), outputPerSeries: stepCount) { data, headroom, scratch, part in
                 Self.decode(data, mint: mint, maxt: last, into: &scratch.points, skippingStale: true)

@@ -21,7 +21,15 @@ final class Evaluator {
         self.context = context
     }
 
-    var stepCount: Int { Int((end - start) / interval) + 1 }
+    /// Steps to evaluate; ``checkStepCount()`` bounds it before anything is sized by it.
+    var stepCount: Int { end < start ? 0 : Int((end - start) / interval) + 1 }
+
+    /// Fails the query if its steps alone would exceed `--query.max-samples`: every step of a
+    /// series holds a sample, and a subquery's range over its step (`x[290y:1ms]`) can ask for
+    /// more steps than memory holds.
+    func checkStepCount() throws(QueryError) {
+        if stepCount > context.maxSamples { throw .tooManySamples }
+    }
     var isInstant: Bool { start == end }
 
     // MARK: - Entry
@@ -31,6 +39,7 @@ final class Evaluator {
         if end < start { return .matrix([]) }
         switch expr {
         case .number(let v):
+            try context.hold(stepCount)
             return .matrix([Series(labels: Labels(), floats: steps().map { FPoint(t: $0, f: v) })])
         case .string(let s):
             return .string(s)
@@ -241,9 +250,9 @@ final class Evaluator {
         let at = resolve(vs.at)
         let ctx = context
         let offset = vs.offset
-        let first = (at ?? start) - offset
-        let last = (at ?? end) - offset
-        let mint = first - ctx.lookbackDelta + 1
+        let first = (at ?? start).clampedSubtracting(offset)
+        let last = (at ?? end).clampedSubtracting(offset)
+        let mint = first.clampedSubtracting(ctx.lookbackDelta).clampedAdding(1)
         let selected = try selectSeries(vs, mint: mint, maxt: last)
         let stepper = InstantStepper(start: start, end: end, interval: interval, lookback: ctx.lookbackDelta,
                                      offset: offset, at: at, timestamps: timestamps)
@@ -258,11 +267,12 @@ final class Evaluator {
     /// A range-vector selector evaluated at the (single) step: the samples in
     /// `(t - range, t]`, staleness markers left out.
     func evalMatrixSelector(_ vs: VectorSelector, range: Int64) throws(QueryError) -> Matrix {
-        let ref = (resolve(vs.at) ?? start) - vs.offset
+        let ref = (resolve(vs.at) ?? start).clampedSubtracting(vs.offset)
+        let mint = ref.clampedSubtracting(range).clampedAdding(1)
         var out: Matrix = []
-        for data in try selectSeries(vs, mint: ref - range + 1, maxt: ref) {
+        for data in try selectSeries(vs, mint: mint, maxt: ref) {
             var series = Series(labels: data.labels)
-            Self.decode(data, mint: ref - range + 1, maxt: ref, into: &series.floats, skippingStale: true)
+            Self.decode(data, mint: mint, maxt: ref, into: &series.floats, skippingStale: true)
             try context.hold(series.floats.count)
             if !series.floats.isEmpty { out.append(series) }
         }
@@ -281,10 +291,14 @@ final class Evaluator {
             parentStart = t
             parentEnd = t
         }
-        let subEnd = parentEnd - offset
-        var subStart = interval * ((parentStart - offset - range) / interval)
-        if subStart <= parentStart - offset - range { subStart += interval }
+        // The window moves by user-given offsets and ranges at every level of nesting: computed
+        // without overflow and kept within the engine's time range.
+        let subEnd = QueryTime.clamp(parentEnd.clampedSubtracting(offset))
+        let low = QueryTime.clamp(parentStart.clampedSubtracting(offset).clampedSubtracting(range))
+        var subStart = interval * (low / interval)
+        if subStart <= low { subStart += interval }
         let child = Evaluator(start: subStart, end: subEnd, interval: interval, context: context)
+        try child.checkStepCount()
         let result = try child.evalMatrix(inner)
         annotations.merge(child.annotations)
         return result
@@ -320,11 +334,11 @@ struct InstantStepper: Sendable {
             var ts = start
             while ts <= end {
                 defer { ts += interval }
-                let ref = (at ?? ts) - offset
+                let ref = (at ?? ts).clampedSubtracting(offset)
                 while next < n && p[next].t <= ref { next += 1 }
                 guard next > 0 else { continue }
                 let sample = p[next - 1]
-                guard sample.t > ref - lookback, sample.f.bitPattern != StaleMarker.bitPattern else { continue }
+                guard sample.t > ref.clampedSubtracting(lookback), sample.f.bitPattern != StaleMarker.bitPattern else { continue }
                 series.floats.append(FPoint(t: ts, f: timestamps ? Double(sample.t) / 1000 : sample.f))
             }
         }

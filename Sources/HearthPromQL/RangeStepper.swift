@@ -52,16 +52,16 @@ struct RangeStepper: Sendable {
                 stepIndex += 1
                 ts += interval
             }
-            let ref = (at ?? ts) - offset
+            let ref = (at ?? ts).clampedSubtracting(offset)
             while hi < points.count && points[hi].t <= ref { hi += 1 }
-            while lo < hi && points[lo].t <= ref - range { lo += 1 }
+            while lo < hi && points[lo].t <= ref.clampedSubtracting(range) { lo += 1 }
             guard lo < hi else { continue }
             if hasScalars {
                 window.scalar0 = stepIndex < scalars[0].count ? scalars[0][stepIndex].f : .nan
                 if scalars.count > 1 { window.scalar1 = stepIndex < scalars[1].count ? scalars[1][stepIndex].f : .nan }
             }
             window.ts = ts
-            window.rangeStart = ref - range
+            window.rangeStart = ref.clampedSubtracting(range)
             window.rangeEnd = ref
             if kind == .doubleExponentialSmoothing, let error = RangeFunctions.smoothingFactorsError(window) { return error }
             // The window is held while the function runs.
@@ -100,7 +100,7 @@ struct RangeStepper: Sendable {
         var ts = start
         while ts <= end {
             defer { ts += interval }
-            let ref = (at ?? ts) - offset
+            let ref = (at ?? ts).clampedSubtracting(offset)
             while hi < points.count && points[hi].t <= ref {
                 let f = points[hi].f
                 if !f.isNaN {
@@ -110,7 +110,7 @@ struct RangeStepper: Sendable {
                 }
                 hi += 1
             }
-            while lo < hi && points[lo].t <= ref - range { lo += 1 }
+            while lo < hi && points[lo].t <= ref.clampedSubtracting(range) { lo += 1 }
             while front < back && queue[front] < lo { front += 1 }
             guard lo < hi else { continue }
             if hi - lo + output.count > headroom { return .tooManySamples }

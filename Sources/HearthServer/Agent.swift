@@ -14,6 +14,8 @@ import UnixSignals
 public struct AgentOptions: Sendable {
     public var storage: AgentStorage.Options
     public var listenAddress = "0.0.0.0:9090"
+    /// What one request and the listener may use (`--web.max-connections`, `--web.read-timeout`).
+    public var http = HTTPLimits()
     public var configFile: String?
     public var enableLifecycle = false
     /// How often the WAL's upkeep runs (bounds, checkpoints of delivered segments).
@@ -53,7 +55,7 @@ public enum Agent {
         api.reload = { await reloader.reload() }
         api.quit = { requestShutdown() }
         api.targets = { scrapes.targets() }
-        let http = HTTPService(server: HTTPServer(host: host, port: port, responder: AgentAPI(context: api), logger: logger), logger: logger)
+        let http = HTTPService(server: HTTPServer(host: host, port: port, responder: AgentAPI(context: api), limits: options.http, logger: logger), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

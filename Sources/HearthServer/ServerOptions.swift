@@ -1,3 +1,4 @@
+import HearthHTTPAPI
 import HearthPromQL
 import HearthWAL
 
@@ -13,6 +14,8 @@ public struct ServerOptions: Sendable {
     /// How often compaction and retention run.
     public var compactionInterval: Duration = .seconds(60)
     public var listenAddress = "0.0.0.0:9090"
+    /// What one request and the listener may use (`--web.max-connections`, `--web.read-timeout`).
+    public var http = HTTPLimits()
     public var configFile: String?
     /// How long remote-write queues keep sending on shutdown; the rest is sent after a restart.
     public var flushDeadline: Duration = .seconds(5)

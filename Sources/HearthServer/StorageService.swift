@@ -138,7 +138,7 @@ public enum Server {
             return metrics.exposition() + remoteWriteExposition(remote.queues) + notifierExposition(notifier)
         }
         api.quit = { requestShutdown() }
-        let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), logger: logger),
+        let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), limits: options.http, logger: logger),
                                logger: logger)
         let group = ServiceGroup(
             configuration: .init(

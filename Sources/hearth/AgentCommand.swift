@@ -23,8 +23,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("storage.agent.path"), help: "Base path for the agent's WAL and queue positions.")
     var storagePath = "data-agent/"
 
-    @Option(name: .customLong("web.listen-address"), help: "Address for /metrics, /-/healthy, /-/ready and /api/v1/targets.")
-    var listenAddress = "0.0.0.0:9090"
+    @OptionGroup var web: WebOptions
 
     @Option(name: .customLong("storage.agent.retention.max-time"),
             help: "Unsent data older than this is dropped from the WAL (counted and logged). 0 means no age bound.")
@@ -45,12 +44,6 @@ struct AgentCommand: AsyncParsableCommand {
             help: "How long to keep sending on shutdown; what is left stays in the WAL for the next start.")
     var flushDeadline = "5s"
 
-    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request.")
-    var enableLifecycle = false
-
-    @Option(name: .customLong("log.level"), help: "Only log messages of this severity or above: debug, info, warn, error.")
-    var logLevel = "info"
-
     func validate() throws {
         for (flag, value) in [("storage.agent.retention.max-time", maxTime)] {
             guard PrometheusDuration.parseMilliseconds(value) != nil else {
@@ -66,29 +59,26 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("invalid --storage.agent.retention.max-size \"\(maxSize)\": expected a size such as 2GB")
         }
         guard segmentSize >= 1 << 16 else { throw ValidationError("--storage.agent.wal-segment-size must be at least 65536 bytes") }
-        guard parseLogLevel(logLevel) != nil else {
-            throw ValidationError("invalid --log.level \"\(logLevel)\": expected debug, info, warn or error")
-        }
     }
 
     func run() async throws {
-        var logger = Logger(label: "hearth.agent")
-        logger.logLevel = parseLogLevel(logLevel)!
+        let logger = web.logger(label: "hearth.agent")
         var options = AgentOptions(storagePath: storagePath)
         options.configFile = configFile
-        options.listenAddress = listenAddress
-        options.enableLifecycle = enableLifecycle
+        options.listenAddress = web.listenAddress
+        options.http = web.limits
+        options.enableLifecycle = web.enableLifecycle
         options.storage.maxAgeMilliseconds = PrometheusDuration.parseMilliseconds(maxTime)!
         options.storage.maxBytes = ByteSize.parse(maxSize)!
         options.storage.segmentSize = segmentSize
         options.truncateInterval = .milliseconds(PrometheusDuration.parseMilliseconds(truncateFrequency)!)
         options.flushDeadline = .milliseconds(PrometheusDuration.parseMilliseconds(flushDeadline)!)
         options.flags = [
-            ("config.file", configFile), ("storage.agent.path", storagePath), ("web.listen-address", listenAddress),
+            ("config.file", configFile), ("storage.agent.path", storagePath),
             ("storage.agent.retention.max-time", maxTime), ("storage.agent.retention.max-size", maxSize),
             ("storage.agent.wal-segment-size", String(segmentSize)), ("storage.agent.wal-truncate-frequency", truncateFrequency),
-            ("storage.remote.flush-deadline", flushDeadline), ("web.enable-lifecycle", String(enableLifecycle)), ("log.level", logLevel),
-        ]
+            ("storage.remote.flush-deadline", flushDeadline),
+        ] + web.flags
         try await Agent.run(options, logger: logger)
     }
 }

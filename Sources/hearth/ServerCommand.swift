@@ -42,9 +42,7 @@ struct ServerCommand: AsyncParsableCommand {
             help: "Size at which a new WAL segment file is started (bytes).")
     var walSegmentSize = 128 * 1024 * 1024
 
-    @Option(name: .customLong("web.listen-address"),
-            help: "Address to listen on for the HTTP API, remote write and read, and /metrics.")
-    var listenAddress = "0.0.0.0:9090"
+    @OptionGroup var web: WebOptions
 
     @Option(name: .customLong("config.file"), help: "Prometheus configuration file path.")
     var configFile: String?
@@ -89,12 +87,6 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-admin-api"), help: "Enable API endpoints for admin control actions.")
     var enableAdminAPI = false
 
-    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request.")
-    var enableLifecycle = false
-
-    @Option(name: .customLong("log.level"), help: "Only log messages of this severity or above: debug, info, warn, error.")
-    var logLevel = "info"
-
     func validate() throws {
         guard PrometheusDuration.parseMilliseconds(retentionTime) != nil else {
             throw ValidationError("invalid --storage.tsdb.retention.time \"\(retentionTime)\": expected a duration such as 15d or 12h")
@@ -107,9 +99,6 @@ struct ServerCommand: AsyncParsableCommand {
         }
         guard WALSyncMode(rawValue: walSync) != nil else {
             throw ValidationError("invalid --storage.tsdb.wal-sync \"\(walSync)\": expected none or group-commit")
-        }
-        guard parseLogLevel(logLevel) != nil else {
-            throw ValidationError("invalid --log.level \"\(logLevel)\": expected debug, info, warn or error")
         }
         for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta),
                               ("storage.remote.flush-deadline", flushDeadline), ("rules.alert.for-outage-tolerance", outageTolerance),
@@ -133,14 +122,14 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "hearth")
-        logger.logLevel = parseLogLevel(logLevel)!
+        let logger = web.logger(label: "hearth")
         var options = ServerOptions()
         options.storagePath = storagePath
         options.retentionMilliseconds = PrometheusDuration.parseMilliseconds(retentionTime)!
         options.retentionBytes = ByteSize.parse(retentionSize)!
         options.minBlockDurationMilliseconds = PrometheusDuration.parseMilliseconds(minBlockDuration)!
-        options.listenAddress = listenAddress
+        options.listenAddress = web.listenAddress
+        options.http = web.limits
         options.configFile = configFile
         options.walSyncMode = WALSyncMode(rawValue: walSync)!
         options.walSegmentSize = walSegmentSize
@@ -155,31 +144,20 @@ struct ServerCommand: AsyncParsableCommand {
         options.resendDelay = PrometheusDuration.parseMilliseconds(resendDelay)!
         options.notificationQueueCapacity = notificationQueueCapacity
         options.enableAdminAPI = enableAdminAPI
-        options.enableLifecycle = enableLifecycle
+        options.enableLifecycle = web.enableLifecycle
         options.retention = retentionTime
         options.flags = [
             ("storage.tsdb.path", storagePath), ("storage.tsdb.retention.time", retentionTime),
             ("storage.tsdb.retention.size", retentionSize), ("storage.tsdb.min-block-duration", minBlockDuration),
             ("storage.tsdb.wal-sync", walSync), ("storage.tsdb.wal-segment-size", String(walSegmentSize)),
-            ("web.listen-address", listenAddress), ("config.file", configFile ?? ""), ("storage.remote.flush-deadline", flushDeadline),
+            ("config.file", configFile ?? ""), ("storage.remote.flush-deadline", flushDeadline),
             ("query.max-samples", String(queryMaxSamples)), ("query.timeout", queryTimeout),
             ("query.max-concurrency", String(queryMaxConcurrency)), ("query.lookback-delta", queryLookbackDelta),
             ("web.external-url", externalURL), ("rules.alert.for-outage-tolerance", outageTolerance),
             ("rules.alert.for-grace-period", forGracePeriod), ("rules.alert.resend-delay", resendDelay),
             ("alertmanager.notification-queue-capacity", String(notificationQueueCapacity)),
-            ("web.enable-admin-api", String(enableAdminAPI)), ("web.enable-lifecycle", String(enableLifecycle)),
-            ("log.level", logLevel),
-        ]
+            ("web.enable-admin-api", String(enableAdminAPI)),
+        ] + web.flags
         try await Server.run(options, logger: logger)
-    }
-}
-
-func parseLogLevel(_ s: String) -> Logger.Level? {
-    switch s {
-    case "debug": return .debug
-    case "info": return .info
-    case "warn": return .warning
-    case "error": return .error
-    default: return nil
     }
 }

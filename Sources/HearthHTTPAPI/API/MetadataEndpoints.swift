@@ -1,4 +1,5 @@
 import HearthChunks
+import HearthEncoding
 import HearthModel
 import HearthPromQL
 import HearthPromQLParser
@@ -40,9 +41,15 @@ extension API {
         return out
     }
 
+    /// `limit`: Go's `strconv.Atoi`, then non-negative; 0 means no limit.
     func limit(_ p: Parameters) throws(APIError) -> Int? {
         guard let text = p["limit"], !text.isEmpty else { return nil }
-        guard let n = Int(text), n >= 0 else { throw .badData("invalid parameter \"limit\": cannot parse \"\(text)\" to a valid limit") }
+        guard let n = Int(text) else {
+            let digits = text.drop { $0 == "+" || $0 == "-" }
+            let reason = !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) ? "value out of range" : "invalid syntax"
+            throw .badData("invalid parameter \"limit\": strconv.Atoi: parsing \(GoText.quote(text)): \(reason)")
+        }
+        guard n >= 0 else { throw .badData("invalid parameter \"limit\": limit must be non-negative") }
         return n == 0 ? nil : n
     }
 

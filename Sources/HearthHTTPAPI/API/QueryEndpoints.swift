@@ -1,5 +1,6 @@
 import Glibc
 import HearthChunks
+import HearthEncoding
 import HearthModel
 import HearthPromQL
 import HearthPromQLParser
@@ -17,15 +18,26 @@ import Glibc
 func nowMilliseconds() -> Int64 { unixMilliseconds() }
 
 extension API {
-    func time(_ p: Parameters, _ name: String, default value: Int64?) throws(APIError) -> Int64 {
-        guard let text = p[name], !text.isEmpty else {
-            if let value { return value }
-            throw .badData("invalid parameter \"\(name)\": cannot parse \"\" to a valid timestamp")
-        }
+    /// A time parameter; absent or empty gives `value` (an error when there is none).
+    /// `context` is Prometheus's wording: the instant query's `time` says "invalid time value
+    /// for 'time'", the range query's `start` and `end` do not.
+    func time(_ p: Parameters, _ name: String, default value: Int64?, context: String? = nil) throws(APIError) -> Int64 {
+        let text = p[name] ?? ""
+        if text.isEmpty, let value { return value }
         guard let t = TimeParameter.parse(text) else {
-            throw .badData("invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid timestamp")
+            let prefix = context.map { "\($0): " } ?? ""
+            throw .badData("invalid parameter \"\(name)\": \(prefix)cannot parse \(GoText.quote(text)) to a valid timestamp")
         }
         return t
+    }
+
+    /// A duration parameter in milliseconds, or nil when absent.
+    func duration(_ p: Parameters, _ name: String) throws(APIError) -> Int64? {
+        guard let text = p[name], !text.isEmpty else { return nil }
+        switch TimeParameter.parseDuration(text) {
+        case .success(let ms): return ms
+        case .failure(let error): throw .badData("invalid parameter \"\(name)\": \(error)")
+        }
     }
 
     func parse(_ p: Parameters) throws(APIError) -> Expr {
@@ -35,50 +47,101 @@ extension API {
         }
     }
 
+    /// What every query request may set besides its times: `limit` (series in the result),
+    /// `timeout` (shortens `--query.timeout`) and `lookback_delta`.
+    struct QueryOptions {
+        var limit: Int?
+        var timeout: Int64?
+        var lookbackDelta: Int64?
+    }
+
+    func queryOptions(_ p: Parameters) throws(APIError) -> QueryOptions {
+        var options = QueryOptions()
+        options.limit = try limit(p)
+        options.timeout = try duration(p, "timeout")
+        do throws(APIError) {
+            options.lookbackDelta = try duration(p, "lookback_delta")
+        } catch {
+            throw .badData(error.message.replacingPrefix("invalid parameter \"lookback_delta\": ", with: "error parsing lookback delta duration: "))
+        }
+        return options
+    }
+
     /// `GET|POST /api/v1/query?query=…&time=…`
     func query(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let p = Parameters(request)
-        let t = try time(p, "time", default: nowMilliseconds())
+        let limit = try limit(p)
+        let t = try time(p, "time", default: nowMilliseconds(), context: "invalid time value for 'time'")
+        var options = try queryOptions(p)
+        options.limit = limit
         let expr = try parse(p)
-        let result = try await evaluate(expr, start: t, end: t, step: 0)
-        return APIResult(annotations: result.annotations) { w in Self.writeQueryResult(result.value, into: &w) }
+        let result = try await evaluate(expr, start: t, end: t, step: 0, options: options)
+        return Self.truncated(result, limit: options.limit)
     }
 
     /// `GET|POST /api/v1/query_range?query=…&start=…&end=…&step=…`
     func queryRange(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let p = Parameters(request)
+        let limit = try limit(p)
         let start = try time(p, "start", default: nil)
         let end = try time(p, "end", default: nil)
-        if end < start { throw .badData("end timestamp must not be before start time") }
+        if end < start { throw .badData("invalid parameter \"end\": end timestamp must not be before start time") }
         let stepText = p["step"] ?? ""
-        guard let step = TimeParameter.parseDuration(stepText) else {
-            throw .badData("invalid parameter \"step\": cannot parse \"\(stepText)\" to a valid duration")
+        let step: Int64
+        switch TimeParameter.parseDuration(stepText) {
+        case .success(let ms): step = ms
+        case .failure(let error): throw .badData("invalid parameter \"step\": \(error)")
         }
-        if step <= 0 { throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer") }
-        if (end - start) / step > 11_000 {
+        if step <= 0 {
+            throw .badData("invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
+        }
+        // Both times fit an Int64 but their difference may not; Go's time.Sub saturates.
+        if end.clampedSubtracting(start) / step > 11_000 {
             throw .badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
+        var options = try queryOptions(p)
+        options.limit = limit
         let expr = try parse(p)
         if expr.type != .vector && expr.type != .scalar {
             throw .badData("invalid expression type \"\(expr.type.documentedName)\" for range query, must be Scalar or instant Vector")
         }
-        let result = try await evaluate(expr, start: start, end: end, step: step)
-        return APIResult(annotations: result.annotations) { w in Self.writeQueryResult(result.value, into: &w) }
+        let result = try await evaluate(expr, start: start, end: end, step: step, options: options)
+        return Self.truncated(result, limit: options.limit)
     }
 
-    func evaluate(_ expr: Expr, start: Int64, end: Int64, step: Int64) async throws(APIError) -> QueryResult {
+    func evaluate(_ expr: Expr, start: Int64, end: Int64, step: Int64, options: QueryOptions = QueryOptions()) async throws(APIError) -> QueryResult {
         let engine = context.engine
         let querier = context.db.querier()
         let started = ContinuousClock.now
         defer { context.instrumentation.observeQuery(seconds: (ContinuousClock.now - started).seconds) }
+        let timeout = options.timeout.map { min(engine.options.timeout, .milliseconds(max($0, 0))) } ?? engine.options.timeout
+        let lookback = options.lookbackDelta.flatMap { $0 > 0 ? $0 : nil }
         do {
             return try await engine.runLimited { () throws(QueryError) in
                 try engine.evaluate(expr, start: start, end: end, step: step, querier: querier,
-                                    deadline: ContinuousClock.now + engine.options.timeout)
+                                    deadline: ContinuousClock.now + timeout, lookbackDelta: lookback)
             }
         } catch {
             throw .query(error)
         }
+    }
+
+    /// The result with at most `limit` series, and Prometheus's warning when it was cut.
+    static func truncated(_ result: QueryResult, limit: Int?) -> APIResult {
+        var value = result.value
+        var annotations = result.annotations
+        if let limit {
+            switch value {
+            case .vector(let v) where v.count > limit:
+                value = .vector(Array(v.prefix(limit)))
+                annotations.warnRaw("results truncated due to limit")
+            case .matrix(let m) where m.count > limit:
+                value = .matrix(Array(m.prefix(limit)))
+                annotations.warnRaw("results truncated due to limit")
+            default: break
+            }
+        }
+        return APIResult(annotations: annotations) { w in Self.writeQueryResult(value, into: &w) }
     }
 
     static func writeLabels(_ labels: Labels, into w: inout JSONWriter) {
@@ -149,5 +212,12 @@ extension API {
     func parseQuery(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let expr = try parse(Parameters(request))
         return APIResult { w in ASTJSON.write(expr, into: &w) }
+    }
+}
+
+extension String {
+    /// The string with `prefix` replaced by `replacement`, if it starts with it.
+    func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }

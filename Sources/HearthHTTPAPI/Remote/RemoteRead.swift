@@ -70,44 +70,6 @@ extension API {
         return response
     }
 
-    /// `/federate?match[]=…`: the latest sample of each matching series (within the lookback
-    /// window, stale series left out) in the text exposition format, with timestamps.
-    func federate(_ request: HTTPRequest) async -> HTTPResponse {
-        let p = Parameters(request)
-        let sets: [[Matcher]]
-        do { sets = try matcherSets(p) } catch {
-            return .text(.badRequest, "\(error.message)\n")
-        }
-        let now = nowMilliseconds()
-        let lookback = context.engine.options.lookbackDelta
-        let querier = context.db.querier()
-        var latest: [Labels: Sample] = [:]
-        for matchers in sets {
-            for s in querier.select(matchers, minTime: now - lookback, maxTime: now) {
-                guard let last = s.samples().last, !StaleMarker.isStale(last.value) else { continue }
-                latest[s.labels] = last
-            }
-        }
-        var text = ""
-        var currentName: String?
-        for (labels, sample) in latest.sorted(by: { $0.key < $1.key }) {
-            let name = labels.metricName ?? ""
-            if name != currentName {
-                text += "# TYPE \(name) untyped\n"
-                currentName = name
-            }
-            let rest = labels.filter { $0.name != Labels.metricName }
-            text += name
-            if !rest.isEmpty {
-                text += "{" + rest.map { "\($0.name)=\"\(Labels.escapeValue($0.value))\"" }.joined(separator: ",") + "}"
-            }
-            text += " \(Self.expositionValue(sample.value)) \(sample.timestamp)\n"
-        }
-        return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(text.utf8))
-    }
-
-    static func expositionValue(_ v: Double) -> String { formatFloatLikeGo(v) }
-
     /// The snappy-decoded body, or the 400 to answer with.
     func decompressedBody(_ request: HTTPRequest) -> Result<[UInt8], HTTPResponseError> {
         do {

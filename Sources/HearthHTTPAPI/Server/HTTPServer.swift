@@ -1,77 +1,30 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
-import NIOConcurrencyHelpers
 import NIOPosix
 
-/// A request as the handlers see it: the whole body collected (up to a limit).
-public struct HTTPRequest: Sendable {
-    public var method: HTTPMethod
-    public var uri: String
-    public var headers: HTTPHeaders
-    public var body: ByteBuffer
-
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
-        self.method = method
-        self.uri = uri
-        self.headers = headers
-        self.body = body
-    }
-
-    /// The path without the query string.
-    public var path: Substring {
-        if let q = uri.firstIndex(of: "?") { return uri[..<q] }
-        return Substring(uri)
-    }
-}
-
-/// A response: status, headers and the whole body.
-public struct HTTPResponse: Sendable {
-    public var status: HTTPResponseStatus
-    public var headers: HTTPHeaders
-    public var body: ByteBuffer
-
-    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    public init(status: HTTPResponseStatus, contentType: String, bytes: [UInt8]) {
-        self.status = status
-        self.headers = ["Content-Type": contentType]
-        self.body = ByteBuffer(bytes: bytes)
-    }
-
-    public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", bytes: Array(text.utf8))
-    }
-}
-
-/// What answers requests.
-public protocol HTTPResponder: Sendable {
-    func respond(to request: HTTPRequest) async -> HTTPResponse
-}
-
 /// An HTTP/1.1 server on SwiftNIO: keep-alive, pipelining, gzip for clients that accept it,
-/// request bodies collected up to `maxBodySize` (413 beyond). Each request runs in a task that
-/// is cancelled when the client goes away.
+/// and the bounds of ``HTTPLimits`` (431 for oversized heads and URLs, 413 for oversized
+/// bodies, 503 past the connection limit). Each request runs in a task that is cancelled when
+/// the client goes away.
 public final class HTTPServer: Sendable {
     public let host: String
     public let port: Int
     let responder: any HTTPResponder
-    let maxBodySize: Int
+    let limits: HTTPLimits
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     private let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
+    private let connections = NIOLockedValueBox(0)
 
-    public init(host: String, port: Int, responder: any HTTPResponder, maxBodySize: Int = 64 << 20,
+    public init(host: String, port: Int, responder: any HTTPResponder, limits: HTTPLimits = HTTPLimits(),
                 threads: Int = System.coreCount, logger: Logger) {
         self.host = host
         self.port = port
         self.responder = responder
-        self.maxBodySize = maxBodySize
+        self.limits = limits
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     }
@@ -80,19 +33,35 @@ public final class HTTPServer: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         let responder = self.responder
-        let maxBodySize = self.maxBodySize
+        let limits = self.limits
         let logger = self.logger
+        let connections = self.connections
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(HTTPResponseCompressor())
-                    try channel.pipeline.syncOperations.addHandler(
-                        RequestHandler(responder: responder, maxBodySize: maxBodySize, logger: logger))
+                let open = connections.withLockedValue { count in
+                    count += 1
+                    return count
+                }
+                channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(withErrorHandling: false, withEncoderConfiguration: .init(),
+                                                       withDecoderLimitConfiguration: decoderLimits)
+                    try sync.addHandler(ProtocolErrorHandler())
+                    guard open <= limits.maxConnections else {
+                        try sync.addHandler(RefusingHandler(limit: limits.maxConnections))
+                        return
+                    }
+                    try sync.addHandler(IdleStateHandler(readTimeout: TimeAmount.nanoseconds(Int64(limits.readTimeout.components.seconds) * 1_000_000_000)))
+                    try sync.addHandler(HTTPResponseCompressor())
+                    try sync.addHandler(RequestHandler(responder: responder, limits: limits, logger: logger))
                 }
             }
             .bind(host: host, port: port).get()
@@ -108,85 +77,62 @@ public final class HTTPServer: Sendable {
     }
 }
 
-/// Collects a request, runs the responder in a task, writes the response.
-final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Answers a malformed request 400 and an oversized head or URL 431, then closes (NIO's
+/// decoder cannot go on after a parse error).
+final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var responding = false
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        if !responding {
+            let status: HTTPResponseStatus = parseError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+            let text = status == .requestHeaderFieldsTooLarge
+                ? "request line and headers exceed the limit\n" : "malformed HTTP request: \(parseError)\n"
+            var headers = HTTPHeaders([("Connection", "close"), ("Content-Type", "text/plain; charset=utf-8")])
+            headers.add(name: "Content-Length", value: String(text.utf8.count))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.code >= 200: responding = true
+        case .end: responding = false
+        default: break
+        }
+        context.write(data, promise: promise)
+    }
+}
+
+/// On a connection past the limit: 503 to its first request, then close.
+final class RefusingHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let responder: any HTTPResponder
-    let maxBodySize: Int
-    let logger: Logger
-    private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
-    private var tooLarge = false
-    private var running: Task<Void, Never>?
+    let limit: Int
+    private var answered = false
 
-    init(responder: any HTTPResponder, maxBodySize: Int, logger: Logger) {
-        self.responder = responder
-        self.maxBodySize = maxBodySize
-        self.logger = logger
-    }
+    init(limit: Int) { self.limit = limit }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            head = h
-            body.clear()
-            tooLarge = false
-            if let length = h.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
-                tooLarge = true
-            }
-        case .body(var chunk):
-            guard !tooLarge else { return }
-            if body.readableBytes + chunk.readableBytes > maxBodySize {
-                tooLarge = true
-                body.clear()
-            } else {
-                body.writeBuffer(&chunk)
-            }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            if tooLarge {
-                write(context: context, head: head,
-                      response: .text(.payloadTooLarge, "request body exceeds the limit of \(maxBodySize) bytes\n"))
-                return
-            }
-            let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
-            body = ByteBuffer()
-            let responder = self.responder
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            running = Task {
-                let response = await responder.respond(to: request)
-                loopBound.eventLoop.execute {
-                    let (handler, context) = loopBound.value
-                    handler.running = nil
-                    handler.write(context: context, head: head, response: response)
-                }
-            }
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        // The client went away: stop the work it asked for.
-        running?.cancel()
-        running = nil
-        context.fireChannelInactive()
-    }
-
-    func write(context: ChannelHandlerContext, head: HTTPRequestHead, response: HTTPResponse) {
-        guard context.channel.isActive else { return }
-        var headers = response.headers
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
-        let keepAlive = head.isKeepAlive
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
-        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil) }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        guard case .head = unwrapInboundIn(data), !answered else { return }
+        answered = true
+        let text = "too many open connections (limit \(limit))\n"
+        var headers = HTTPHeaders([("Connection", "close"), ("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1")])
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .serviceUnavailable, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 }

@@ -1,4 +1,5 @@
 import HearthChunks
+import HearthEncoding
 import HearthModel
 import HearthPromQL
 import HearthPromQLParser
@@ -69,18 +70,46 @@ public struct Parameters: Sendable {
 
 /// Prometheus's time and duration parameters.
 enum TimeParameter {
-    /// A Unix timestamp in seconds (with decimals) or RFC 3339; milliseconds.
+    /// A Unix timestamp in seconds (with decimals) or RFC 3339; milliseconds. Prometheus
+    /// accepts any float and lets the conversion wrap; Hearth refuses one whose milliseconds do
+    /// not fit an Int64 (docs/compatibility.md).
     static func parse(_ s: String) -> Int64? {
-        if let v = Double(s), v.isFinite {
-            return Int64((v * 1000).rounded())
+        if let v = Double(s) {
+            let ms = (v * 1000).rounded()
+            guard ms.isFinite, abs(ms) < 9.2e18 else { return nil }
+            return Int64(ms)
         }
-        return parseRFC3339(s)
+        // Go's time parser reads only four-digit years, so Prometheus names its own open-ended
+        // bounds (which clients send back) explicitly.
+        switch s {
+        case "-292273086-05-16T16:47:06Z": return API.minTime
+        case "292277025-08-18T07:12:54.999999999Z": return API.maxTime
+        default: return parseRFC3339(s)
+        }
     }
 
-    /// A duration: seconds as a float, or Prometheus's `1h30m` syntax; milliseconds.
-    static func parseDuration(_ s: String) -> Int64? {
-        if let v = Double(s), v.isFinite { return Int64((v * 1000).rounded()) }
-        return PrometheusDuration.parseMilliseconds(s)
+    /// A duration: seconds as a float, or Prometheus's `1h30m` syntax; whole milliseconds
+    /// (truncated, as Prometheus's engine takes them). The error is Prometheus's message.
+    static func parseDuration(_ s: String) -> Result<Int64, DurationError> {
+        if let v = Double(s) {
+            // Prometheus counts nanoseconds in an Int64 and refuses what does not fit.
+            guard v.isFinite, abs(v * 1e9) < 9.223372036854775807e18 else { return .failure(.overflows(s)) }
+            return .success(Int64((v * 1000).rounded(.towardZero)))
+        }
+        guard let ms = PrometheusDuration.parseMilliseconds(s) else { return .failure(.invalid(s)) }
+        return .success(ms)
+    }
+
+    enum DurationError: Error, CustomStringConvertible {
+        case invalid(String)
+        case overflows(String)
+
+        var description: String {
+            switch self {
+            case .invalid(let s): return "cannot parse \(GoText.quote(s)) to a valid duration"
+            case .overflows(let s): return "cannot parse \(GoText.quote(s)) to a valid duration. It overflows int64"
+            }
+        }
     }
 
     /// `2006-01-02T15:04:05.999999999Z07:00`.

@@ -224,6 +224,6 @@ func parseGoFloat(_ s: String) -> Double? {
 func formatOpenMetricsFloat(_ f: Double) -> String {
     if f.isNaN { return "NaN" }
     if f.isInfinite { return f > 0 ? "+Inf" : "-Inf" }
-    if f == f.rounded() && abs(f) < 1e21 { return String(Int64(f)) + ".0" }
+    if f == f.rounded() && abs(f) < 9e18 { return String(Int64(f)) + ".0" }
     return "\(f)"
 }

@@ -1,4 +1,5 @@
 import HearthModel
+import HearthPromQLParser
 
 /// Functions over a range vector, evaluated per series and step over the samples in
 /// `(rangeStart, rangeEnd]`. They return nil where Prometheus returns no sample.
@@ -267,6 +268,8 @@ enum RangeFunctions {
 func goFixed(_ v: Double) -> String {
     if v.isNaN { return "NaN" }
     if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+    // Whole numbers past 2^53 have no fraction to print (and would not fit the Int64 below).
+    if abs(v) >= 9e15 { return formatFloatLikeGo(v.rounded(.towardZero)) + ".000000" }
     let scaled = (abs(v) * 1_000_000).rounded()
     let whole = Int64(scaled / 1_000_000)
     let frac = Int64(scaled) - whole * 1_000_000
@@ -283,7 +286,7 @@ func invalidQuantile(_ q: Double) -> String {
 func formatGo(_ v: Double) -> String {
     if v.isNaN { return "NaN" }
     if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-    if v == v.rounded() && abs(v) < 1e21 { return String(Int64(v)) }
+    if v == v.rounded() && abs(v) < 9e18 { return String(Int64(v)) }
     return "\(v)"
 }
 

@@ -1,0 +1,38 @@
+import HearthModel
+import HearthRemoteProtocol
+import HearthSnappy
+
+/// Decoders of what arrives over the network: snappy, remote write 1.0 and 2.0, remote read.
+enum WireTargets {
+    static let all: [FuzzTarget] = [
+        FuzzTarget("snappy", "snappy block decoding of raw bytes; what encodes must decode to itself") { bytes in
+            if let decoded = try? Snappy.decode(bytes, limit: 1 << 20) {
+                // Anything that decodes must survive a round trip.
+                guard (try? Snappy.decode(Snappy.encode(decoded), limit: 1 << 20)) == decoded else {
+                    fatalError("snappy round trip changed \(decoded.count) bytes")
+                }
+            }
+            let plain = Array(bytes)
+            guard (try? Snappy.decode(Snappy.encode(plain), limit: 1 << 21)) == plain else {
+                fatalError("snappy round trip of the raw input failed")
+            }
+        },
+        FuzzTarget("remote-write-v1", "prometheus.WriteRequest decoding, label validation and the ref cache's label bytes") { bytes in
+            var seen = 0
+            _ = try? WriteRequestDecoder.decodeV1(bytes, knownRef: { $0.count % 3 == 0 ? 1 : nil }) { series in
+                seen += series.labels.count + series.samples.count + (series.labelBytes?.count ?? 0)
+            }
+        },
+        FuzzTarget("remote-write-v2", "io.prometheus.write.v2.Request decoding: symbol references, labels, samples") { bytes in
+            var seen = 0
+            _ = try? WriteRequestDecoder.decodeV2(bytes) { series in
+                seen += series.labels.count + series.samples.count
+            }
+        },
+        FuzzTarget("remote-read", "prometheus.ReadRequest decoding; what decodes must encode and decode to itself") { bytes in
+            guard let request = try? ReadRequest.decode(bytes) else { return }
+            let again = request.encode().withUnsafeBytes { try? ReadRequest.decode($0) }
+            guard again?.queries.count == request.queries.count else { fatalError("read request round trip lost queries") }
+        },
+    ]
+}
