@@ -255,7 +255,7 @@ let package = Package(
                     dependencies: ["HearthRules", "HearthNotifier", "HearthTemplate", "HearthConfig", "HearthModel", "HearthPromQL",
                                    "HearthPromQLParser", "HearthStorage", "HearthTSDB", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HearthFuzzTargetsTests", dependencies: ["HearthFuzzTargets"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthFuzzTargetsTests", dependencies: ["HearthFuzzTargets", "HearthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL", "HearthRemoteProtocol", "HearthSnappy"],
                     swiftSettings: swiftSettings),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import HearthFuzzTargets
+import HearthTestSupport
 import Testing
 
 /// Every fuzz target over its seed corpus (`Fuzz/corpus/<target>/`) and over every input that
@@ -16,19 +17,24 @@ import Testing
         return names.sorted().map { dir.appendingPathComponent($0) }
     }
 
-    @Test(arguments: FuzzTargets.all.map(\.name))
-    func regressionsStayFixed(_ name: String) throws {
-        let target = try #require(FuzzTargets.named(name))
-        for file in Self.inputs("regressions", name) {
-            target(Array(try Data(contentsOf: file)))
-        }
+    /// Targets run as libFuzzer runs them: on a thread of their own, which may block (the HTTP
+    /// target waits for the API's task), never on the tests' cooperative threads.
+    static func run(_ target: FuzzTarget, _ files: [URL]) async throws {
+        let inputs = try files.map { Array(try Data(contentsOf: $0)) }
+        try await onOwnThread { for input in inputs { target(input) } }
     }
 
     @Test(arguments: FuzzTargets.all.map(\.name))
-    func seedCorpusRuns(_ name: String) throws {
+    func regressionsStayFixed(_ name: String) async throws {
+        let target = try #require(FuzzTargets.named(name))
+        try await Self.run(target, Self.inputs("regressions", name))
+    }
+
+    @Test(arguments: FuzzTargets.all.map(\.name))
+    func seedCorpusRuns(_ name: String) async throws {
         let target = try #require(FuzzTargets.named(name))
         let seeds = Self.inputs("corpus", name)
         #expect(!seeds.isEmpty, "Fuzz/corpus/\(name) has no seeds")
-        for file in seeds { target(Array(try Data(contentsOf: file))) }
+        try await Self.run(target, seeds)
     }
 }

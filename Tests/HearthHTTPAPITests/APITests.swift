@@ -142,7 +142,7 @@ import Testing
         #expect(json["error"] as? String == "invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis")
         (status, json) = try await f.json("/api/v1/query_range?query=up&start=10&end=5&step=1")
         #expect(status == .badRequest)
-        #expect(json["error"] as? String == "end timestamp must not be before start time")
+        #expect(json["error"] as? String == "invalid parameter \"end\": end timestamp must not be before start time")
         (status, json) = try await f.json("/api/v1/query_range?query=up&start=0&end=100000&step=1")
         #expect(json["error"] as? String == "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         (status, json) = try await f.json("/api/v1/query_range?query=up&start=x&end=5&step=1")

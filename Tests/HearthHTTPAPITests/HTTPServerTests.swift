@@ -18,7 +18,7 @@ import Testing
         let db = try DB(options: options)
         defer { try? db.close() }
         let server = HTTPServer(host: "127.0.0.1", port: 0, responder: API(context: APIContext(db: db, engine: Engine())),
-                                limits: { var l = HTTPLimits(); l.maxBodyBytes = 1 << 16; return l }(), threads: 1, logger: Logger(label: "test"))
+                                limits: { var l = HTTPLimits(); l.maxBodyBytes = 1 << 16; l.bulkBodyBytes = [:]; return l }(), threads: 1, logger: Logger(label: "test"))
         let port = try await server.start()
         let base = "http://127.0.0.1:\(port)"
 

@@ -141,7 +141,7 @@ enum TimeParameter {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            for _ in 0..<max(0, 3 - digits) { millis *= 10 }
         }
         var offset: Int64 = 0
         guard i < b.count else { return nil }
