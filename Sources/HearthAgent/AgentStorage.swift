@@ -173,10 +173,8 @@ public final class AgentStorage: Sendable {
         table.series.updateAll { _, s in s.lastSegment = opened }
         self.table = Mutex(table)
         openSegmentSince = Mutex((wal.position.segment, .now))
-        if let repaired = report.repaired {
-            logger.warning("agent WAL: damaged tail truncated", metadata: [
-                "position": "\(repaired.position)", "reason": "\(repaired.reason)", "dropped_bytes": "\(repaired.droppedBytes)",
-            ])
+        for problem in report.problems {
+            logger.warning("agent WAL damaged", metadata: ["problem": "\(problem)"])
         }
         if decodeErrors > 0 { logger.error("agent WAL: undecodable records skipped", metadata: ["count": "\(decodeErrors)"]) }
     }

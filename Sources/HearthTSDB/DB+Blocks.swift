@@ -13,13 +13,14 @@ extension DB {
     /// `compaction.parents`) makes them obsolete: they are removed here, which finishes a
     /// compaction interrupted after the new block was complete. A block that does not open
     /// is logged and left on disk, untouched.
-    static func openBlocks(_ path: String, logger: Logger) throws -> [Block] {
+    static func openBlocks(_ path: String, logger: Logger, problem: (String) -> Void = { _ in }) throws -> [Block] {
         var blocks: [Block] = []
         for name in try FileSystem.list(path) where ULID(name) != nil && FileSystem.isDirectory(path + "/" + name) {
             do {
                 blocks.append(try Block(directory: path + "/" + name))
             } catch {
                 logger.error("block unreadable, not served", metadata: ["block": "\(name)", "error": "\(error)"])
+                problem("\(path)/\(name): block unreadable, not served (left on disk): \(error)")
             }
         }
         let replaced = Set(blocks.flatMap { $0.meta.parents.map(\.ulid) })
@@ -61,7 +62,7 @@ extension DB {
         try FileSystem.writeFileAtomically(marker, Array("1\n".utf8))
     }
 
-    static func readHeadTombstones(_ path: String, logger: Logger) -> Tombstones {
+    static func readHeadTombstones(_ path: String, logger: Logger, problem: (String) -> Void = { _ in }) -> Tombstones {
         let file = path + "/" + headTombstonesFileName
         guard FileSystem.exists(file) else { return Tombstones() }
         do {
@@ -69,6 +70,7 @@ extension DB {
             return try Tombstones.decode(bytes, path: file)
         } catch {
             logger.error("head tombstones unreadable; deletions of head data are lost", metadata: ["error": "\(error)"])
+            problem("\(file): unreadable, deletions of head data are lost: \(error)")
             return Tombstones()
         }
     }

@@ -52,6 +52,10 @@ public final class DB: Sendable {
         public var mappedChunks = 0
         public var blocks = 0
         public var seconds = 0.0
+        /// Everything found damaged and dropped or stepped over, one line each, naming the file
+        /// and offset where known: blocks not served, WAL records and head chunks skipped, a
+        /// truncated tail, an unusable snapshot, samples whose series record was lost.
+        public var problems: [String] = []
     }
 
     /// Holds the head's truncation floor (8 bytes, big-endian): data before it was truncated
@@ -81,7 +85,7 @@ public final class DB: Sendable {
         var report = OpenReport()
         try Self.setAsideForeignHeadData(options.path, logger: logger)
         try BlockWriter.removeTemporaryDirectories(in: options.path)
-        let blocks = try Self.openBlocks(options.path, logger: logger)
+        let blocks = try Self.openBlocks(options.path, logger: logger) { report.problems.append($0) }
         report.blocks = blocks.count
 
         let snapshotPath = options.path + "/" + HeadSnapshot.fileName
@@ -102,6 +106,7 @@ public final class DB: Sendable {
                 report.loadedSnapshot = true
             } catch {
                 report.snapshotError = "\(error)"
+                report.problems.append("\(snapshotPath): unusable, replayed the WAL instead: \(error)")
                 logger.warning("head snapshot unusable, replaying the WAL", metadata: ["error": "\(error)"])
                 head = Head(options: options.head, chunkFiles: files)
             }
@@ -111,7 +116,10 @@ public final class DB: Sendable {
         // Without a snapshot to say what the chunk files hold, they are scanned.
         var scanned: [UInt64: [MappedChunkMeta]] = [:]
         if !report.loadedSnapshot {
-            report.mappedChunks = try files.scan { ref, meta in scanned[ref, default: []].append(meta) }
+            report.mappedChunks = try files.scan(damaged: { problem in
+                report.problems.append(problem)
+                logger.warning("damaged head chunk file", metadata: ["problem": "\(problem)"])
+            }) { ref, meta in scanned[ref, default: []].append(meta) }
         }
         if let floor {
             head.minValidTimeValue.store(floor, ordering: .relaxed)
@@ -127,14 +135,25 @@ public final class DB: Sendable {
         try replayer.finish()
         if !report.loadedSnapshot || walReport.records > 0 { head.recomputeTimeRange() }
         report.walRecords = walReport.records
+        for (file, damage) in walReport.damage {
+            report.problems.append("\(file): skipped \(damage)")
+            logger.warning("damaged WAL record skipped", metadata: [
+                "file": "\(file)", "offset": "\(damage.offset)", "bytes": "\(damage.length)", "reason": "\(damage.reason)",
+            ])
+        }
+        if replayer.orphanSamples > 0 {
+            report.problems.append("wal: \(replayer.orphanSamples) samples dropped whose series record was lost")
+            logger.warning("WAL samples of unknown series dropped", metadata: ["samples": "\(replayer.orphanSamples)"])
+        }
         if let r = walReport.repaired {
             report.walRepaired = "truncated at \(r.position): \(r.reason); dropped \(r.droppedBytes) bytes"
+            report.problems.append("\(options.path)/wal/\(r.position.description.replacingColon()): damaged tail truncated (\(r.reason)), \(r.droppedBytes) bytes dropped")
             logger.warning("repaired damaged WAL tail", metadata: [
                 "segment": "\(r.position.segment)", "offset": "\(r.position.offset)",
                 "reason": "\(r.reason)", "dropped_bytes": "\(r.droppedBytes)",
             ])
         }
-        let headDeletions = Self.readHeadTombstones(options.path, logger: logger)
+        let headDeletions = Self.readHeadTombstones(options.path, logger: logger) { report.problems.append($0) }
         head.tombstones.withLock { $0 = headDeletions }
         head.pruneTombstones(before: head.minValidTime)
         self.head = head
@@ -219,4 +238,9 @@ public final class MaintenanceCounters: Sendable {
     /// Blocks deleted for being older than the retention time, or for the size limit.
     public var timeRetentions: Int { timeRetentionsValue.load(ordering: .relaxed) }
     public var sizeRetentions: Int { sizeRetentionsValue.load(ordering: .relaxed) }
+}
+
+extension String {
+    /// `00000003:1234` as `00000003 offset 1234`, for messages naming a WAL position.
+    func replacingColon() -> String { split(separator: ":").joined(separator: " offset ") }
 }

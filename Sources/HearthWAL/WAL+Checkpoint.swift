@@ -42,7 +42,12 @@ extension WAL {
             // resident after it is freed.
             guard let size = FileSystem.fileSize(path), size > 0 else { continue }
             let file = try MappedFile(path: path, capacity: size)
-            _ = try withExtendedLifetime(file) { try Segment.scan(file.bytes(at: 0, count: size)) { _, payload in try keep(payload) } }
+            // Damaged records were reported when the log was opened; the checkpoint keeps the rest.
+            _ = try withExtendedLifetime(file) {
+                try Segment.scanRecovering(file.bytes(at: 0, count: size), plausibleType: Self.isRecordType, damaged: { _ in }) { _, payload in
+                    try keep(payload)
+                }
+            }
         }
         try out.write(buffer)
         try out.sync()

@@ -40,14 +40,27 @@ public struct WALReplayReport: Sendable {
     public var checkpoint: Int?
     /// Set when a damaged tail was truncated: where, why, and how many bytes were dropped.
     public var repaired: (position: WALPosition, reason: String, droppedBytes: Int)?
+    /// Records that could not be read and were stepped over (the records after them were
+    /// replayed): the file (a segment, or a checkpoint's segment) and the damage.
+    public var damage: [(file: String, damage: Segment.Damage)] = []
+
+    /// Every problem found, one line each, naming the file and offset (for logs and reports).
+    public var problems: [String] {
+        var out = damage.map { "\($0.file): skipped \($0.damage)" }
+        if let r = repaired {
+            out.append("\(r.position.description): damaged tail truncated (\(r.reason)), \(r.droppedBytes) bytes dropped")
+        }
+        return out
+    }
 }
 
 /// The head's write-ahead log: a directory of numbered segment files plus at most one
 /// `checkpoint.NNNNNNNN` directory that summarizes the segments up to NNNNNNNN.
 ///
 /// Writers call ``log(_:)`` with whole framed records (one `write(2)` per batch) and, in
-/// group-commit mode, ``waitUntilDurable(_:)``. Opening the log replays it and repairs a
-/// damaged tail by truncating at the last good record; the log always continues in a new segment.
+/// group-commit mode, ``waitUntilDurable(_:)``. Opening the log replays it: a damaged record
+/// in the middle of a segment is stepped over (the records after it still replay), a damaged
+/// tail is truncated at the last good record; the log always continues in a new segment.
 public final class WAL: Sendable {
     public let directory: String
     public let segmentSize: Int
@@ -121,54 +134,68 @@ public final class WAL: Sendable {
     ) throws -> WALReplayReport {
         var report = WALReplayReport()
         var firstSegment = 0
+        // A record that passed its checksum but does not decode is damage too, not a reason
+        // to refuse the whole log.
+        func apply(_ file: String, _ off: Int, _ payload: UnsafeRawBufferPointer) throws {
+            do {
+                try body(payload)
+                report.records += 1
+            } catch let error as WALRecordDecodeError {
+                report.damage.append((file, Segment.Damage(offset: off, length: payload.count + Segment.headerSize, reason: error.description)))
+            }
+        }
         if let (through, path) = try latestCheckpoint(directory) {
             firstSegment = through + 1
             if after == nil {
                 report.checkpoint = through
                 for seg in try segmentIndexes(path) {
-                    guard let mapped = try mapSegment(path + "/" + Segment.name(seg)) else { continue }
+                    let file = path + "/" + Segment.name(seg)
+                    guard let mapped = try mapSegment(file) else { continue }
                     let end = try mapped.withBytes { raw in
-                        try Segment.scan(raw) { _, payload in report.records += 1; try body(payload) }
+                        try Segment.scanRecovering(raw, plausibleType: Self.isRecordType,
+                                                   damaged: { report.damage.append((file, $0)) }) { off, payload in
+                            try apply(file, off, payload)
+                        }
                     }
+                    // A checkpoint is never written to again: its damage is reported, not cut.
                     if case .corrupt(let off, let reason) = end {
-                        throw WALError(.corruption, segment: seg, offset: off, "checkpoint \(path): \(reason)")
+                        report.damage.append((file, Segment.Damage(offset: off, length: mapped.size - off, reason: reason)))
                     }
                 }
             }
         }
         let segments = try segmentIndexes(directory).filter { $0 >= firstSegment }
-        for (i, seg) in segments.enumerated() {
+        for seg in segments {
             if let after, seg < after.segment { continue }
             let path = directory + "/" + Segment.name(seg)
             guard let mapped = try mapSegment(path) else { continue }
             report.segments += 1
             let skipBefore = (after?.segment == seg) ? after!.offset : 0
             let end = try mapped.withBytes { raw in
-                try Segment.scan(raw) { off, payload in
+                try Segment.scanRecovering(raw, plausibleType: Self.isRecordType,
+                                           damaged: { report.damage.append((path, $0)) }) { off, payload in
                     if off < skipBefore { return }
-                    report.records += 1
-                    try body(payload)
+                    try apply(path, off, payload)
                 }
             }
             if case .corrupt(let off, let reason) = end {
-                // Keep every record before the damage; drop the rest of this segment and all later ones.
-                var dropped = mapped.size - off
+                // Keep every record before the damage and drop the rest of this segment. Later
+                // segments are intact files and still replay (Prometheus deletes them; samples of
+                // series whose records were lost are then dropped, and counted by the caller).
                 do {
                     let f = try File(path: path, flags: O_WRONLY)
                     try f.truncate(to: off)
                     try f.sync()
-                    for later in segments[(i + 1)...] {
-                        let p = directory + "/" + Segment.name(later)
-                        dropped += FileSystem.fileSize(p) ?? 0
-                        try FileSystem.remove(p)
-                    }
                 } catch { throw WALError.io(error) }
-                report.repaired = (WALPosition(segment: seg, offset: off), reason, dropped)
-                break
+                report.repaired = (WALPosition(segment: seg, offset: off), reason, mapped.size - off)
             }
         }
         return report
     }
+
+    /// The record types this log holds (`WALRecordType`): what a resynchronizing reader
+    /// accepts as the first byte of a record.
+    static func isRecordType(_ byte: UInt8) -> Bool { WALRecordType(rawValue: byte) != nil }
 
     /// Maps a segment for reading (no copy, no zero-filled buffer); nil if it does not exist.
     static func mapSegment(_ path: String) throws(WALError) -> MappedSegment? {

@@ -65,12 +65,13 @@ import Glibc
 
     func record(_ i: Int) -> [UInt8] {
         var framed: [UInt8] = []
-        let payload = (0..<(50 + i % 30)).map { UInt8(truncatingIfNeeded: $0 &+ i) }
-        payload.withUnsafeBytes { Segment.appendRecord($0, to: &framed) }
+        payload(i).withUnsafeBytes { Segment.appendRecord($0, to: &framed) }
         return framed
     }
 
-    func payload(_ i: Int) -> [UInt8] { (0..<(50 + i % 30)).map { UInt8(truncatingIfNeeded: $0 &+ i) } }
+    /// A record payload that starts with a WAL record type, as every real record does (a reader
+    /// resynchronizing after damage looks for one).
+    func payload(_ i: Int) -> [UInt8] { [UInt8(1 + i % 2)] + (1..<(50 + i % 30)).map { UInt8(truncatingIfNeeded: $0 &+ i) } }
 
     @Test func replaysEverythingAcrossSegments() throws {
         let tmp = TemporaryDirectory()
@@ -116,7 +117,11 @@ import Glibc
         }
         switch damage {
         case "truncate": bytes = Array(bytes[..<(offset + 5)])
-        case "bitflip": bytes[offset + 12] ^= 0x04
+        // The flipped record is the tail's first; cutting the records after it shows a damaged
+        // tail (with records after it, the reader would step over it instead: see below).
+        case "bitflip":
+            bytes = Array(bytes[..<(offset + record(intact).count)])
+            bytes[offset + 12] ^= 0x04
         case "garbage": bytes = Array(bytes[..<offset]) + (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
         default: bytes = Array(bytes[..<offset]) + [UInt8](repeating: 0, count: 50) + [1, 2, 3]
         }
@@ -132,20 +137,31 @@ import Glibc
         #expect(report3.repaired == nil)
     }
 
-    @Test func damageInAnEarlierSegmentDropsLaterSegments() throws {
+    /// A record damaged in the middle of the log costs that record only: the records after it,
+    /// in its segment and in later ones, still replay, and the damage is reported with its file
+    /// and offset. Damage to the payload (the length still points at the next record) and to the
+    /// length field (the reader searches for the next intact record) both recover.
+    @Test(arguments: [4, 9, 20])
+    func damageInTheMiddleCostsOnlyTheDamagedRecord(_ flippedByte: Int) throws {
         let tmp = TemporaryDirectory()
         let (wal, _, _) = try open(tmp.path, size: 1000)
         for i in 0..<100 { try wal.log(record(i)) }
         try wal.close()
         let seg1 = tmp.path + "/" + Segment.name(1)
         var bytes = try FileSystem.readFile(seg1)!
-        bytes[bytes.count / 2] ^= 0xFF
+        // The second record of segment 1: bytes 0-3 length, 4-7 CRC, 8... payload.
+        let second = Segment.headerSize + Int(bytes[0]) | Int(bytes[1]) << 8
+        bytes[second + flippedByte] ^= 0xFF
         try FileSystem.writeFileAtomically(seg1, bytes)
         let (_, records, report) = try open(tmp.path, size: 1000)
-        #expect(report.repaired != nil)
-        #expect(records == (0..<records.count).map(payload))
-        #expect(records.count < 100)
-        #expect(try WAL.segmentIndexes(tmp.path).allSatisfy { $0 <= 2 })
+        #expect(report.repaired == nil)
+        #expect(report.damage.count == 1)
+        #expect(report.damage.first?.file == seg1)
+        #expect(report.damage.first?.damage.offset == second)
+        #expect(records.count == 99)
+        let lost = Set((0..<100).map(payload)).subtracting(records)
+        #expect(lost.count == 1)
+        #expect(try WAL.segmentIndexes(tmp.path).count > 2)
     }
 
     @Test func groupCommitMakesBatchesDurable() throws {

@@ -81,7 +81,7 @@ public final class Head: Sendable {
     /// Index of series `ref` in its stripe's array.
     @inline(__always)
     func slot(ofRef ref: UInt64) -> Int {
-        Int(((ref &>> Self.blockBits) &>> shift) &<< Self.blockBits | (ref & ((1 &<< Self.blockBits) &- 1)))
+        Int(truncatingIfNeeded: ((ref &>> Self.blockBits) &>> shift) &<< Self.blockBits | (ref & ((1 &<< Self.blockBits) &- 1)))
     }
 
     /// The inverse of ``slot(ofRef:)`` for stripe number `stripe`.
@@ -196,13 +196,17 @@ public final class Head: Sendable {
 
     /// Appends committed or replayed samples, taking each stripe's lock once per run of samples
     /// in the same ref block (batches list a scrape's or a request's series together, so runs are
-    /// long). Returns how many were dropped (unknown series, or not newer than the newest sample).
-    func appendCommitted(_ samples: UnsafeBufferPointer<WALSample>, clearPendingOf owner: UInt32 = 0) throws -> Int {
+    /// long). Returns how many were dropped (unknown series, or not newer than the newest sample),
+    /// and of those how many belonged to no known series (after WAL damage took their record).
+    func appendCommitted(
+        _ samples: UnsafeBufferPointer<WALSample>, clearPendingOf owner: UInt32 = 0
+    ) throws -> (dropped: Int, unknown: Int) {
         let range = options.chunkRange
         let files = chunkFiles
         // Samples below the floor belong to a block already written (or being written).
         let floor = minValidTime
         var dropped = 0
+        var unknown = 0
         var i = 0
         while i < samples.count {
             let block = samples[i].ref &>> Self.blockBits
@@ -222,8 +226,9 @@ public final class Head: Sendable {
                     for k in start..<end {
                         let sample = samples[k]
                         let slot = slot(ofRef: sample.ref)
-                        guard slot < series.count, series[slot].alive else {
+                        guard slot >= 0, slot < series.count, series[slot].alive else {
                             d &+= 1
+                            unknown &+= 1
                             continue
                         }
                         if owner != 0 && series[slot].pendingOwner == owner { series[slot].pendingOwner = 0 }
@@ -241,7 +246,7 @@ public final class Head: Sendable {
             }
             i = end
         }
-        return dropped
+        return (dropped, unknown)
     }
 
     /// Calls `body` with every live series and its stripe's chunk space (for snapshots and

@@ -140,7 +140,7 @@ public final class HeadAppender {
         }
         let dropped: Int
         do {
-            dropped = try samples.withUnsafeBufferPointer { try head.appendCommitted($0, clearPendingOf: id) }
+            dropped = try samples.withUnsafeBufferPointer { try head.appendCommitted($0, clearPendingOf: id) }.dropped
         } catch {
             // A chunk file write failed; the samples are in the WAL and return on replay.
             throw CommitError(message: "writing head chunk: \(error)")

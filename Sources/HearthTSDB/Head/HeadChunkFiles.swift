@@ -1,6 +1,7 @@
 import HearthChunks
 import HearthEncoding
 import HearthFileIO
+import HearthModel
 import Synchronization
 
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ public struct MappedChunkMeta: Sendable, Equatable {
     public init(ref: HeadChunkRef, minTime: Int64, maxTime: Int64, sampleCount: UInt16) {
         self.ref = ref
         self.minTime = minTime
-        self.maxTimeOffset = UInt32(clamping: maxTime - minTime)
+        self.maxTimeOffset = UInt32(clamping: maxTime.clampedSubtracting(minTime))
         self.sampleCount = sampleCount
     }
 
@@ -91,22 +92,26 @@ public final class HeadChunkFiles: Sendable {
     }
 
     /// Reads every chunk of the files that existed at open, calling `body` with each valid
-    /// chunk's series ref and meta; a damaged tail (torn write, bad checksum) is cut off.
+    /// chunk's series ref and meta; damaged chunks are stepped over and a damaged tail (torn
+    /// write, bad checksum) is cut off, each reported through `damaged` with the file and offset.
     /// Returns the number of chunks found.
     @discardableResult
-    public func scan(_ body: (UInt64, MappedChunkMeta) -> Void) throws -> Int {
+    public func scan(damaged: (String) -> Void = { _ in }, _ body: (UInt64, MappedChunkMeta) -> Void) throws -> Int {
         let existing: [(Int, MappedFile, Int)] = state.withLock { s in
             s.files.compactMap { idx, file in idx == s.current ? nil : (idx, file, s.fileSizes[idx] ?? 0) }
                 .sorted { $0.0 < $1.0 }
         }
         var count = 0
         for (idx, file, size) in existing {
-            let valid = Self.scanBytes(file.bytes(at: 0, count: size), index: idx) { ref, meta in
+            let path = Self.path(directory, idx)
+            let valid = Self.scanBytes(file.bytes(at: 0, count: size), index: idx, damaged: { off, length, reason in
+                damaged("\(path): \(reason): \(length) bytes at offset \(off) skipped")
+            }) { ref, meta in
                 count += 1
                 body(ref, meta)
             }
             if valid < size {
-                let f = try File(path: Self.path(directory, idx), flags: O_WRONLY)
+                let f = try File(path: path, flags: O_WRONLY)
                 try f.truncate(to: valid)
                 state.withLock { $0.fileSizes[idx] = valid }
             }
@@ -141,28 +146,62 @@ public final class HeadChunkFiles: Sendable {
     }
 
     /// Reads every chunk of one file's bytes and returns the size of its valid prefix.
-    static func scanBytes(_ raw: UnsafeRawBufferPointer, index: Int, body: (UInt64, MappedChunkMeta) -> Void) -> Int {
-        guard raw.count >= headerSize else { return 0 }
-        do {
-            guard BigEndian.readUInt32(raw, at: 0) == magic else { return 0 }
-            var off = headerSize
-            while off + 25 < raw.count {
-                let seriesRef = BigEndian.readUInt64(raw, at: off)
-                let minT = Int64(bitPattern: BigEndian.readUInt64(raw, at: off + 8))
-                let maxT = Int64(bitPattern: BigEndian.readUInt64(raw, at: off + 16))
-                guard raw[off + 24] == ChunkEncoding.xor.rawValue else { break }
-                var p = off + 25
-                guard let len = VarInt.readUnsigned(raw, at: &p), len >= 2, Int(len) <= raw.count - p - 4 else { break }
-                let end = p + Int(len)
-                let crc = BigEndian.readUInt32(raw, at: end)
-                guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[off..<end])) == crc else { break }
-                let count = BigEndian.readUInt16(raw, at: p)
-                body(seriesRef, MappedChunkMeta(ref: UInt64(index) << 32 | UInt64(off), minTime: minT, maxTime: maxT,
-                                                sampleCount: count))
-                off = end + 4
-            }
-            return off
+    /// Calls `body` with each intact chunk of a file. A damaged chunk is stepped over when an
+    /// intact one follows it (right after its stated length, or the first found within 1 MiB)
+    /// and reported through `damaged` (offset, bytes skipped, reason); damage with nothing
+    /// intact after it is the tail. Returns where the intact data ends (the file's size, or the
+    /// offset of a damaged tail to cut).
+    static func scanBytes(
+        _ raw: UnsafeRawBufferPointer, index: Int, damaged: (Int, Int, String) -> Void = { _, _, _ in },
+        body: (UInt64, MappedChunkMeta) -> Void
+    ) -> Int {
+        guard raw.count >= headerSize, BigEndian.readUInt32(raw, at: 0) == magic else {
+            if raw.count > 0 { damaged(0, raw.count, "bad header") }
+            return 0
         }
+        var off = headerSize
+        while off + 25 < raw.count {
+            if let (end, meta) = chunk(raw, at: off, index: index) {
+                body(meta.0, meta.1)
+                off = end
+                continue
+            }
+            // Zeros after the last chunk are an unwritten tail, not damage.
+            if raw[off...].allSatisfy({ $0 == 0 }) { return off }
+            guard let next = nextIntactChunk(raw, after: off, index: index) else {
+                damaged(off, raw.count - off, "damaged chunk with no intact chunk after it")
+                return off
+            }
+            damaged(off, next - off, "damaged chunk")
+            off = next
+        }
+        return off
+    }
+
+    /// The chunk at `off` if it is intact: where it ends, its series ref and meta.
+    static func chunk(_ raw: UnsafeRawBufferPointer, at off: Int, index: Int) -> (Int, (UInt64, MappedChunkMeta))? {
+        guard off + 25 < raw.count, raw[off + 24] == ChunkEncoding.xor.rawValue else { return nil }
+        var p = off + 25
+        guard let len = VarInt.readUnsigned(raw, at: &p), len >= 2, len <= UInt64(raw.count - p - 4) else { return nil }
+        let end = p + Int(len)
+        let crc = BigEndian.readUInt32(raw, at: end)
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[off..<end])) == crc else { return nil }
+        let seriesRef = BigEndian.readUInt64(raw, at: off)
+        let minT = Int64(bitPattern: BigEndian.readUInt64(raw, at: off + 8))
+        let maxT = Int64(bitPattern: BigEndian.readUInt64(raw, at: off + 16))
+        let count = BigEndian.readUInt16(raw, at: p)
+        return (end + 4, (seriesRef, MappedChunkMeta(ref: UInt64(index) << 32 | UInt64(off), minTime: minT, maxTime: maxT,
+                                                     sampleCount: count)))
+    }
+
+    static func nextIntactChunk(_ raw: UnsafeRawBufferPointer, after off: Int, index: Int) -> Int? {
+        var candidate = off + 1
+        let last = min(raw.count - 26, off + (1 << 20))
+        while candidate <= last {
+            if raw[candidate + 24] == ChunkEncoding.xor.rawValue, chunk(raw, at: candidate, index: index) != nil { return candidate }
+            candidate += 1
+        }
+        return nil
     }
 
     /// Writes a completed chunk of `length` bytes, which `appendChunk` appends to the file's

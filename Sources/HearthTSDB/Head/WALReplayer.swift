@@ -34,6 +34,7 @@ final class WALReplayer {
         /// Bounds the decoded batches in flight, so replay memory stays small.
         let inFlight: DispatchSemaphore
         let dropped = Atomic<Int>(0)
+        let unknown = Atomic<Int>(0)
         let failure = Mutex<(any Error)?>(nil)
 
         init(head: Head, shards: Int) {
@@ -49,8 +50,9 @@ final class WALReplayer {
                 do {
                     var sorted = shard
                     RadixSort.sortByBlock(&sorted)
-                    let d = try sorted.withUnsafeBufferPointer { try self.head.appendCommitted($0) }
+                    let (d, u) = try sorted.withUnsafeBufferPointer { try self.head.appendCommitted($0) }
                     self.dropped.add(d, ordering: .relaxed)
+                    self.unknown.add(u, ordering: .relaxed)
                 } catch {
                     self.failure.withLock { if $0 == nil { $0 = error } }
                 }
@@ -71,6 +73,9 @@ final class WALReplayer {
 
     /// Samples dropped because their series was unknown or they were not newer.
     var droppedSamples: Int { workers.dropped.load(ordering: .relaxed) }
+
+    /// Samples dropped because no series record named their ref (it was lost to damage).
+    var orphanSamples: Int { workers.unknown.load(ordering: .relaxed) }
 
     func apply(_ payload: UnsafeRawBufferPointer) throws {
         if let error = workers.failure.withLock({ $0 }) { throw error }
