@@ -203,6 +203,7 @@ public enum FuzzSeeds {
             try? db.close()
             let read = { (name: String) in ((try? FileSystem.readFile(dir.path + "/" + name)) ?? nil) ?? [] }
             var b = FuzzInputBuilder()
+            b.bool(false)
             let snapshotBytes = read("head.snapshot")
             b.bool(!snapshotBytes.isEmpty)
             if !snapshotBytes.isEmpty { b.bytes(snapshotBytes, maxLength: 4096) }
@@ -212,6 +213,15 @@ public enum FuzzSeeds {
             b.rest(read("wal/00000000"))
             out.append(b.bytes)
         }
+        // The same records, as payloads the target frames itself (checksums fixed).
+        var framed = FuzzInputBuilder()
+        framed.bool(true)
+        framed.bool(false)
+        framed.bool(false)
+        framed.bool(false)
+        framed.choice(0, of: 4)
+        for record in walRecords { framed.bytes(record, maxLength: 300) }
+        out.append(framed.bytes)
         return out
     }
 }

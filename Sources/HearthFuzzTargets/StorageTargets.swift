@@ -1,6 +1,7 @@
 import Glibc
 import HearthBlock
 import HearthChunks
+import HearthEncoding
 import HearthFileIO
 import HearthModel
 import Logging
@@ -60,18 +61,28 @@ enum StorageTargets {
             for name in block.labelNames([]) { _ = block.labelValues(name, []) }
             _ = block.labelNames(all)
         },
-        FuzzTarget("data-directory", "a data directory after a crash: head snapshot, head chunk file and WAL segment, opened and queried") { bytes in
+        FuzzTarget("data-directory", "a data directory after a crash: head snapshot, head chunk file and WAL segment, opened and queried; with valid checksums, to reach the decoders behind them") { bytes in
             var input = FuzzInput(bytes)
             let dir = TemporaryDirectory()
             defer { dir.remove() }
+            // With checksums fixed, the fuzzer's bytes get past the CRCs into the decoders, as a
+            // writer bug (or a CRC collision) would.
+            let fixChecksums = input.bool()
             dir.write("hearth.format", Array("1\n".utf8))
-            if input.bool() { dir.write("head.snapshot", input.bytes(maxLength: 4096)) }
+            if input.bool() {
+                var snapshot = input.bytes(maxLength: 4096)
+                if fixChecksums && snapshot.count >= 8 {
+                    let crc = snapshot.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(snapshot.count - 4)])) }
+                    snapshot.replaceSubrange((snapshot.count - 4)..., with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
+                }
+                dir.write("head.snapshot", snapshot)
+            }
             if input.bool() { dir.write("head.floor", input.bytes(maxLength: 9)) }
             if input.bool() { dir.write("head.tombstones", input.bytes(maxLength: 64)) }
             dir.mkdir("chunks_head")
-            dir.write("chunks_head/000001", input.bytes(maxLength: 4096))
+            dir.write("chunks_head/000001", fixChecksums ? framedHeadChunks(&input) : input.bytes(maxLength: 4096))
             dir.mkdir("wal")
-            dir.write("wal/00000000", input.rest())
+            dir.write("wal/00000000", fixChecksums ? framedWALRecords(&input) : input.rest())
             var options = DB.Options(path: dir.path)
             options.head.stripeCount = 16
             options.snapshotOnShutdown = false
@@ -103,4 +114,35 @@ struct TemporaryDirectory {
     }
 
     func remove() { try? FileSystem.remove(path) }
+}
+
+/// A WAL segment of records cut from the input, each framed with a correct length and CRC.
+func framedWALRecords(_ input: inout FuzzInput) -> [UInt8] {
+    var out: [UInt8] = []
+    while !input.isExhausted {
+        let payload = input.bytes(maxLength: 300)
+        if payload.isEmpty { continue }
+        payload.withUnsafeBytes { Segment.appendRecord($0, to: &out) }
+    }
+    return out
+}
+
+/// A head chunk file of chunks cut from the input (series ref, times, data), each with a
+/// correct length and CRC.
+func framedHeadChunks(_ input: inout FuzzInput) -> [UInt8] {
+    var out: [UInt8] = []
+    BigEndian.append(HeadChunkFiles.magic, to: &out)
+    out += [1, 0, 0, 0]
+    for _ in 0..<input.int(4) {
+        let start = out.count
+        out += input.bytes(maxLength: 24) + [UInt8](repeating: 0, count: 0)
+        while out.count < start + 24 { out.append(0) }
+        out.append(ChunkEncoding.xor.rawValue)
+        let data = input.bytes(maxLength: 200)
+        VarInt.appendUnsigned(UInt64(data.count), to: &out)
+        out += data
+        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        BigEndian.append(crc, to: &out)
+    }
+    return out
 }
