@@ -17,11 +17,14 @@ public final class Block: Querier, Sendable {
     public let chunks: ChunkSegmentReader
     let tombstoneState: Mutex<Tombstones>
 
+    /// Series entries, postings and chunks found damaged while reading (they are left out).
+    public let damage = ReadDamage()
+
     public init(directory: String) throws(BlockError) {
         self.directory = directory
         meta = try BlockMeta.read(directory: directory)
-        index = try IndexReader(path: directory + "/index")
-        chunks = try ChunkSegmentReader(directory: directory + "/chunks")
+        index = try IndexReader(path: directory + "/index", damage: damage)
+        chunks = try ChunkSegmentReader(directory: directory + "/chunks", damage: damage)
         tombstoneState = Mutex(try Tombstones.read(directory: directory))
         sizeBytes = FileSystem.directorySize(directory)
     }

@@ -87,8 +87,12 @@ public struct ChunkSegmentWriter: ~Copyable {
 public final class ChunkSegmentReader: Sendable {
     let segments: [MappedFile]
     let sizes: [Int]
+    let paths: [String]
+    /// Where reads report a chunk that fails its checksum or points outside its file.
+    public let damage: ReadDamage
 
-    public init(directory: String) throws(BlockError) {
+    public init(directory: String, damage: ReadDamage = ReadDamage()) throws(BlockError) {
+        self.damage = damage
         var segments: [MappedFile] = []
         var sizes: [Int] = []
         let names: [String]
@@ -96,32 +100,45 @@ public final class ChunkSegmentReader: Sendable {
         catch { throw BlockError(error) }
         for name in names.sorted() {
             let path = directory + "/" + name
+            // Every chunk carries its own checksum, so a damaged header costs no chunk: it is
+            // reported, and the chunks are read as usual (each still checked).
             let size = FileSystem.fileSize(path) ?? 0
-            guard size >= ChunkSegments.headerSize else { throw .corrupt(file: path, reason: "segment shorter than its header") }
             let file: MappedFile
             do { file = try MappedFile(path: path, capacity: size) } catch { throw BlockError(error) }
-            let magic = BigEndian.readUInt32(file.bytes(at: 0, count: 4), at: 0)
-            guard magic == ChunkSegments.magic else {
-                throw .corrupt(file: path, reason: "bad magic \(String(magic, radix: 16))")
+            if size < ChunkSegments.headerSize {
+                damage.record("\(path): segment of \(size) bytes is shorter than its header")
+            } else if case let magic = BigEndian.readUInt32(file.bytes(at: 0, count: 4), at: 0), magic != ChunkSegments.magic {
+                damage.record("\(path): bad magic \(String(magic, radix: 16)) at offset 0")
             }
             segments.append(file)
             sizes.append(size)
         }
         self.segments = segments
         self.sizes = sizes
+        self.paths = names.sorted().map { directory + "/" + $0 }
     }
 
-    /// The encoding and data of chunk `ref`, or nil if the reference or the chunk is bad.
+    /// The encoding and data of chunk `ref`, or nil (the damage recorded) if the reference or
+    /// the chunk is bad.
     public func chunk(_ ref: UInt64) -> (ChunkEncoding, UnsafeRawBufferPointer)? {
         let seq = Int(ref >> 32), offset = Int(ref & 0xFFFF_FFFF)
-        guard seq < segments.count, offset >= ChunkSegments.headerSize, offset < sizes[seq] else { return nil }
+        guard seq < segments.count, offset >= ChunkSegments.headerSize, offset < sizes[seq] else {
+            damage.record("chunk ref \(ref) points outside the block's chunk files")
+            return nil
+        }
         let raw = segments[seq].bytes(at: 0, count: sizes[seq])
         var i = offset
         guard let len = VarInt.readUnsigned(raw, at: &i), len < UInt64(sizes[seq]),
-              i + 1 + Int(len) + 4 <= raw.count else { return nil }
+              i + 1 + Int(len) + 4 <= raw.count else {
+            damage.record("\(paths[seq]): chunk at offset \(offset) has a bad length")
+            return nil
+        }
         let body = UnsafeRawBufferPointer(rebasing: raw[i..<i + 1 + Int(len)])
         let stored = BigEndian.readUInt32(raw, at: i + 1 + Int(len))
-        guard CRC32C.checksum(body) == stored, let enc = ChunkEncoding(rawValue: body[0]) else { return nil }
+        guard CRC32C.checksum(body) == stored, let enc = ChunkEncoding(rawValue: body[0]) else {
+            damage.record("\(paths[seq]): chunk at offset \(offset) fails its checksum")
+            return nil
+        }
         return (enc, UnsafeRawBufferPointer(rebasing: body[1...]))
     }
 }

@@ -23,8 +23,12 @@ public final class IndexReader: Sendable {
     public let labelNames: [String]
     let allPostingsEntry: Int?
 
-    public init(path: String) throws(BlockError) {
+    /// Where reads report a series entry or postings list that fails its checksum.
+    public let damage: ReadDamage
+
+    public init(path: String, damage: ReadDamage = ReadDamage()) throws(BlockError) {
         self.path = path
+        self.damage = damage
         guard let size = FileSystem.fileSize(path) else { throw .io("\(path) does not exist") }
         guard size >= 5 + IndexWriter.tocSize else { throw .corrupt(file: path, reason: "shorter than header and TOC") }
         do { file = try MappedFile(path: path, capacity: size) } catch { throw BlockError(error) }
@@ -200,9 +204,15 @@ public final class IndexReader: Sendable {
     }
 
     func readPostings(at offset: Int) -> PostingsList {
-        guard let body = try? Self.section(raw, at: offset, path: path, what: "postings"), body.count >= 4 else { return [] }
+        guard let body = try? Self.section(raw, at: offset, path: path, what: "postings"), body.count >= 4 else {
+            damage.record("\(path): postings list at offset \(offset) unreadable (checksum or length)")
+            return []
+        }
         let n = Int(BigEndian.readUInt32(body, at: 0))
-        guard 4 + 4 * n <= body.count else { return [] }
+        guard 4 + 4 * n <= body.count else {
+            damage.record("\(path): postings list at offset \(offset) holds fewer entries than it counts")
+            return []
+        }
         var out = PostingsList()
         out.reserveCapacity(n)
         for k in 0..<n { out.append(UInt64(BigEndian.readUInt32(body, at: 4 + 4 * k))) }
@@ -211,7 +221,10 @@ public final class IndexReader: Sendable {
 
     /// Labels and chunk metadata of series `id`.
     public func series(_ id: UInt64) throws(BlockError) -> (labels: Labels, chunks: [IndexChunkMeta]) {
-        guard let result = decodeSeries(id) else { throw .corrupt(file: path, reason: "series \(id) unreadable") }
+        guard let result = decodeSeries(id) else {
+            damage.record("\(path): series entry at offset \(id &* 16) unreadable (checksum, length or symbols)")
+            throw .corrupt(file: path, reason: "series entry at offset \(id &* 16) unreadable")
+        }
         return result
     }
 

@@ -24,6 +24,8 @@ public final class SelfMetrics: Sendable {
     let headTruncations: CoreMetrics.Gauge
     let timeRetentions: CoreMetrics.Gauge
     let sizeRetentions: CoreMetrics.Gauge
+    /// Distinct pieces of damage (series entries, postings, chunks) queries found in blocks and left out.
+    let blockReadDamage: CoreMetrics.Gauge
 
     public init() {
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -47,6 +49,7 @@ public final class SelfMetrics: Sendable {
         headTruncations = CoreMetrics.Gauge(label: "prometheus_tsdb_head_truncations_total", factory: factory)
         timeRetentions = CoreMetrics.Gauge(label: "prometheus_tsdb_time_retentions_total", factory: factory)
         sizeRetentions = CoreMetrics.Gauge(label: "prometheus_tsdb_size_retentions_total", factory: factory)
+        blockReadDamage = CoreMetrics.Gauge(label: "hearth_tsdb_block_read_damage_total", factory: factory)
     }
 
     public func compactionFailed() { compactionsFailed.increment() }
@@ -69,6 +72,7 @@ public final class SelfMetrics: Sendable {
         headTruncations.record(db.counters.headTruncations)
         timeRetentions.record(db.counters.timeRetentions)
         sizeRetentions.record(db.counters.sizeRetentions)
+        blockReadDamage.record(db.blockReadDamage)
         let m = db.head.memoryStatistics()
         headMemory["series_slots"]?.record(m.seriesSlots)
         headMemory["label_refs"]?.record(m.labelRefBytes)

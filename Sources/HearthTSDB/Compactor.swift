@@ -103,6 +103,7 @@ extension DB {
             var report = CompactionReport()
             guard !closed.load(ordering: .relaxed) else { return report }
             try loadNewBlocksLocked()
+            logReadDamage()
             report.headBlocks = try compactHeadLocked()
             report.mergedBlocks = try compactBlocksLocked()
             report.deletedBlocks = try applyRetentionLocked()

@@ -109,4 +109,18 @@ extension DB {
         }
         for b in old { try Self.removeBlockDirectory(b.directory) }
     }
+
+    /// Damage queries found in the served blocks so far (series entries, postings, chunks left
+    /// out of results), for `/metrics`.
+    public var blockReadDamage: Int { blocks.reduce(0) { $0 + $1.damage.count } }
+
+    /// Logs damage found in blocks since the last call, with file and offset (the maintenance
+    /// pass calls it every minute).
+    func logReadDamage() {
+        for block in blocks {
+            for report in block.damage.takeNew() {
+                logger.error("damaged block data left out of query results", metadata: ["block": "\(block.meta.ulid)", "damage": "\(report)"])
+            }
+        }
+    }
 }

@@ -155,8 +155,8 @@ public final class HeadChunkFiles: Sendable {
         _ raw: UnsafeRawBufferPointer, index: Int, damaged: (Int, Int, String) -> Void = { _, _, _ in },
         body: (UInt64, MappedChunkMeta) -> Void
     ) -> Int {
-        guard raw.count >= headerSize, BigEndian.readUInt32(raw, at: 0) == magic else {
-            if raw.count > 0 { damaged(0, raw.count, "bad header") }
+        guard raw.count >= headerSize, BigEndian.readUInt32(raw, at: 0) == magic, raw[4] == 1 else {
+            if raw.count > 0 { damaged(0, raw.count, "bad header (magic or version)") }
             return 0
         }
         var off = headerSize
@@ -182,7 +182,9 @@ public final class HeadChunkFiles: Sendable {
     static func chunk(_ raw: UnsafeRawBufferPointer, at off: Int, index: Int) -> (Int, (UInt64, MappedChunkMeta))? {
         guard off + 25 < raw.count, raw[off + 24] == ChunkEncoding.xor.rawValue else { return nil }
         var p = off + 25
-        guard let len = VarInt.readUnsigned(raw, at: &p), len >= 2, len <= UInt64(raw.count - p - 4) else { return nil }
+        guard let len = VarInt.readUnsigned(raw, at: &p), len >= 2, raw.count - p >= 4, len <= UInt64(raw.count - p - 4) else {
+            return nil
+        }
         let end = p + Int(len)
         let crc = BigEndian.readUInt32(raw, at: end)
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[off..<end])) == crc else { return nil }
