@@ -26,6 +26,9 @@ swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
 toolset=$(mktemp)
 printf '{ "schemaVersion": "1.0", "linker": { "path": "%s/ld.lld" } }\n' "$swift_bin" > "$toolset"
 echo "building the fuzz targets (release, -sanitize=fuzzer,address)..."
+# SwiftPM keeps the file list of the path dependency (the main package) in this manifest and
+# misses files added since; it is cheap to regenerate.
+rm -f Fuzz/.build/release.yaml
 if ! swift build --package-path Fuzz -c release --toolset "$toolset" -Xswiftc -sanitize=fuzzer,address \
         > .fuzz-build.log 2>&1; then
     grep -E "error:" .fuzz-build.log | head -20

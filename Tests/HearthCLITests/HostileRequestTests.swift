@@ -163,7 +163,7 @@ import Glibc
         let tmp = TemporaryDirectory("hearth-hostile")
         let port = freeLocalPort()
         let server = try ChildProcess(hearth, ["server", "--storage.tsdb.path=\(tmp.path)/data", "--web.listen-address=127.0.0.1:\(port)",
-                                               "--web.max-connections=64", "--log.level=error"])
+                                               "--web.max-connections=64", "--query.max-samples=1000000", "--log.level=error"])
         defer { _ = server.kill(SIGKILL) }
         #expect(await Peers.waitForHTTP("http://127.0.0.1:\(port)/-/ready"))
         // A little data, so that queries and reads find something.
@@ -180,6 +180,19 @@ import Glibc
             try #require(ready?.status == 200, "the server stopped serving after \(c.name)")
         }
         print("hostile requests: \(cases.count) answered as expected (\(cases.filter { (400..<500).contains($0.status) }.count) with a 4xx), the server served after each")
+
+        // Queries stopped by --query.max-samples part way release what they held: twenty of
+        // them, each holding about 10 MB when stopped, leave the server's memory where one left it.
+        let heavy = Self.get("/api/v1/query", [("query", "max_over_time(vector(1)[600s:1ms]) + max_over_time(vector(2)[600s:1ms])")])
+        #expect(RawHTTP.exchange(port: port, heavy)?.status == 422)
+        let before = Self.residentKilobytes(server.pid)
+        for _ in 0..<20 {
+            let r = RawHTTP.exchange(port: port, heavy)
+            #expect(r?.status == 422 && r?.body.contains("query processing would load too many samples") == true)
+        }
+        let after = Self.residentKilobytes(server.pid)
+        print("resident memory around 20 queries stopped by --query.max-samples: \(before / 1024) MB before, \(after / 1024) MB after")
+        #expect(after < before + 50 * 1024, "memory grew from \(before) kB to \(after) kB")
 
         // Past --web.max-connections: the extra connection gets a 503, and service comes back once
         // they close. (The previous exchanges' connections may take a moment to be counted as
@@ -224,5 +237,16 @@ import Glibc
             received += buffer[0..<n]
         }
         return fd
+    }
+
+    static func residentKilobytes(_ pid: pid_t) -> Int {
+        guard let f = fopen("/proc/\(pid)/status", "r") else { return 0 }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, 256, f) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmRSS:") { return Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0 }
+        }
+        return 0
     }
 }

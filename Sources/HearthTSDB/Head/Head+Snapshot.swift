@@ -196,6 +196,7 @@ enum HeadSnapshot {
         for _ in 0..<count {
             let ref = try uvarint(body, &i)
             guard ref > (part.all.last ?? 0) else { throw Invalid(reason: "series out of ref order") }
+            guard head.acceptsReplayedRef(ref) else { throw Invalid(reason: "series ref \(ref) out of range") }
             let hash = try u64(body, &i)
             let n = Int(try uvarint(body, &i))
             guard n <= 1024 else { throw Invalid(reason: "label count") }

@@ -120,6 +120,18 @@ public final class Head: Sendable {
         labelRefs(ref).map(symbols.labels)
     }
 
+    /// Slots a replayed series may skip ahead in its stripe. Refs are handed out in order, so
+    /// a jump this large (a million series created in one stripe while none was logged) means the
+    /// record is damaged; placing it would allocate every slot up to it.
+    static let maxReplayedSlotGap = 1 << 20
+
+    /// Whether a ref read back from the WAL or a snapshot can be placed.
+    func acceptsReplayedRef(_ ref: UInt64) -> Bool {
+        guard ref < UInt64.max >> 1 else { return false }
+        let i = slot(ofRef: ref)
+        return i >= 0 && stripe(ofRef: ref).series.withLock { i < $0.series.count + Self.maxReplayedSlotGap }
+    }
+
     /// Finds or creates the series. `ref` forces the ref of a new series (WAL replay).
     func getOrCreate(_ labels: Labels, hash: UInt64, ref forced: UInt64? = nil) -> (ref: UInt64, created: Bool) {
         stripes[Int(hash & mask)].hashes.withLock { h in

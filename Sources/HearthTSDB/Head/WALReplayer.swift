@@ -82,7 +82,11 @@ final class WALReplayer {
         switch WALRecordCodec.type(of: payload) {
         case .series:
             var scratch: [UInt8] = []
-            for s in try WALRecordCodec.decodeSeries(payload) {
+            let list = try WALRecordCodec.decodeSeries(payload)
+            if let bad = list.first(where: { !head.acceptsReplayedRef($0.ref) }) {
+                throw WALRecordDecodeError(reason: "series ref \(bad.ref) out of range")
+            }
+            for s in list {
                 let hash = s.labels.stableHash(scratch: &scratch)
                 let (ref, created) = head.getOrCreate(s.labels, hash: hash, ref: s.ref)
                 if created, let chunks = mapped[ref] {
