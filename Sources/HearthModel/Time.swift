@@ -66,6 +66,20 @@ public struct CivilDate: Sendable, Equatable {
     }
 }
 
+/// The timestamps Hearth stores and queries, in milliseconds: about 73 million years either
+/// side of 1970. Bounding them keeps every time computed from one (a chunk's range end, a
+/// block's bounds, a query window moved by an offset) representable; Prometheus takes any
+/// Int64 and lets such sums wrap.
+public enum StorableTime {
+    public static let minimum: Int64 = -(1 << 61)
+    public static let maximum: Int64 = 1 << 61
+    public static let range = minimum...maximum
+
+    /// `t` moved into ``range``.
+    @inline(__always)
+    public static func clamp(_ t: Int64) -> Int64 { Swift.min(Swift.max(t, minimum), maximum) }
+}
+
 /// Arithmetic on times that users control (query times, offsets, ranges, steps), which must
 /// not trap when they sit at the edges of Int64.
 extension Int64 {

@@ -37,11 +37,11 @@ public struct ReadRequest: Sendable {
                 if wire == 2 {
                     var packed = ProtoReader(try reader.bytes())
                     while !packed.isAtEnd {
-                        if let t = ResponseType(rawValue: Int(try packed.varint())) { request.acceptedResponseTypes.append(t) }
+                        if let t = ResponseType(rawValue: Int(truncatingIfNeeded: try packed.varint())) { request.acceptedResponseTypes.append(t) }
                     }
                 } else {
                     try ProtoReader.expect(wire, 0, field: "accepted_response_types")
-                    if let t = ResponseType(rawValue: Int(try reader.varint())) { request.acceptedResponseTypes.append(t) }
+                    if let t = ResponseType(rawValue: Int(truncatingIfNeeded: try reader.varint())) { request.acceptedResponseTypes.append(t) }
                 }
             default: try reader.skip(wire)
             }

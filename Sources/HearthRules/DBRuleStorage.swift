@@ -24,7 +24,7 @@ final class HeadRuleAppender: RuleAppender {
         } catch {
             switch error {
             case .outOfOrder: return .outOfOrder
-            case .tooOld: return .tooOld
+            case .tooOld, .outOfRange: return .tooOld
             case .duplicateTimestamp: return .duplicate
             case .invalidLabels: return .failed(error.description)
             }

@@ -10,6 +10,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooOld(series: Labels, timestamp: Timestamp, minValidTime: Timestamp)
     /// Same timestamp as the newest sample, with a different value.
     case duplicateTimestamp(series: Labels, timestamp: Timestamp)
+    /// Outside the timestamps Hearth stores (``StorableTime``), in either direction.
+    case outOfRange(series: Labels, timestamp: Timestamp)
     /// The label set is empty or invalid.
     case invalidLabels(String)
 
@@ -23,6 +25,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
             return "duplicate sample for timestamp: series \(s) timestamp \(t) already has a different value"
         case .invalidLabels(let why):
             return "invalid labels: \(why)"
+        case .outOfRange(let s, let t):
+            return "out of bounds: series \(s) timestamp \(t) is outside the storable range [\(StorableTime.minimum), \(StorableTime.maximum)]"
         }
     }
 }

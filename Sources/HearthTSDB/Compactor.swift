@@ -81,7 +81,8 @@ public enum CompactionPlanner {
 
     @inline(__always)
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
+        let q = a / b
+        return a % b < 0 ? q - 1 : q
     }
 }
 

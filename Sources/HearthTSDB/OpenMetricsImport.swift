@@ -22,12 +22,17 @@ public enum OpenMetricsImport {
         while let entry = try parser.next() {
             guard case .sample(let labels, let value, let timestamp) = entry else { continue }
             guard let timestamp else { throw BlockError.invalidInput("expected timestamp for series \(labels), got none") }
+            guard StorableTime.range.contains(timestamp) else {
+                throw BlockError.invalidInput("timestamp \(timestamp) of series \(labels) is outside the storable range [\(StorableTime.minimum), \(StorableTime.maximum)]")
+            }
             bySeries[labels, default: []].append(Sample(timestamp, value))
             report.samples += 1
         }
         report.series = bySeries.count
         guard !bySeries.isEmpty else { return report }
-        var mint = Int64.max, maxt = Int64.min
+        // The aligned block ranges that hold samples (only those: a file whose samples are
+        // years apart makes a few blocks, not one walk over every range in between).
+        var ranges = Set<Int64>()
         for key in bySeries.keys {
             // Time order, one sample per timestamp (the last one written wins).
             var list = bySeries[key]!
@@ -37,14 +42,13 @@ public enum OpenMetricsImport {
             for s in list {
                 if deduped.last?.timestamp == s.timestamp { deduped[deduped.count - 1] = s } else { deduped.append(s) }
             }
-            mint = min(mint, deduped.first!.timestamp)
-            maxt = max(maxt, deduped.last!.timestamp)
+            for sample in deduped { ranges.insert(CompactionPlanner.floorDiv(sample.timestamp, blockDuration)) }
             bySeries[key] = deduped
         }
         try FileSystem.createDirectory(directory)
         let ordered = bySeries.keys.sorted()
-        var t = CompactionPlanner.floorDiv(mint, blockDuration) * blockDuration
-        while t <= maxt {
+        for range in ranges.sorted() {
+            let t = range * blockDuration
             let upper = t + blockDuration
             var series: [SeriesData] = []
             var lo = Int64.max, hi = Int64.min
@@ -58,7 +62,6 @@ public enum OpenMetricsImport {
             if !series.isEmpty, let meta = try BlockWriter.write(parent: directory, plan: .init(minTime: lo, maxTime: hi + 1), series: series) {
                 report.blocks.append(meta)
             }
-            t = upper
         }
         return report
     }

@@ -244,7 +244,8 @@ public final class Head: Sendable {
                             continue
                         }
                         if owner != 0 && series[slot].pendingOwner == owner { series[slot].pendingOwner = 0 }
-                        if sample.timestamp < floor {
+                        // Replayed samples were checked when appended; bounds guard against damage.
+                        if sample.timestamp < floor || !StorableTime.range.contains(sample.timestamp) {
                             d &+= 1
                             continue
                         }

@@ -59,6 +59,7 @@ public final class HeadAppender {
     @discardableResult
     public func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws(AppendError) -> UInt64 {
         var ref = ref == 0 ? try self.ref(for: labels) : ref
+        guard StorableTime.range.contains(t) else { throw .outOfRange(series: head.labelsOf(ref) ?? labels, timestamp: t) }
         if t < minValidTime {
             throw .tooOld(series: head.labelsOf(ref) ?? labels, timestamp: t, minValidTime: minValidTime)
         }

@@ -1,0 +1,35 @@
+import HearthModel
+import HearthTSDB
+import HearthTestSupport
+import Testing
+
+/// The head stores timestamps within ``StorableTime`` only: beyond it, chunk ranges and block
+/// bounds computed from a timestamp would overflow (a remote-write sample near Int64.max
+/// crashed the server before).
+@Suite struct StorableTimeTests {
+    @Test(arguments: [Int64.max, Int64.max - 1, StorableTime.maximum + 1, Int64.min + 1, StorableTime.minimum - 1])
+    func samplesOutsideTheStorableRangeAreRefused(_ t: Int64) throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path)
+        let app = db.appender()
+        #expect(throws: AppendError.self) { try app.append(0, series("x"), t, 1) }
+        try app.append(0, series("x"), 1000, 1)
+        try app.commit()
+        #expect(all(db)[series("x")] == [Sample(1000, 1)])
+        try db.close()
+    }
+
+    @Test func theEdgesOfTheRangeAreStoredAndCompacted() throws {
+        let tmp = TemporaryDirectory()
+        let db = try openDB(tmp.path)
+        let app = db.appender()
+        try app.append(0, series("a"), StorableTime.minimum, 1)
+        try app.append(0, series("b"), StorableTime.maximum, 2)
+        try app.commit()
+        // The head spans the whole range: compaction cuts a block at each end, no more.
+        let written = try db.compactHead()
+        #expect(written.count <= 2)
+        #expect(all(db).values.flatMap { $0 }.count == 2)
+        try db.close()
+    }
+}
