@@ -1,4 +1,5 @@
 import HearthFileIO
+import HearthModel
 
 /// The contents of a block's `meta.json`, in Prometheus's field names. `maxTime` is exclusive.
 public struct BlockMeta: Sendable, Equatable {
@@ -61,15 +62,20 @@ public struct BlockMeta: Sendable, Equatable {
         }
         guard let version = json["version"]?.int64 else { throw .invalidMeta("missing version") }
         guard version == 1 else { throw .invalidMeta("unsupported version \(version)") }
+        // A block's range bounds the head's and the compactor's arithmetic: outside the
+        // storable range (or inverted) it can only be damage.
+        guard mint <= maxt, StorableTime.range.contains(mint), StorableTime.range.contains(maxt) else {
+            throw .invalidMeta("time range [\(mint), \(maxt)) outside the storable range")
+        }
         var meta = BlockMeta(ulid: ulid, minTime: mint, maxTime: maxt)
         if let s = json["stats"] {
-            meta.stats.numSamples = UInt64(s["numSamples"]?.int64 ?? 0)
-            meta.stats.numSeries = UInt64(s["numSeries"]?.int64 ?? 0)
-            meta.stats.numChunks = UInt64(s["numChunks"]?.int64 ?? 0)
-            meta.stats.numTombstones = UInt64(s["numTombstones"]?.int64 ?? 0)
+            meta.stats.numSamples = UInt64(clamping: s["numSamples"]?.int64 ?? 0)
+            meta.stats.numSeries = UInt64(clamping: s["numSeries"]?.int64 ?? 0)
+            meta.stats.numChunks = UInt64(clamping: s["numChunks"]?.int64 ?? 0)
+            meta.stats.numTombstones = UInt64(clamping: s["numTombstones"]?.int64 ?? 0)
         }
         if let c = json["compaction"] {
-            meta.level = Int(c["level"]?.int64 ?? 1)
+            meta.level = Int(clamping: c["level"]?.int64 ?? 1)
             meta.sources = (c["sources"]?.array ?? []).compactMap { $0.string.flatMap { ULID($0) } }
             meta.parents = (c["parents"]?.array ?? []).compactMap { p in
                 guard let u = p["ulid"]?.string.flatMap({ ULID($0) }), let a = p["minTime"]?.int64,
