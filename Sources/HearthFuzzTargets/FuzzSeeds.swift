@@ -15,7 +15,11 @@ import HearthWAL
 public enum FuzzSeeds {
     public static func seeds(for target: String) -> [[UInt8]] {
         switch target {
-        case "promql-parse": return queries.map { Array($0.utf8) }
+        case "promql-parse":
+            // Nesting around the limit, so the fuzzer starts where depth bugs live.
+            return (queries + [String(repeating: "(", count: 499) + "1" + String(repeating: ")", count: 499),
+                               Array(repeating: "x", count: 600).joined(separator: " or "),
+                               "up" + String(repeating: "[1m:]", count: 300)]).map { Array($0.utf8) }
         case "promql-eval", "http-api": return (0..<12).map { n in (0..<(n * 7)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ n) } }
         case "snappy": return [Snappy.encode(Array(exposition.utf8)), Snappy.encode(Array(repeating: 0x61, count: 300)), []]
         case "remote-write-v1": return [WriteRequestEncoder.v1(writeSeries)]
@@ -23,9 +27,11 @@ public enum FuzzSeeds {
         case "remote-read": return [readRequest.encode()]
         case "exposition-text": return [Array(exposition.utf8)]
         case "openmetrics": return [Array(openMetrics.utf8)]
-        case "regex": return ["a.*b\naxxb", "(?i)get|post\nPOST", "^(\\d+)ms$\n250ms", "[[:alpha:]]+\\.(?P<ext>\\w+)\nfile.txt",
+        case "regex": return [String(repeating: "(", count: 1000) + "a" + String(repeating: ")", count: 1000) + "\na", "a.*b\naxxb", "(?i)get|post\nPOST", "^(\\d+)ms$\n250ms", "[[:alpha:]]+\\.(?P<ext>\\w+)\nfile.txt",
                               "\\p{Greek}+\nαβγ"].map { Array($0.utf8) }
-        case "template": return ["{{ $labels.job }} is down ({{ $value | humanize }})", "{{ range $k, $v := .Labels }}{{ $k }}={{ $v }} {{ end }}",
+        case "template": return [String(repeating: "{{if 1}}", count: 256) + "x" + String(repeating: "{{end}}", count: 256),
+                                 "{{define \"a\"}}{{template \"a\" .}}{{end}}{{template \"a\" .}}",
+                                 "{{ $labels.job }} is down ({{ $value | humanize }})", "{{ range $k, $v := .Labels }}{{ $k }}={{ $v }} {{ end }}",
                                  "{{ if gt .Value 1.0 }}high{{ else }}low{{ end }} {{ printf \"%.2f\" .Value }}"].map { Array($0.utf8) }
         case "config": return [Array(config.utf8)]
         case "rule-file": return [Array(rules.utf8)]

@@ -23,6 +23,17 @@ struct Parser {
     var captureCount = 0
     var names: [String?] = [nil]
     static let maxRepeat = 1000
+    /// Groups open at once, at most (RE2's and Go's nesting limit): the compiler and the
+    /// simplifier walk the tree recursively, and so does freeing it.
+    static let maxDepth = 1000
+    var openGroups = 0
+
+    /// Opens a group, refusing to nest deeper than ``maxDepth``.
+    mutating func openGroup(capture: Int?, name: String?) throws(RegexError) {
+        openGroups += 1
+        guard openGroups <= Self.maxDepth else { throw RegexError(.nestingDepth, whole) }
+        stack.append(.leftParen(capture: capture, name: name, saved: flags))
+    }
 
     init(_ pattern: String) {
         s = Array(pattern.unicodeScalars)
@@ -61,7 +72,7 @@ struct Parser {
                 } else {
                     captureCount += 1
                     names.append(nil)
-                    stack.append(.leftParen(capture: captureCount, name: nil, saved: flags))
+                    try openGroup(capture: captureCount, name: nil)
                     i += 1
                 }
             case 0x7C:  // |
@@ -144,6 +155,7 @@ struct Parser {
             case .bar:
                 continue
             case .leftParen(let capture, let name, let saved):
+                openGroups -= 1
                 alternatives.reverse()
                 var n: Node = alternatives.count == 1 ? alternatives[0] : .alternate(alternatives)
                 if let capture { n = .capture(index: capture, name: name, n) }
@@ -247,7 +259,7 @@ struct Parser {
             guard valid else { throw RegexError(.invalidNamedCapture, text(start, end + 1)) }
             captureCount += 1
             names.append(name)
-            stack.append(.leftParen(capture: captureCount, name: name, saved: flags))
+            try openGroup(capture: captureCount, name: name)
             i = end + 1
             return
         }
@@ -269,7 +281,7 @@ struct Parser {
                 sawFlag = false
             case ":", ")":
                 if negate && !sawFlag { throw RegexError(.invalidPerlOp, text(start, j)) }
-                if c == ":" { stack.append(.leftParen(capture: nil, name: nil, saved: flags)) }
+                if c == ":" { try openGroup(capture: nil, name: nil) }
                 flags = new
                 i = j
                 return

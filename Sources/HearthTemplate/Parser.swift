@@ -6,6 +6,16 @@ struct Parser {
     private let name: String
     private let functions: Set<String>
     private var rangeDepth = 0
+    /// Control structures and parenthesized pipelines open at once. Go parses any depth (its
+    /// stacks grow); here parsing, executing and freeing the tree recurse, so a bound keeps
+    /// them within a thread's stack. No real template comes near it.
+    private var nesting = 0
+    static let maxNesting = 256
+
+    private mutating func enter(_ t: Token? = nil) throws(TemplateError) {
+        nesting += 1
+        guard nesting <= Self.maxNesting else { throw fail("template nests too deeply (more than \(Self.maxNesting) levels)", t) }
+    }
     /// `{{define}}` and `{{block}}` bodies by name.
     private(set) var definitions: [String: [Node]] = [:]
 
@@ -110,6 +120,8 @@ struct Parser {
 
     /// `if`, `with` and `range`: pipeline, body, optional `else` (and `else if` chains).
     private mutating func conditional(kind: String) throws(TemplateError) -> Node {
+        try enter()
+        defer { nesting -= 1 }
         let pipe = try pipeline(context: kind, end: .rightDelim, allowRangeDeclaration: kind == "range")
         // `{{break}}` and `{{continue}}` belong to a range's body, not to its else.
         if kind == "range" { rangeDepth += 1 }
@@ -201,6 +213,8 @@ struct Parser {
             guard let value = Self.number(n) else { throw fail("bad number syntax: \"\(n)\"", t) }
             return .constant(value)
         case .leftParen:
+            try enter(t)
+            defer { nesting -= 1 }
             let inner = try pipeline(context: "parenthesized pipeline", end: .rightParen)
             return .pipeline(inner, fieldChain())
         default:

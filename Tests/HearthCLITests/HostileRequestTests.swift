@@ -110,6 +110,7 @@ import Glibc
             Case(name: "regex with a repeat of 1001", request: get("/api/v1/query", [("query", "up{job=~\"a{1001}\"}")]), status: 400),
             Case(name: "regex a{1000}{1000}", request: get("/api/v1/query", [("query", "up{job=~\"(a{1000}){1000}\"}")]), status: 400),
             Case(name: "regex of 100,000 alternatives", request: post("/api/v1/query", [("query", "up{job=~\"" + (0..<100_000).map { "v\($0)" }.joined(separator: "|") + "\"}")]), status: 200),
+            Case(name: "regex nested 100,000 groups deep", request: post("/api/v1/query", [("query", "up{job=~\"" + String(repeating: "(", count: 100_000) + "a" + String(repeating: ")", count: 100_000) + "\"}")]), status: 400),
             Case(name: "regex with unbalanced parentheses", request: get("/api/v1/query", [("query", "up{job=~\"(((\"}")]), status: 400),
             Case(name: "format_query nested 100,000 deep", request: post("/api/v1/format_query", [("query", String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000))]), status: 400),
             Case(name: "parse_query chain of 20,000", request: post("/api/v1/parse_query", [("query", Array(repeating: "1", count: 20_000).joined(separator: "+"))]), status: 400),
