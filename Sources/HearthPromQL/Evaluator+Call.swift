@@ -73,7 +73,7 @@ extension Evaluator {
         }
         func stepper(range: Int64, offset: Int64, at: Int64?) -> RangeStepper {
             RangeStepper(kind: kind, start: start, end: end, interval: interval, range: range, offset: offset, at: at,
-                         scalars: scalars, keepsName: kind == .last || kind == .first)
+                         scalars: scalars, keepsName: kind == .last || kind == .first, deadline: context.deadline)
         }
         var out: Matrix = []
         switch args[matrixIndex] {

@@ -16,6 +16,15 @@ struct RangeStepper: Sendable {
     let scalars: [[FPoint]]
     /// Whether the result keeps the metric name (`last_over_time`, `first_over_time`).
     let keepsName: Bool
+    /// The query's deadline, checked every 256 steps: one series' steps can take seconds
+    /// (`quantile_over_time` sorts a window per step), and parts run off the query's task.
+    let deadline: ContinuousClock.Instant?
+
+    @inline(__always)
+    func pastDeadline(_ step: Int) -> Bool {
+        guard step & 255 == 255, let deadline else { return false }
+        return ContinuousClock.now > deadline
+    }
 
     /// Evaluates every step over one series' samples (`scratch.points`, stale markers left out)
     /// and appends the result series to `out`. `headroom` is how many samples the query may still
@@ -52,6 +61,7 @@ struct RangeStepper: Sendable {
                 stepIndex += 1
                 ts += interval
             }
+            if pastDeadline(stepIndex) { return .timeout }
             let ref = (at ?? ts).clampedSubtracting(offset)
             while hi < points.count && points[hi].t <= ref { hi += 1 }
             while lo < hi && points[lo].t <= ref.clampedSubtracting(range) { lo += 1 }
@@ -98,8 +108,13 @@ struct RangeStepper: Sendable {
         var front = 0, back = 0
         var lo = 0, hi = 0
         var ts = start
+        var stepIndex = 0
         while ts <= end {
-            defer { ts += interval }
+            defer {
+                ts += interval
+                stepIndex += 1
+            }
+            if pastDeadline(stepIndex) { return .timeout }
             let ref = (at ?? ts).clampedSubtracting(offset)
             while hi < points.count && points[hi].t <= ref {
                 let f = points[hi].f
