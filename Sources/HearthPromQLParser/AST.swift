@@ -66,19 +66,6 @@ public indirect enum Expr: Equatable, Sendable {
     }
 }
 
-extension Expr {
-    /// The expressions directly inside this one.
-    public var children: [Expr] {
-        switch self {
-        case .number, .string, .vectorSelector, .matrixSelector: return []
-        case .subquery(let inner, _, _, _, _), .unary(_, let inner), .paren(let inner): return [inner]
-        case .call(_, let args): return args
-        case .aggregate(_, let expr, let param, _, _, _): return param.map { [$0, expr] } ?? [expr]
-        case .binary(_, let lhs, let rhs, _, _): return [lhs, rhs]
-        }
-    }
-}
-
 /// A vector selector: an optional metric name, matchers, `offset` and `@`.
 public struct VectorSelector: Equatable, Sendable {
     public var name: String?

@@ -201,11 +201,6 @@ public struct Lexer {
         return true
     }
 
-    private func peekIs(_ set: StaticString) -> Bool {
-        guard let c = peek else { return false }
-        return Self.contains(set, c)
-    }
-
     private static func contains(_ set: StaticString, _ c: UInt8) -> Bool {
         set.withUTF8Buffer { $0.contains(c) }
     }
