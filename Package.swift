@@ -201,7 +201,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthRegexTests", dependencies: ["HearthRegex"], exclude: ["goref", "testdata"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], swiftSettings: swiftSettings),
+        .testTarget(name: "HearthPromQLParserTests", dependencies: ["HearthPromQLParser"], exclude: ["goref"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLTestingTests", dependencies: ["HearthPromQLTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "HearthPromQLTests",
                     dependencies: ["HearthPromQL", "HearthPromQLParser", "HearthPromQLTesting", "HearthModel", "HearthTSDB", "HearthStorage",
