@@ -82,14 +82,20 @@ let package = Package(
                                .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "NIOHTTPCompression", package: "swift-nio-extras")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
-        // L3: scraping: discovery, target relabeling, scrape loops, staleness.
+        // L3: service discovery (static groups come from the configuration; file and HTTP here),
+        // shared by scraping and by the notifier's Alertmanagers.
+        .target(name: "HearthDiscovery",
+                dependencies: ["HearthModel", "HearthFileIO", "HearthConfig", "HearthHTTPClient", .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"], swiftSettings: swiftSettings),
+        // L3: scraping: target relabeling, scrape loops, staleness.
         .target(name: "HearthScrape",
                 dependencies: ["HearthModel", "HearthEncoding", "HearthFileIO", "HearthExposition", "HearthConfig", "HearthRelabel", "HearthHTTPClient",
+                               "HearthDiscovery",
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),
         // L3: sending alerts to Alertmanager.
         .target(name: "HearthNotifier",
-                dependencies: ["HearthModel", "HearthEncoding", "HearthConfig", "HearthFileIO", "HearthRelabel", "HearthHTTPClient", "HearthScrape",
+                dependencies: ["HearthModel", "HearthEncoding", "HearthConfig", "HearthFileIO", "HearthRelabel", "HearthHTTPClient", "HearthDiscovery",
                                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
         // L3: sending remote write (the agent's queue and the server's remote_write).

@@ -130,6 +130,13 @@ public enum FileSystem {
         }
     }
 
+    /// A small file's text, nil if it cannot be read (credentials files are read at each use,
+    /// as Prometheus reads them, so a rotated secret is picked up).
+    public static func readText(_ path: String) -> String? {
+        guard let bytes = (try? readFile(path)) ?? nil else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public static func fileSize(_ path: String) -> Int? {
         var st = stat()
         return stat(path, &st) == 0 ? Int(st.st_size) : nil

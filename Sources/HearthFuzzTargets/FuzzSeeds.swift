@@ -35,6 +35,8 @@ public enum FuzzSeeds {
                                  "{{ if gt .Value 1.0 }}high{{ else }}low{{ end }} {{ printf \"%.2f\" .Value }}"].map { Array($0.utf8) }
         case "config": return [Array(config.utf8)]
         case "rule-file": return [Array(rules.utf8)]
+        case "target-groups": return [#"[{"targets": ["a:9100", "b:9100"], "labels": {"job": "node", "env": "prod"}}, {"targets": []}]"#,
+                                      "- targets: ['localhost:9090']\n  labels:\n    job: prometheus\n"].map { Array($0.utf8) }
         case "chunk": return chunks
         case "wal-record": return walRecords
         case "wal-segment": return [walSegment]

@@ -42,6 +42,9 @@ enum TextTargets {
         FuzzTarget("config", "the Prometheus configuration file: YAML, scrape configs, relabeling, remote write, alerting") { bytes in
             _ = try? Config(yaml: String(decoding: bytes, as: UTF8.self), directory: "/nonexistent")
         },
+        FuzzTarget("target-groups", "file_sd and http_sd target group files (JSON or YAML), as discovery reads them") { bytes in
+            _ = try? TargetGroup.parseFile(String(decoding: bytes, as: UTF8.self), source: "fuzz")
+        },
         FuzzTarget("rule-file", "rule files: YAML, names, durations, labels, templates and every expression") { bytes in
             _ = RuleLoader.check(String(decoding: bytes, as: UTF8.self)) { expr in
                 do throws(PromQLParseError) { _ = try HearthPromQLParser.Parser.parse(expr); return nil } catch { return error.message }

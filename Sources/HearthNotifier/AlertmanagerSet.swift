@@ -1,7 +1,7 @@
 import HearthConfig
 import HearthModel
 import HearthRelabel
-import HearthScrape
+import HearthDiscovery
 import Synchronization
 
 /// One `alerting.alertmanagers` entry: its discovered Alertmanagers (static and file_sd

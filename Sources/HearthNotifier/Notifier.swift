@@ -138,19 +138,12 @@ public final class Notifier: Sendable {
         }
     }
 
-    /// Credentials files (`password_file`, `credentials_file`) are read at each send, so a
-    /// rotated secret is picked up.
-    static func readTextFile(_ path: String) -> String? {
-        guard let bytes = (try? FileSystem.readFile(path)) ?? nil else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     private func post(_ batch: [NotifierAlert], to sets: [AlertmanagerSet]) async {
         let body = AlertsJSON.encode(batch[...])
         var targets: [(url: String, timeout: Int64, headers: [(String, String)])] = []
         for s in sets {
             var headers = [("Content-Type", "application/json")]
-            if let auth = s.config.http.authorizationHeader(readFile: Self.readTextFile) { headers.append(("Authorization", auth)) }
+            if let auth = s.config.http.authorizationHeader(readFile: FileSystem.readText) { headers.append(("Authorization", auth)) }
             for u in s.urls().active { targets.append((u, s.config.timeout, headers)) }
         }
         if targets.isEmpty { return }

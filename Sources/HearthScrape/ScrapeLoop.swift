@@ -71,7 +71,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
             ("X-Prometheus-Scrape-Timeout-Seconds", String(Double(timeout) / 1000)),
         ]
         if config.enableCompression { headers.append(("Accept-Encoding", "gzip")) }
-        if let auth = config.http.authorizationHeader(readFile: readTextFile) { headers.append(("Authorization", auth)) }
+        if let auth = config.http.authorizationHeader(readFile: FileSystem.readText) { headers.append(("Authorization", auth)) }
         self.storage = storage
         self.client = client
         self.eventLoop = client.nextEventLoop()
@@ -244,12 +244,6 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
             health: s.health, lastError: s.lastError, lastScrape: s.lastScrape, lastScrapeDuration: s.lastDuration,
             scrapeInterval: PrometheusDuration.format(milliseconds: interval), scrapeTimeout: PrometheusDuration.format(milliseconds: timeout), dropped: false)
     }
-}
-
-/// A credentials file's text, read on each use as Prometheus does (nil if unreadable).
-func readTextFile(_ path: String) -> String? {
-    guard let bytes = (try? FileSystem.readFile(path)) ?? nil else { return nil }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 enum ScrapeProtocols {

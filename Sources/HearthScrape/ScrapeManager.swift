@@ -1,4 +1,5 @@
 import HearthConfig
+import HearthDiscovery
 import HearthHTTPClient
 import HearthModel
 import HearthRelabel

@@ -66,16 +66,22 @@ public struct FileDiscovery: Sendable {
 
 /// `http_sd_configs`: fetches the URL every `refresh_interval`; a failed fetch keeps the last
 /// good groups. Groups get `__meta_url`.
-struct HTTPDiscovery {
+public struct HTTPDiscovery: Sendable {
     let config: HTTPSDConfig
     let client: HTTPClient
     let logger: Logger
 
-    func run(_ send: @Sendable ([TargetGroup]) -> Void) async {
+    public init(config: HTTPSDConfig, client: HTTPClient, logger: Logger) {
+        self.config = config
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run(_ send: @Sendable ([TargetGroup]) -> Void) async {
         while !Task.isCancelled {
             do {
                 var headers: [(String, String)] = [("Accept", "application/json"), ("User-Agent", "Hearth/0.7")]
-                if let auth = config.http.authorizationHeader(readFile: readTextFile) { headers.append(("Authorization", auth)) }
+                if let auth = config.http.authorizationHeader(readFile: FileSystem.readText) { headers.append(("Authorization", auth)) }
                 let response = try await client.execute(url: try HTTPURL(config.url), headers: headers, timeout: 30_000, maxBodyBytes: 16 << 20)
                 guard response.status == 200 else { throw HTTPClientError("server returned HTTP status \(response.status)") }
                 var groups = try TargetGroup.parseFile(String(decoding: response.body, as: UTF8.self), source: config.url)
