@@ -14,6 +14,9 @@ import Synchronization
 /// loop sleeping on the concurrency runtime's timers, each scrape took four thread switches:
 /// timer thread, task, event loop, task; at a thousand targets they cost more than parsing.)
 final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sendable {
+    /// The largest scrape body read, whatever `body_size_limit` says (decompressed size).
+    static var maxBodyBytes: Int { 1 << 30 }
+
     let target: ScrapeTarget
     let job: String
     let interval: Int64
@@ -75,7 +78,10 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
         self.storage = storage
         self.client = client
         self.eventLoop = client.nextEventLoop()
-        let timeout = self.timeout, url = self.url, bodySizeLimit = Int(config.bodySizeLimit)
+        // `body_size_limit: 0` means no limit in Prometheus; Hearth still stops at 1 GiB, so a
+        // target serving a gzip bomb cannot exhaust memory (docs/compatibility.md).
+        let configured = Int(clamping: config.bodySizeLimit)
+        let timeout = self.timeout, url = self.url, bodySizeLimit = configured > 0 ? min(configured, Self.maxBodyBytes) : Self.maxBodyBytes
         self.request = Result { () throws(HTTPClientError) in
             client.request(url: try HTTPURL(url), headers: headers, timeout: timeout, maxBodyBytes: bodySizeLimit)
         }
