@@ -8,11 +8,14 @@ public enum AgentAppendError: Error, Sendable, CustomStringConvertible {
     case outOfOrder(timestamp: Int64, newest: Int64)
     /// A ref the table does not have, given without labels.
     case unknownSeries(ref: UInt64)
+    /// More labels than a stored series may have (its WAL record would not replay).
+    case tooManyLabels(count: Int)
 
     public var description: String {
         switch self {
         case .outOfOrder(let t, let newest): "out of order sample: \(t) is not after the series' newest sample at \(newest)"
         case .unknownSeries(let ref): "series ref \(ref) is unknown and no labels were given"
+        case .tooManyLabels(let n): "\(n) labels; a series may have at most \(Labels.maximumCount)"
         }
     }
 }
@@ -44,6 +47,7 @@ public final class AgentAppender: ScrapeAppender {
             return known.ref
         }
         guard !labels.isEmpty else { throw AgentAppendError.unknownSeries(ref: ref) }
+        guard labels.count <= Labels.maximumCount else { throw AgentAppendError.tooManyLabels(count: labels.count) }
         let newRef: UInt64
         if let r = newRefs[labels] {
             newRef = r

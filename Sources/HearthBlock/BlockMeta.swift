@@ -64,7 +64,7 @@ public struct BlockMeta: Sendable, Equatable {
         guard version == 1 else { throw .invalidMeta("unsupported version \(version)") }
         // A block's range bounds the head's and the compactor's arithmetic: outside the
         // storable range (or inverted) it can only be damage.
-        guard mint <= maxt, StorableTime.range.contains(mint), StorableTime.range.contains(maxt) else {
+        guard mint <= maxt, StorableTime.blockRange.contains(mint), StorableTime.blockRange.contains(maxt) else {
             throw .invalidMeta("time range [\(mint), \(maxt)) outside the storable range")
         }
         var meta = BlockMeta(ulid: ulid, minTime: mint, maxTime: maxt)

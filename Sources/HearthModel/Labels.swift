@@ -23,6 +23,10 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
     public static let metricName = "__name__"
     /// Byte that separates names and values in hashed label sets (Prometheus's `seps`).
     public static let separator: UInt8 = 0xFF
+    /// The most labels a series may have in Hearth: the head counts a series' label ids (two
+    /// per label) in 16 bits, and every reader of stored series (WAL, snapshot) accepts this
+    /// many. Prometheus sets no bound; no real series comes near it.
+    public static let maximumCount = Int(UInt16.max) / 2
 
     /// Byte-wise equality, as Prometheus compares labels (Swift's `String ==` would also
     /// equate canonically equivalent but differently encoded strings).

@@ -78,6 +78,11 @@ public enum StorableTime {
     /// `t` moved into ``range``.
     @inline(__always)
     public static func clamp(_ t: Int64) -> Int64 { Swift.min(Swift.max(t, minimum), maximum) }
+
+    /// What a block's time range may span: the storable range rounded out to whole block
+    /// ranges (a block's bounds are aligned, so one holding the earliest storable sample starts
+    /// before it), with room to spare and still far from Int64's limits.
+    public static let blockRange = (minimum * 2)...(maximum * 2)
 }
 
 /// Arithmetic on times that users control (query times, offsets, ranges, steps), which must

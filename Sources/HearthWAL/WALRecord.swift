@@ -119,7 +119,7 @@ public enum WALRecordCodec {
         var i = 1
         while i < payload.count {
             guard let ref = VarInt.readUnsigned(payload, at: &i),
-                  let n = VarInt.readUnsigned(payload, at: &i), n < 10_000
+                  let n = VarInt.readUnsigned(payload, at: &i), n <= UInt64(Labels.maximumCount)
             else { throw WALRecordDecodeError(reason: "series header") }
             var labels: [Label] = []
             labels.reserveCapacity(Int(n))

@@ -171,17 +171,25 @@ enum HeadSnapshot {
         return BigEndian.readUInt64(body, at: i)
     }
 
+    /// A count or length: a varint no larger than the snapshot itself (so no arithmetic on it
+    /// can overflow, whatever the file holds).
+    static func size(_ body: UnsafeRawBufferPointer, _ i: inout Int) throws -> Int {
+        let v = try uvarint(body, &i)
+        guard v <= UInt64(body.count) else { throw Invalid(reason: "length \(v) at offset \(i) exceeds the snapshot") }
+        return Int(v)
+    }
+
     /// Moves `i` past one series record without building anything.
     static func skipSeries(_ body: UnsafeRawBufferPointer, _ i: inout Int) throws {
         _ = try uvarint(body, &i)
         i += 8
-        let n = Int(try uvarint(body, &i))
-        guard n <= 1024 else { throw Invalid(reason: "label count") }
+        let n = try size(body, &i)
+        guard n <= Head.maxLabelsPerSeries else { throw Invalid(reason: "label count") }
         for _ in 0..<(2 * n) { _ = try uvarint(body, &i) }
         i += 8
-        let clen = Int(try uvarint(body, &i))
+        let clen = try size(body, &i)
         if clen > 0 { i += clen + 4 + 24 + 2 + 18 }
-        let mcount = Int(try uvarint(body, &i))
+        let mcount = try size(body, &i)
         i += mcount * 26
         guard i <= body.count else { throw Invalid(reason: "truncated") }
     }
@@ -198,8 +206,8 @@ enum HeadSnapshot {
             guard ref > (part.all.last ?? 0) else { throw Invalid(reason: "series out of ref order") }
             guard head.acceptsReplayedRef(ref) else { throw Invalid(reason: "series ref \(ref) out of range") }
             let hash = try u64(body, &i)
-            let n = Int(try uvarint(body, &i))
-            guard n <= 1024 else { throw Invalid(reason: "label count") }
+            let n = try size(body, &i)
+            guard n <= Head.maxLabelsPerSeries else { throw Invalid(reason: "label count") }
             ids.removeAll(keepingCapacity: true)
             for _ in 0..<(2 * n) {
                 let id = try uvarint(body, &i)
@@ -211,7 +219,7 @@ enum HeadSnapshot {
             s.nextAt = Int64(bitPattern: try u64(body, &i))
             var openChunk: HeadChunkEncoder.State?
             var openMinTime = Int64.max
-            let clen = Int(try uvarint(body, &i))
+            let clen = try size(body, &i)
             if clen > 0 {
                 guard clen + 48 <= body.count - i else { throw Invalid(reason: "chunk length") }
                 let bytes = Array(UnsafeRawBufferPointer(rebasing: body[i..<(i + clen)]))
@@ -235,7 +243,7 @@ enum HeadSnapshot {
                     openMinTime = bytes.withUnsafeBufferPointer { b in encoder.firstTimestamp(completeCount: b.count) { b[$0] } }
                 }
             }
-            let mcount = Int(try uvarint(body, &i))
+            let mcount = try size(body, &i)
             guard mcount <= (body.count - i) / 26 else { throw Invalid(reason: "mapped count") }
             var mapped: [MappedChunkMeta] = []
             mapped.reserveCapacity(mcount)
@@ -282,8 +290,9 @@ enum HeadSnapshot {
             guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<crcAt])) == BigEndian.readUInt32(raw, at: crcAt)
             else { throw Invalid(reason: "checksum mismatch") }
             let body = UnsafeRawBufferPointer(rebasing: raw[0..<crcAt])
-            let position = WALPosition(segment: Int(BigEndian.readUInt64(body, at: 5)),
-                                       offset: Int(BigEndian.readUInt64(body, at: 13)))
+            let segment = BigEndian.readUInt64(body, at: 5), offset = BigEndian.readUInt64(body, at: 13)
+            guard segment <= UInt64(Int32.max), offset <= UInt64(Int32.max) else { throw Invalid(reason: "WAL position") }
+            let position = WALPosition(segment: Int(segment), offset: Int(offset))
             let nextRef = BigEndian.readUInt64(body, at: 21)
             var i = 29
             func uvarint() throws -> UInt64 {
@@ -298,7 +307,7 @@ enum HeadSnapshot {
             let symbolCount = try uvarint()
             guard symbolCount <= UInt64(body.count), head.symbols.count == 0 else { throw Invalid(reason: "symbol count") }
             for id in 0..<symbolCount {
-                let len = Int(try uvarint())
+                let len = try size(body, &i)
                 guard len <= body.count - i else { throw Invalid(reason: "symbol length") }
                 let s = String(decoding: UnsafeRawBufferPointer(rebasing: body[i..<(i + len)]), as: UTF8.self)
                 guard head.symbols.intern(s) == UInt32(id) else { throw Invalid(reason: "duplicate symbol") }
