@@ -78,29 +78,33 @@ public struct QueryResult: Sendable {
 public struct Annotations: Sendable, Equatable {
     public private(set) var warnings: [String] = []
     public private(set) var infos: [String] = []
+    /// Every annotation so far, for de-duplication in constant time: a range query can warn
+    /// once per step (a quantile out of range at each of 11,000 steps).
+    private var seen = Set<String>()
 
     public init() {}
+
+    public static func == (a: Annotations, b: Annotations) -> Bool { a.warnings == b.warnings && a.infos == b.infos }
 
     public var isEmpty: Bool { warnings.isEmpty && infos.isEmpty }
 
     public mutating func warn(_ message: String) {
-        let m = "PromQL warning: " + message
-        if !warnings.contains(m) { warnings.append(m) }
+        appendRawWarning("PromQL warning: " + message)
     }
 
     public mutating func info(_ message: String) {
         let m = "PromQL info: " + message
-        if !infos.contains(m) { infos.append(m) }
+        if seen.insert(m).inserted { infos.append(m) }
     }
 
     /// A warning worded by the caller (API-level warnings such as truncated results).
     public mutating func appendRawWarning(_ message: String) {
-        if !warnings.contains(message) { warnings.append(message) }
+        if seen.insert(message).inserted { warnings.append(message) }
     }
 
     public mutating func merge(_ other: Annotations) {
-        for w in other.warnings where !warnings.contains(w) { warnings.append(w) }
-        for i in other.infos where !infos.contains(i) { infos.append(i) }
+        for w in other.warnings where seen.insert(w).inserted { warnings.append(w) }
+        for i in other.infos where seen.insert(i).inserted { infos.append(i) }
     }
 }
 
