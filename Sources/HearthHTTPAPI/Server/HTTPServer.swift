@@ -56,6 +56,8 @@ public final class HTTPServer: Sendable {
                                                        withDecoderLimitConfiguration: decoderLimits)
                     try sync.addHandler(ProtocolErrorHandler())
                     guard open <= limits.maxConnections else {
+                        // Answered at its first request, or closed if none comes soon.
+                        try sync.addHandler(IdleStateHandler(readTimeout: .seconds(10)))
                         try sync.addHandler(RefusingHandler(limit: limits.maxConnections))
                         return
                     }
@@ -134,5 +136,9 @@ final class RefusingHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .serviceUnavailable, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case IdleStateHandler.IdleStateEvent.read = event { context.close(promise: nil) }
     }
 }
