@@ -175,9 +175,9 @@ import Glibc
         let cases = Self.cases
         #expect(cases.filter { (400..<500).contains($0.status) }.count >= 100)
         for c in cases {
-            let response = RawHTTP.exchange(port: port, c.request)
+            let response = try await Self.exchange(port, c.request)
             #expect(response?.status == c.status, "\(c.name): got \(response.map { "\($0.status) \($0.body.prefix(200))" } ?? "no response")")
-            let ready = RawHTTP.exchange(port: port, RawHTTP.request("GET", "/-/ready"))
+            let ready = try await Self.exchange(port, RawHTTP.request("GET", "/-/ready"))
             try #require(ready?.status == 200, "the server stopped serving after \(c.name)")
         }
         print("hostile requests: \(cases.count) answered as expected (\(cases.filter { (400..<500).contains($0.status) }.count) with a 4xx), the server served after each")
@@ -185,10 +185,10 @@ import Glibc
         // Queries stopped by --query.max-samples part way release what they held: twenty of
         // them, each holding about 10 MB when stopped, leave the server's memory where one left it.
         let heavy = Self.get("/api/v1/query", [("query", "max_over_time(vector(1)[600s:1ms]) + max_over_time(vector(2)[600s:1ms])")])
-        #expect(RawHTTP.exchange(port: port, heavy)?.status == 422)
+        #expect(try await Self.exchange(port, heavy)?.status == 422)
         let before = Self.residentKilobytes(server.pid)
         for _ in 0..<20 {
-            let r = RawHTTP.exchange(port: port, heavy)
+            let r = try await Self.exchange(port, heavy)
             #expect(r?.status == 422 && r?.body.contains("query processing would load too many samples") == true)
         }
         let after = Self.residentKilobytes(server.pid)
@@ -198,20 +198,30 @@ import Glibc
         // Past --web.max-connections: the extra connection gets a 503, and service comes back once
         // they close. (The previous exchanges' connections may take a moment to be counted as
         // closed, so the 503 may come one connection early.)
-        var held: [Int32] = []
-        while held.count < 65, let fd = Self.openServedConnection(port) { held.append(fd) }
+        let held = try await onOwnThread { () -> [Int32] in
+            var held: [Int32] = []
+            while held.count < 65, let fd = Self.openServedConnection(port) { held.append(fd) }
+            return held
+        }
         #expect(held.count == 64 || held.count == 63, "\(held.count) connections held open before the 503")
-        let refused = RawHTTP.exchange(port: port, RawHTTP.request("GET", "/-/ready"))
+        let refused = try await Self.exchange(port, RawHTTP.request("GET", "/-/ready"))
         #expect(refused?.status == 503)
         #expect(refused?.body == "too many open connections (limit 64)\n")
         for fd in held { close(fd) }
         var served = false
         for _ in 0..<100 where !served {
-            served = RawHTTP.exchange(port: port, RawHTTP.request("GET", "/-/ready"))?.status == 200
-            if !served { sleepMilliseconds(100) }
+            served = try await Self.exchange(port, RawHTTP.request("GET", "/-/ready"))?.status == 200
+            if !served { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(served)
-        #expect(server.kill(SIGTERM) == 0)
+        nonisolated(unsafe) let child = server
+        #expect(try await onOwnThread { child.kill(SIGTERM) } == 0)
+    }
+
+    /// One exchange on its own thread: the socket calls block, and a blocked cooperative thread
+    /// (there are two on CI's machine) stalls every other test running meanwhile.
+    static func exchange(_ port: Int, _ request: [UInt8]) async throws -> RawHTTP.Response? {
+        try await onOwnThread { RawHTTP.exchange(port: port, request) }
     }
 
     /// A keep-alive connection that has had one request answered, so the server has taken it.

@@ -1,5 +1,6 @@
 import Foundation
 import HearthPromQLParser
+import HearthTestSupport
 import Testing
 
 /// Random number literals, read by Hearth's parser and by Go's strconv as Prometheus reads them
@@ -36,41 +37,27 @@ import Testing
     }
 
     @Test(.enabled(if: go != nil, "go is not installed (apt-get install golang-go); skipping the differential test"))
-    func literalsAgreeWithGoStrconv() throws {
+    func literalsAgreeWithGoStrconv() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-goref-numbers-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("goref/main.go")
         let binary = work.appendingPathComponent("goref")
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: Self.go!)
-        build.arguments = ["build", "-o", binary.path, source.path]
         var env = ProcessInfo.processInfo.environment
         env["GOCACHE"] = work.appendingPathComponent("cache").path
         env["GOPATH"] = work.appendingPathComponent("gopath").path
         env["GOFLAGS"] = "-mod=mod"
         env["GOPROXY"] = "off"
-        build.environment = env
-        try build.run()
-        build.waitUntilExit()
-        try #require(build.terminationStatus == 0, "building the Go reference program failed")
+        let build = try await runProgramOnOwnThread(Self.go!, ["build", "-o", binary.path, source.path], environment: env)
+        try #require(build.status == 0, "building the Go reference program failed")
 
         // Only what the lexer takes as one number token is a literal to compare.
         let literals = Self.literals().filter { text in
             guard let tokens = try? Lexer.tokens(text) else { return false }
             return tokens.count == 2 && tokens[0].kind == .number && tokens[0].text == text
         }
-        let run = Process()
-        run.executableURL = binary
-        let stdin = Pipe(), stdout = Pipe()
-        run.standardInput = stdin
-        run.standardOutput = stdout
-        try run.run()
-        let payload = Data(literals.joined(separator: "\n").utf8 + [0x0A])
-        let writer = Thread { stdin.fileHandleForWriting.write(payload); try? stdin.fileHandleForWriting.close() }
-        writer.start()
-        let answers = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
-        run.waitUntilExit()
+        let run = try await runProgramOnOwnThread(binary.path, [], input: Data(literals.joined(separator: "\n").utf8 + [0x0A]))
+        let answers = String(decoding: run.stdout, as: UTF8.self).split(separator: "\n")
         try #require(answers.count == literals.count)
 
         var mismatches: [String] = []

@@ -1,5 +1,6 @@
 import Foundation
 import HearthRegex
+import HearthTestSupport
 import Testing
 
 /// Random patterns and subjects, answered by Hearth's engine and by Go's regexp (a small
@@ -62,24 +63,19 @@ import Testing
     }
 
     @Test(.enabled(if: go != nil, "go is not installed (apt-get install golang-go); skipping the differential test"))
-    func agreesWithGoRegexp() throws {
+    func agreesWithGoRegexp() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-goref-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("goref/main.go")
         let binary = work.appendingPathComponent("goref")
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: Self.go!)
-        build.arguments = ["build", "-o", binary.path, source.path]
         var env = ProcessInfo.processInfo.environment
         env["GOCACHE"] = work.appendingPathComponent("cache").path
         env["GOPATH"] = work.appendingPathComponent("gopath").path
         env["GOFLAGS"] = "-mod=mod"
         env["GOPROXY"] = "off"
-        build.environment = env
-        try build.run()
-        build.waitUntilExit()
-        try #require(build.terminationStatus == 0, "building the Go reference program failed")
+        let build = try await runProgramOnOwnThread(Self.go!, ["build", "-o", binary.path, source.path], environment: env)
+        try #require(build.status == 0, "building the Go reference program failed")
 
         var gen = Generator(state: 20_261_121)
         let templates = ["$1", "${1}x", "$1x", "$$", "${n}-$n", "$0", "${2}${1}", "a$", "${", "$-", "$10", "$01", "x"]
@@ -93,17 +89,7 @@ import Testing
             input.append(try JSONSerialization.data(withJSONObject: ["p": p, "s": s, "t": t]))
             input.append(0x0A)
         }
-        let run = Process()
-        run.executableURL = binary
-        let stdin = Pipe(), stdout = Pipe()
-        run.standardInput = stdin
-        run.standardOutput = stdout
-        try run.run()
-        let payload = input
-        let writer = Thread { stdin.fileHandleForWriting.write(payload); try? stdin.fileHandleForWriting.close() }
-        writer.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        run.waitUntilExit()
+        let output = try await runProgramOnOwnThread(binary.path, [], input: input).stdout
         let lines = output.split(separator: 0x0A)
         try #require(lines.count == queries.count)
 

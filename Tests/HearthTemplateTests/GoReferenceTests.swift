@@ -1,5 +1,6 @@
 import Foundation
 import HearthTemplate
+import HearthTestSupport
 import Testing
 
 /// Alert templates rendered by Hearth and by Go's text/template (a small program in `goref/`
@@ -131,7 +132,7 @@ import Testing
     }
 
     @Test(.enabled(if: go != nil, "go is not installed (apt-get install golang-go); skipping the Go template comparison"))
-    func rendersLikeGo() throws {
+    func rendersLikeGo() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-template-goref-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -142,22 +143,14 @@ import Testing
         let inputPath = work.appendingPathComponent("cases.json")
         try JSONSerialization.data(withJSONObject: input).write(to: inputPath)
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("goref/main.go")
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: Self.go!)
-        run.arguments = ["run", source.path, inputPath.path]
         var env = ProcessInfo.processInfo.environment
         env["GOCACHE"] = work.appendingPathComponent("cache").path
         env["GOPATH"] = work.appendingPathComponent("gopath").path
         env["GOFLAGS"] = "-mod=mod"
         env["GOPROXY"] = "off"
         env["HOME"] = work.path
-        run.environment = env
-        let pipe = Pipe()
-        run.standardOutput = pipe
-        try run.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        run.waitUntilExit()
-        try #require(run.terminationStatus == 0, "go run failed")
+        let (status, output) = try await runProgramOnOwnThread(Self.go!, ["run", source.path, inputPath.path], environment: env)
+        try #require(status == 0, "go run failed")
         let results = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: String]])
         try #require(results.count == Self.cases.count)
         var compared = 0, errors = 0

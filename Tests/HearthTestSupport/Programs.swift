@@ -16,6 +16,28 @@ public func runProgram(_ path: String, _ arguments: [String]) throws -> (status:
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// Runs a program to completion on its own thread, feeding it `input`; returns its exit status
+/// and its stdout (stderr is the test's). For async tests: a Go build takes half a minute, and a
+/// cooperative thread waiting that long (CI's machine has two) stalls every other test.
+public func runProgramOnOwnThread(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+                                  input: Data = Data()) async throws -> (status: Int32, stdout: Data) {
+    try await onOwnThread {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        if let environment { p.environment = environment }
+        let stdin = Pipe(), stdout = Pipe()
+        p.standardInput = stdin
+        p.standardOutput = stdout
+        try p.run()
+        let writer = Thread { stdin.fileHandleForWriting.write(input); try? stdin.fileHandleForWriting.close() }
+        writer.start()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, data)
+    }
+}
+
 /// Whether a Debian peer binary is installed.
 public func peerInstalled(_ path: String) -> Bool {
     FileManager.default.isExecutableFile(atPath: path)
