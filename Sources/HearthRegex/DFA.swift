@@ -3,7 +3,9 @@
 /// table lookup per input scalar.
 ///
 /// Built only for programs without assertions (label matchers are anchored by construction) and
-/// abandoned past a size limit; the Pike VM covers everything else. Built eagerly, not lazily,
+/// abandoned past a size limit or a work limit (a pattern with many states and a large alphabet,
+/// such as a long one with `\pL`, would otherwise take seconds to compile); the Pike VM covers
+/// everything else. Built eagerly, not lazily,
 /// so that a compiled regex is immutable and can be shared by concurrent queries without locks.
 struct DFA: Sendable {
     /// Sorted scalar boundaries: class `k` covers `[boundaries[k-1], boundaries[k])`.
@@ -17,6 +19,8 @@ struct DFA: Sendable {
 
     static let maxStates = 2048
     static let maxTableSize = 1 << 20
+    /// Instructions visited while building (closures and moves): a few milliseconds' work.
+    static let maxWork = 1 << 21
 
     init?(_ program: Program) {
         let insts = program.instructions
@@ -52,11 +56,13 @@ struct DFA: Sendable {
             default: return false
             }
         }
+        var work = 0
         func closure(_ seeds: [Int]) -> [Int] {
             var seen = Set<Int>()
             var stack = seeds.reversed() as [Int]
             var out: [Int] = []
             while let pc = stack.popLast() {
+                work &+= 1
                 if !seen.insert(pc).inserted { continue }
                 switch insts[pc] {
                 case .jump(let t): stack.append(t)
@@ -92,7 +98,9 @@ struct DFA: Sendable {
             for k in 0..<classes {
                 let representative = bounds[k]
                 if representative > CharClass.maxScalar { table[next * classes + k] = -1; continue }
+                work &+= set.count
                 let moved = closure(set.compactMap { consumes($0, representative) ? $0 + 1 : nil })
+                guard work <= Self.maxWork else { return nil }
                 guard let target = state(moved) else { return nil }
                 table[next * classes + k] = target
             }

@@ -27,17 +27,21 @@ extension GoFormat {
             }
             if i < f.count, f[i] == "*" {
                 i += 1
-                if next < args.count, case .int(let w) = args[next] { spec.width = Int(w); if w < 0 { spec.minus = true; spec.width = Int(-w) } }
-                else { out += "%!(BADWIDTH)" }
+                if next < args.count, case .int(let w) = args[next], !tooLarge(w) {
+                    spec.width = Int(w.magnitude)
+                    if w < 0 { spec.minus = true }
+                } else {
+                    out += "%!(BADWIDTH)"
+                }
                 next += 1
             } else {
                 spec.width = number(f, &i)
             }
-            if i < f.count, f[i] == "." {
+            if i + 1 < f.count, f[i] == "." {
                 i += 1
                 if i < f.count, f[i] == "*" {
                     i += 1
-                    if next < args.count, case .int(let p) = args[next], p >= 0 { spec.precision = Int(p) } else { out += "%!(BADPREC)" }
+                    if next < args.count, case .int(let p) = args[next], p >= 0, !tooLarge(p) { spec.precision = Int(p) } else { out += "%!(BADPREC)" }
                     next += 1
                 } else {
                     spec.precision = number(f, &i) ?? 0
@@ -69,21 +73,33 @@ extension GoFormat {
         var precision: Int?
     }
 
+    /// Go's bound on widths and precisions (`fmt`'s `tooLarge`): beyond a million they are
+    /// refused, so a format cannot ask for an unbounded string.
+    private static func tooLarge(_ x: Int64) -> Bool { x > 1_000_000 || x < -1_000_000 }
+
+    /// A width or precision as Go's `parsenum` reads it: ASCII digits; once the number is too
+    /// large, the rest of the format is consumed and there is no number (so `%!(NOVERB)`).
     private static func number(_ f: [Unicode.Scalar], _ i: inout Int) -> Int? {
         var n: Int?
-        while i < f.count, let d = f[i].properties.numericType != nil ? Int(String(f[i])) : nil {
-            n = (n ?? 0) * 10 + d
+        while i < f.count, ("0"..."9").contains(f[i]) {
+            if tooLarge(Int64(n ?? 0)) {
+                i = f.count
+                return nil
+            }
+            n = (n ?? 0) * 10 + Int(f[i].value - 48)
             i += 1
         }
         return n
     }
 
     private static func formatArgument(_ v: TemplateValue, verb: Character, _ spec: Spec) -> String {
+        // Go prints a wrong verb's argument as `%v` with the width and flags given, and pads
+        // nothing else.
         func bad() -> String {
             var s = "%!\(verb)("
             if case .missing = v { return s + "<nil>)" }
             s += v.goTypeName + "="
-            appendValue(v, to: &s)
+            s += formatArgument(v, verb: "v", spec)
             return s + ")"
         }
         var body: String
@@ -118,7 +134,7 @@ extension GoFormat {
             body = signed(formatFloat(x, verb: verb, precision: spec.precision.map { max($0, 1) }), spec)
             numeric = true
         default:
-            body = bad()
+            return bad()
         }
         guard let width = spec.width, body.count < width else { return body }
         let pad = width - body.count

@@ -84,6 +84,16 @@ import Testing
         #expect(try RE2(pattern).strategy == strategy)
     }
 
+    /// Building a DFA for this pattern takes 512 states times the `\pL` alphabet's hundreds of classes,
+    /// each a closure: seconds of work at compile time (the regex fuzzer found a pattern taking
+    /// 20 s). Past the work bound compilation keeps the Pike VM, which answers the same.
+    @Test func automataTooCostlyToBuildFallBackToThePikeVM() throws {
+        let re = try RE2("(\\pL|a)*a\\pL{9}")
+        #expect(re.strategy == "Pike VM")
+        #expect(re.wholeMatch("xyzaéèbcdefgh") && !re.wholeMatch("xyzaéèbcdefg") && !re.wholeMatch("xyzbéèbcdefg1"))
+        #expect(try RE2("(a|b)*a(a|b){4}").strategy == "DFA")
+    }
+
     @Test func caseInsensitiveLiteralsFoldLikeGo() throws {
         let re = try RE2("(?i)worker")
         #expect(re.wholeMatch("WORKER") && re.wholeMatch("wor\u{212A}er") && !re.wholeMatch("workers"))

@@ -77,6 +77,12 @@ import Testing
         Case(template: "{{ printf \"%v|%s|%d\" $labels.missing $labels.missing 3 }}"),
         Case(template: "{{ printf \"%6.2f%%\" 12.3456 }}|{{ printf \"%.0f\" 2.5 }}|{{ printf \"%.0f\" 3.5 }}|{{ printf \"%.3g\" 1234.5 }}"),
         Case(template: "{{ printf \"%v %v %v\" .Labels (index .Labels \"job\") (len .Labels) }}"),
+        // Widths and precisions past Go's bound (a million), from arguments and from the format.
+        Case(template: "{{ printf \"%8888888888888888.2f|x\" $value }}|{{ printf \"%.99999999999999999999d\" 1 }}|{{ printf \"%1000001d\" 1 }}"),
+        Case(template: "{{ printf \"%*d|%*d|%-*d|\" 10000000000 1 -9223372036854775807 2 1000001 3 }}"),
+        Case(template: "{{ printf \"%.*d|%.*d|%*d|%5.\" 10000000000 1 -1 2 -4 3 4 }}"),
+        Case(template: "{{ printf \"%*d|%.*f|%٣d\" 7 1 2 1.5 5 }}"),
+        Case(template: "{{ printf \"%20z|%-8z|%08.2z|%5z\" 3 -4 2.5 \"ab\" }}"),
         Case(template: "{{ print 1 2 \"a\" \"b\" 3.5 true }}|{{ println 1 \"a\" }}|{{ print $labels.missing }}"),
         Case(template: "{{ len $labels }} {{ len $labels.job }} {{ index $labels \"job\" }}[{{ index $labels \"nope\" }}]"),
         Case(template: "{{ len $value }}"),
