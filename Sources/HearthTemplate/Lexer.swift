@@ -231,8 +231,13 @@ struct Lexer {
         advance()
         var out: [UInt8] = []
         guard i < bytes.count else { throw fail("unterminated character constant") }
-        if bytes[i] == UInt8(ascii: "\\") { advance(); try escape(into: &out, quote: UInt8(ascii: "'")) } else {
-            while i < bytes.count, bytes[i] != UInt8(ascii: "'") { out.append(bytes[i]); advance() }
+        if bytes[i] == UInt8(ascii: "\\") {
+            advance()
+            // `'\` at the end of the input or the line (found by the template fuzzer).
+            guard i < bytes.count, bytes[i] != 10 else { throw fail("unterminated character constant") }
+            try escape(into: &out, quote: UInt8(ascii: "'"))
+        } else {
+            while i < bytes.count, bytes[i] != UInt8(ascii: "'"), bytes[i] != 10 { out.append(bytes[i]); advance() }
         }
         guard i < bytes.count, bytes[i] == UInt8(ascii: "'") else { throw fail("unterminated character constant") }
         advance()

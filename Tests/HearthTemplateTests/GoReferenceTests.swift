@@ -107,6 +107,7 @@ import Testing
         Case(template: "{{ if true }}unclosed"),
         Case(template: "{{ nosuchfunc 1 }}"),
         Case(template: "{{ \"unterminated }}"),
+        Case(template: "{{ '\\"), Case(template: "{{ '\\\n' }}"), Case(template: "{{ 'a\n' }}"), Case(template: "{{ '\\'' }}"),
         Case(template: "{{ break }}"),
         Case(template: "{{ 1 | 2 }}"),
         Case(template: "{{ $labels.job 1 }}"),
