@@ -19,7 +19,8 @@ struct DFA: Sendable {
 
     static let maxStates = 2048
     static let maxTableSize = 1 << 20
-    /// Instructions visited while building (closures and moves): a few milliseconds' work.
+    /// Instructions visited while building (closures and moves), about two million: enough for
+    /// the label matchers people write, and a bound on what any pattern costs to compile.
     static let maxWork = 1 << 21
 
     init?(_ program: Program) {
