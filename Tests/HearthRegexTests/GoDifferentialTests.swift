@@ -8,13 +8,7 @@ import Testing
 /// leftmost-first submatch positions must agree. Skipped where `go` is absent (`.ci/run`
 /// installs Debian's golang-go).
 @Suite struct GoDifferentialTests {
-    static let go: String? = {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let p = "\(dir)/go"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }()
+    static let go = GoToolchain.path
 
     struct Generator {
         var state: UInt64
@@ -69,12 +63,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: work) }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("goref/main.go")
         let binary = work.appendingPathComponent("goref")
-        var env = ProcessInfo.processInfo.environment
-        env["GOCACHE"] = work.appendingPathComponent("cache").path
-        env["GOPATH"] = work.appendingPathComponent("gopath").path
-        env["GOFLAGS"] = "-mod=mod"
-        env["GOPROXY"] = "off"
-        let build = try await runProgramOnOwnThread(Self.go!, ["build", "-o", binary.path, source.path], environment: env)
+        let build = try await GoToolchain.run(["build", "-o", binary.path, source.path], work: work)
         try #require(build.status == 0, "building the Go reference program failed")
 
         var gen = Generator(state: 20_261_121)

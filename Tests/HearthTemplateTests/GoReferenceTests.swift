@@ -8,13 +8,7 @@ import Testing
 /// Prometheus prepares it: outputs must be identical, and a template that fails in Go must fail
 /// in Hearth. Skipped where `go` is absent (`.ci/run` installs Debian's golang-go).
 @Suite struct GoReferenceTests {
-    static let go: String? = {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let p = "\(dir)/go"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }()
+    static let go = GoToolchain.path
 
     struct Case {
         var template: String
@@ -150,13 +144,7 @@ import Testing
         let inputPath = work.appendingPathComponent("cases.json")
         try JSONSerialization.data(withJSONObject: input).write(to: inputPath)
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("goref/main.go")
-        var env = ProcessInfo.processInfo.environment
-        env["GOCACHE"] = work.appendingPathComponent("cache").path
-        env["GOPATH"] = work.appendingPathComponent("gopath").path
-        env["GOFLAGS"] = "-mod=mod"
-        env["GOPROXY"] = "off"
-        env["HOME"] = work.path
-        let (status, output) = try await runProgramOnOwnThread(Self.go!, ["run", source.path, inputPath.path], environment: env)
+        let (status, output) = try await GoToolchain.run(["run", source.path, inputPath.path], work: work)
         try #require(status == 0, "go run failed")
         let results = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: String]])
         try #require(results.count == Self.cases.count)

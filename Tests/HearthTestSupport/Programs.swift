@@ -38,6 +38,36 @@ public func runProgramOnOwnThread(_ path: String, _ arguments: [String], environ
     }
 }
 
+/// Go's toolchain, for the differential tests against Go's own libraries (Debian's golang-go;
+/// the tests skip without it).
+public enum GoToolchain {
+    /// `go` on PATH, or nil.
+    public static let path: String? = {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let p = "\(dir)/go"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }()
+
+    /// The environment for `go` with its caches and home in `work`, and no network.
+    public static func environment(_ work: URL) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["GOCACHE"] = work.appendingPathComponent("cache").path
+        env["GOPATH"] = work.appendingPathComponent("gopath").path
+        env["GOFLAGS"] = "-mod=mod"
+        env["GOPROXY"] = "off"
+        env["HOME"] = work.path
+        return env
+    }
+
+    /// Runs `go ARGUMENTS` in that environment on its own thread.
+    public static func run(_ arguments: [String], work: URL) async throws -> (status: Int32, stdout: Data) {
+        guard let path else { throw ChildError("go is not installed") }
+        return try await runProgramOnOwnThread(path, arguments, environment: environment(work))
+    }
+}
+
 /// Whether a Debian peer binary is installed.
 public func peerInstalled(_ path: String) -> Bool {
     FileManager.default.isExecutableFile(atPath: path)
