@@ -38,7 +38,7 @@ import Testing
         let db = try openDB(tmp.path)
         let app = db.appender()
         var many = ["__name__": "wide"]
-        for i in 0..<Head.maxLabelsPerSeries { many["l\(i)"] = "v" }
+        for i in 0..<Labels.maximumCount { many["l\(i)"] = "v" }
         #expect(throws: AppendError.self) { try app.append(0, Labels(many), 1000, 1) }
         many.removeValue(forKey: "l0")
         try app.append(0, Labels(many), 1000, 1)

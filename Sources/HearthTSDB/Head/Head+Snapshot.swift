@@ -184,7 +184,7 @@ enum HeadSnapshot {
         _ = try uvarint(body, &i)
         i += 8
         let n = try size(body, &i)
-        guard n <= Head.maxLabelsPerSeries else { throw Invalid(reason: "label count") }
+        guard n <= Labels.maximumCount else { throw Invalid(reason: "label count") }
         for _ in 0..<(2 * n) { _ = try uvarint(body, &i) }
         i += 8
         let clen = try size(body, &i)
@@ -207,7 +207,7 @@ enum HeadSnapshot {
             guard head.acceptsReplayedRef(ref) else { throw Invalid(reason: "series ref \(ref) out of range") }
             let hash = try u64(body, &i)
             let n = try size(body, &i)
-            guard n <= Head.maxLabelsPerSeries else { throw Invalid(reason: "label count") }
+            guard n <= Labels.maximumCount else { throw Invalid(reason: "label count") }
             ids.removeAll(keepingCapacity: true)
             for _ in 0..<(2 * n) {
                 let id = try uvarint(body, &i)

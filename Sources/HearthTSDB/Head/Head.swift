@@ -120,9 +120,6 @@ public final class Head: Sendable {
         labelRefs(ref).map(symbols.labels)
     }
 
-    /// Labels one series may have (``Labels/maximumCount``).
-    public static let maxLabelsPerSeries = Labels.maximumCount
-
     /// Slots a replayed series may skip ahead in its stripe. Refs are handed out in order, so
     /// a jump this large (a million series created in one stripe while none was logged) means the
     /// record is damaged; placing it would allocate every slot up to it.

@@ -39,8 +39,8 @@ public final class HeadAppender {
     /// (scrape loops, remote-write decoders) and append by ref afterwards.
     public func ref(for labels: Labels) throws(AppendError) -> UInt64 {
         guard !labels.isEmpty else { throw .invalidLabels("empty label set") }
-        guard labels.count <= Head.maxLabelsPerSeries else {
-            throw .invalidLabels("\(labels.count) labels; a series may have at most \(Head.maxLabelsPerSeries)")
+        guard labels.count <= Labels.maximumCount else {
+            throw .invalidLabels("\(labels.count) labels; a series may have at most \(Labels.maximumCount)")
         }
         let hash = labels.stableHash(scratch: &hashScratch)
         if let ref = head.lookup(labels, hash: hash) { return ref }

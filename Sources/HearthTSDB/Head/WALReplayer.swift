@@ -86,7 +86,7 @@ final class WALReplayer {
             if let bad = list.first(where: { !head.acceptsReplayedRef($0.ref) }) {
                 throw WALRecordDecodeError(reason: "series ref \(bad.ref) out of range")
             }
-            if let bad = list.first(where: { $0.labels.count > Head.maxLabelsPerSeries || $0.labels.isEmpty }) {
+            if let bad = list.first(where: { $0.labels.count > Labels.maximumCount || $0.labels.isEmpty }) {
                 throw WALRecordDecodeError(reason: "series ref \(bad.ref) with \(bad.labels.count) labels")
             }
             for s in list {
