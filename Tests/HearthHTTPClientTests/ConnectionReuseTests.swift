@@ -150,8 +150,13 @@ final class CountingServer: Sendable {
         try await server.start()
         // Long enough that a loaded CI machine still sees the connection idle before it expires.
         let client = HTTPClient(idleTimeout: .seconds(2))
+        let clock = ContinuousClock()
+        let sent = clock.now
         _ = try await fetch(client, server)
-        #expect(client.idleConnections == 1)
+        // Pooled before the response is handed back; unless the machine stalled for longer than
+        // the idle timeout since, it is still there (CI once stalled that long).
+        let pooled = client.idleConnections
+        if clock.now - sent < .seconds(2) { #expect(pooled == 1) }
         var waited = 0
         while client.idleConnections > 0 && waited < 30_000 {
             try await Task.sleep(for: .milliseconds(20))
