@@ -78,20 +78,7 @@ public enum WriteRequestDecoder {
                     try ProtoReader.expect(w, 2, field: "labels")
                     let bytes = try ts.bytes()
                     if series.ref != 0 { continue }
-                    var label = ProtoReader(bytes)
-                    var name: String?, value: String?
-                    while let (lf, lw) = try label.tag() {
-                        switch lf {
-                        case 1:
-                            try ProtoReader.expect(lw, 2, field: "label name")
-                            name = try string(label.bytes(), what: "label name")
-                        case 2:
-                            try ProtoReader.expect(lw, 2, field: "label value")
-                            value = try string(label.bytes(), what: "label value")
-                        default: try label.skip(lw)
-                        }
-                    }
-                    series.labels.append(Label(name ?? "", value ?? ""))
+                    series.labels.append(try label(bytes))
                 case 2:
                     try ProtoReader.expect(w, 2, field: "samples")
                     series.samples.append(try sample(ts.bytes()))
@@ -111,6 +98,44 @@ public enum WriteRequestDecoder {
             try body(&series)
         }
         return invalid
+    }
+
+    /// One `prometheus.Label` message.
+    static func label(_ bytes: UnsafeRawBufferPointer) throws(ProtoError) -> Label {
+        var label = ProtoReader(bytes)
+        var name: String?, value: String?
+        while let (lf, lw) = try label.tag() {
+            switch lf {
+            case 1:
+                try ProtoReader.expect(lw, 2, field: "label name")
+                name = try string(label.bytes(), what: "label name")
+            case 2:
+                try ProtoReader.expect(lw, 2, field: "label value")
+                value = try string(label.bytes(), what: "label value")
+            default: try label.skip(lw)
+            }
+        }
+        return Label(name ?? "", value ?? "")
+    }
+
+    /// The labels of a protocol 1.0 series from its label fields alone (``WriteSeries/labelBytes``),
+    /// validated as ``decodeV1(_:knownRef:_:)`` validates them: for a caller whose cached ref
+    /// for those bytes turned out stale. Returns the labels, or the problem with them.
+    public static func v1Labels(_ fields: UnsafeRawBufferPointer) throws(ProtoError) -> Result<[Label], InvalidLabels> {
+        var reader = ProtoReader(fields)
+        var labels: [Label] = []
+        while let (f, w) = try reader.tag() {
+            guard f == 1 else { try reader.skip(w); continue }
+            try ProtoReader.expect(w, 2, field: "labels")
+            labels.append(try label(reader.bytes()))
+        }
+        if let problem = validate(labels) { return .failure(InvalidLabels(description: problem)) }
+        return .success(labels)
+    }
+
+    /// Why a series' labels were refused (Prometheus's wording).
+    public struct InvalidLabels: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Protocol 2.0: label names and values are references into the request's symbol table.

@@ -91,6 +91,35 @@ import Testing
         #expect((result[0]["value"] as! [Any])[1] as? String == "3")
     }
 
+    /// A series idle across a head truncation leaves the head; the handler's cached ref for its
+    /// label bytes is then stale, and a sender writing it again must be taken by its labels
+    /// (it used to get a 400, which senders do not retry: the samples were lost).
+    @Test func aSeriesWrittenAgainAfterLeavingTheHeadIsStored() async throws {
+        let f = try Fixture()
+        let hour: Int64 = 3_600_000
+        let idle = Labels(["__name__": "idle_metric", "job": "node"])
+        // Both series in the first block range; only `up` goes on.
+        #expect(await f.write([(idle, [Sample(0, 1), Sample(60_000, 2)]), (Self.up, [Sample(0, 1)])]).status == .noContent)
+        // The same label bytes again: this time by the cached ref.
+        #expect(await f.write([(idle, [Sample(120_000, 3)])]).status == .noContent)
+        for t in stride(from: hour, through: 4 * hour, by: Int(hour)) {
+            #expect(await f.write([(Self.up, [Sample(t, 1)])]).status == .noContent)
+        }
+        let blocks = try f.db.compactHead()
+        #expect(blocks.count == 1)
+        #expect(f.db.head.labelValues("__name__", []) == ["up"], "the idle series left the head")
+        // Written again, with the same label bytes as before.
+        let r = await f.write([(idle, [Sample(4 * hour, 4), Sample(4 * hour + 60_000, 5)])])
+        #expect(r.status == .noContent, "\(String(buffer: r.body))")
+        // And by the ref cached afresh.
+        #expect(await f.write([(idle, [Sample(4 * hour + 120_000, 6)])]).status == .noContent)
+        let (_, json) = try await f.json("/api/v1/query?query=idle_metric[5h]&time=\(4 * 3600 + 180)")
+        let result = (json["data"] as! [String: Any])["result"] as! [[String: Any]]
+        #expect(result.count == 1)
+        let values = (result.first?["values"] as? [[Any]] ?? []).map { $0[1] as! String }
+        #expect(values == ["1", "2", "3", "4", "5", "6"])
+    }
+
     @Test func badRemoteWritesGet4xxAndLeaveDataIntact() async throws {
         let f = try Fixture()
         #expect(await f.write([(Self.up, [Sample(5000, 1)])]).status == .noContent)

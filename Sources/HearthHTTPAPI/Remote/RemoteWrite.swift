@@ -41,7 +41,7 @@ extension API {
         var refused: [String] = []
         var invalid: [String] = []
         do {
-            invalid = try decoded.withUnsafeBytes { raw in
+            let decodeProblems = try decoded.withUnsafeBytes { raw in
                 let cache = context.seriesRefs
                 let visit: (inout WriteSeries) throws -> Void = { series in
                     histograms += series.histograms
@@ -62,10 +62,24 @@ extension API {
                             ref = try appender.append(ref, labels, s.timestamp, s.value)
                             written += 1
                         } catch {
-                            if case .invalidLabels = error, series.ref != 0, let bytes = series.labelBytes {
-                                // The cached series has left the head: forget it; the sender's
-                                // retry decodes the labels afresh.
+                            if case .invalidLabels = error, labels.isEmpty, let bytes = series.labelBytes {
+                                // The cached ref's series has left the head (truncated while
+                                // idle): take the sample by its labels, decoded now.
                                 cache.remove(bytes)
+                                switch try WriteRequestDecoder.v1Labels(bytes) {
+                                case .success(let decoded): labels = Labels(sorted: decoded)
+                                case .failure(let problem): invalid.append(problem.description); return
+                                }
+                                do throws(AppendError) {
+                                    ref = try appender.append(0, labels, s.timestamp, s.value)
+                                    cache.insert(bytes, ref: ref)
+                                    written += 1
+                                    continue
+                                } catch {
+                                    refused.append(error.description)
+                                    if !v2 { throw RefusedSample() }
+                                    continue
+                                }
                             }
                             refused.append(error.description)
                             // Protocol 1.0 refuses the whole request, as Prometheus does.
@@ -76,6 +90,7 @@ extension API {
                 return v2 ? try WriteRequestDecoder.decodeV2(raw, visit)
                     : try WriteRequestDecoder.decodeV1(raw, knownRef: { cache.ref(for: $0) }, visit)
             }
+            invalid += decodeProblems
         } catch is RefusedSample {
             appender.rollback()
             return .text(.badRequest, refused.joined(separator: "\n") + "\n")

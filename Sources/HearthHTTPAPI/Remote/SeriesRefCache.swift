@@ -6,8 +6,9 @@ import Synchronization
 /// checking, hashing and looking up the labels again.
 ///
 /// Keys are a `BytesDigest` of the encoded label fields (96 bits); the bytes themselves are not
-/// kept (that would cost as much memory as the head's own labels). Entries whose series has left
-/// the head are dropped by the caller when the head no longer knows the ref.
+/// kept (that would cost as much memory as the head's own labels). A ref whose series has left
+/// the head (truncated while idle) is refused by the appender; the caller then decodes the
+/// labels from the same bytes, appends by them and caches the new ref.
 public final class SeriesRefCache: Sendable {
     static let shardCount = 64
     let maxPerShard: Int
