@@ -197,7 +197,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test-only support.
-        .target(name: "HearthTestSupport", dependencies: ["HearthModel"], path: "Tests/HearthTestSupport",
+        .target(name: "HearthTestSupport", dependencies: ["HearthModel", "HearthStorage"], path: "Tests/HearthTestSupport",
                 swiftSettings: swiftSettings),
 
         .testTarget(name: "HearthEncodingTests", dependencies: ["HearthEncoding"], swiftSettings: swiftSettings),
@@ -241,7 +241,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthHTTPAPITests",
                     dependencies: ["HearthHTTPAPI", "HearthModel", "HearthPromQL", "HearthRemoteProtocol", "HearthSnappy",
-                                   "HearthTSDB", "HearthTestSupport",
+                                   "HearthBlock", "HearthTSDB", "HearthTestSupport",
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),

@@ -42,15 +42,31 @@ public final class Block: Querier, Sendable {
         meta.minTime <= maxTime && minTime < meta.maxTime
     }
 
-    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
+    public func select(_ matchers: [Matcher], hints: SelectHints) -> SeriesSet {
+        var unreadable: [String] = []
+        let series = select(matchers, minTime: hints.start, maxTime: hints.end, unreadable: &unreadable)
+        return SeriesSet(hints.limit > 0 && series.count > hints.limit ? Array(series.prefix(hints.limit)) : series,
+                         warnings: warnings(unreadable))
+    }
+
+    /// Series with samples in `[minTime, maxTime]`, sorted by labels. A series entry or chunk
+    /// that cannot be read is left out, recorded in ``damage`` and described in `unreadable`.
+    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp, unreadable: inout [String]) -> [SeriesData] {
         guard overlaps(minTime: minTime, maxTime: maxTime) else { return [] }
         let deleted = tombstones
         var out: [SeriesData] = []
         for id in index.postings(for: matchers) {
-            guard let s = try? index.series(id) else { continue }
+            let s: (labels: Labels, chunks: [IndexChunkMeta])
+            do { s = try index.series(id) } catch {
+                unreadable.append("\(error)")
+                continue
+            }
             var data: [ChunkData] = []
             for c in s.chunks where c.maxTime >= minTime && c.minTime <= maxTime {
-                guard let (enc, bytes) = chunks.chunk(c.ref) else { continue }
+                guard let (enc, bytes) = chunks.chunk(c.ref) else {
+                    unreadable.append("chunk \(c.ref) of series \(s.labels)")
+                    continue
+                }
                 data.append(ChunkData(minTime: c.minTime, maxTime: c.maxTime, encoding: enc, bytes: Array(bytes)))
             }
             if let intervals = deleted[id], !data.isEmpty {
@@ -60,6 +76,20 @@ public final class Block: Querier, Sendable {
             out.append(SeriesData(labels: s.labels, chunks: data, minTime: minTime, maxTime: maxTime))
         }
         return out
+    }
+
+    /// Series with samples in `[minTime, maxTime]`; damaged parts left out and recorded in
+    /// ``damage`` only (for compaction, which logs that record).
+    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
+        var unreadable: [String] = []
+        return select(matchers, minTime: minTime, maxTime: maxTime, unreadable: &unreadable)
+    }
+
+    /// One warning for what a read left out (the first few named).
+    func warnings(_ unreadable: [String]) -> [String] {
+        guard !unreadable.isEmpty else { return [] }
+        let named = unreadable.prefix(3).joined(separator: "; ")
+        return ["block \(meta.ulid): \(unreadable.count) damaged part\(unreadable.count == 1 ? "" : "s") left out of the answer (\(named)\(unreadable.count > 3 ? "; ..." : ""))"]
     }
 
     /// The chunks without the samples in `intervals`; chunks untouched by them are kept as is.
@@ -74,22 +104,26 @@ public final class Block: Querier, Sendable {
         return out
     }
 
-    public func labelNames(_ matchers: [Matcher]) -> [String] {
-        if matchers.isEmpty { return index.labelNames }
+    public func labelNames(_ matchers: [Matcher], hints: LabelHints) -> LabelList {
+        if matchers.isEmpty { return LabelList(index.labelNames).limited(hints.limit) }
         var names = Set<String>()
+        var unreadable: [String] = []
         for id in index.postings(for: matchers) {
-            if let s = try? index.series(id) { for l in s.labels { names.insert(l.name) } }
+            do { for l in try index.series(id).labels { names.insert(l.name) } } catch { unreadable.append("\(error)") }
         }
-        return names.sorted { $0.utf8Precedes($1) }
+        return LabelList(names.sorted { $0.utf8Precedes($1) }, warnings: warnings(unreadable)).limited(hints.limit)
     }
 
-    public func labelValues(_ name: String, _ matchers: [Matcher]) -> [String] {
-        if matchers.isEmpty { return index.labelValues(name) }
+    public func labelValues(_ name: String, _ matchers: [Matcher], hints: LabelHints) -> LabelList {
+        if matchers.isEmpty { return LabelList(index.labelValues(name)).limited(hints.limit) }
         var values = Set<String>()
+        var unreadable: [String] = []
         for id in index.postings(for: matchers) {
-            if let v = (try? index.series(id))?.labels[name] { values.insert(v) }
+            do {
+                if let v = try index.series(id).labels[name] { values.insert(v) }
+            } catch { unreadable.append("\(error)") }
         }
-        return values.sorted { $0.utf8Precedes($1) }
+        return LabelList(values.sorted { $0.utf8Precedes($1) }, warnings: warnings(unreadable)).limited(hints.limit)
     }
 
     /// Records deletion of the samples in `[minTime, maxTime]` of the series matching

@@ -55,11 +55,11 @@ enum StorageTargets {
             if let tombstones { dir.write("tombstones", tombstones) }
             guard let block = try? Block(directory: dir.path) else { return }
             let all = [try! Matcher(.regexMatch, Labels.metricName, ".*")]
-            for s in block.select(all, minTime: Int64.min, maxTime: Int64.max) {
+            for s in block.select(all, hints: SelectHints(start: .min, end: .max)).series {
                 _ = s.samples()
             }
-            for name in block.labelNames([]) { _ = block.labelValues(name, []) }
-            _ = block.labelNames(all)
+            for name in block.labelNames([], hints: LabelHints()).values { _ = block.labelValues(name, [], hints: LabelHints()) }
+            _ = block.labelNames(all, hints: LabelHints())
         },
         FuzzTarget("data-directory", "a data directory after a crash: head snapshot, head chunk file and WAL segment, opened and queried; with valid checksums, to reach the decoders behind them") { bytes in
             var input = FuzzInput(bytes)
@@ -88,7 +88,9 @@ enum StorageTargets {
             options.snapshotOnShutdown = false
             guard let db = try? DB(options: options, logger: FuzzTargets.silent) else { return }
             let all = [try! Matcher(.regexMatch, Labels.metricName, ".*")]
-            for s in db.querier().select(all, minTime: Int64.min, maxTime: Int64.max) { _ = s.samples() }
+            if let set = try? db.querier().select(all, hints: SelectHints(start: .min, end: .max)) {
+                for s in set.series { _ = s.samples() }
+            }
             try? db.close()
         },
     ]

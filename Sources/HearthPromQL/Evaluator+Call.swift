@@ -83,8 +83,8 @@ extension Evaluator {
             let last = (at ?? end).clampedSubtracting(vs.offset)
             let mint = first.clampedSubtracting(range).clampedAdding(1)
             let ranged = stepper(range: range, offset: vs.offset, at: at)
-            out = try stepInParts(try selectSeries(vs, mint: mint, maxt: last), outputPerSeries: stepCount) { data, headroom, scratch, part in
-                Self.decode(data, mint: mint, maxt: last, into: &scratch.points, skippingStale: true)
+            out = try stepInParts(try selectSeries(vs, mint: mint, maxt: last, range: range, function: name), outputPerSeries: stepCount) { data, headroom, scratch, part in
+                if let error = Self.decode(data, mint: mint, maxt: last, into: &scratch.points, skippingStale: true) { return error }
                 let before = part.series.count
                 if let error = ranged.apply(data.labels, dropName: false, headroom: headroom, scratch: &scratch, into: &part.series) {
                     return error

@@ -197,8 +197,10 @@ final class Evaluator {
 
     // MARK: - Selectors
 
-    /// The series selected by `vs` with chunks overlapping `[mint, maxt]`.
-    func selectSeries(_ vs: VectorSelector, mint: Int64, maxt: Int64) throws(QueryError) -> [SeriesData] {
+    /// The series selected by `vs` with chunks overlapping `[mint, maxt]`; `range` and
+    /// `function` describe the selector's use for the querier's hints. The querier's warnings
+    /// become the query's; its failure fails the query.
+    func selectSeries(_ vs: VectorSelector, mint: Int64, maxt: Int64, range: Int64 = 0, function: String? = nil) throws(QueryError) -> [SeriesData] {
         var matchers: [Matcher] = []
         if let name = vs.name, let m = try? Matcher(.equal, Labels.metricName, name) { matchers.append(m) }
         for m in vs.matchers {
@@ -206,36 +208,53 @@ final class Evaluator {
                 throw .execution("invalid regular expression in matcher \(m.name)\(m.kind.rawValue)\"\(m.value)\"")
             }
         }
-        return context.querier.select(matchers, minTime: mint, maxTime: maxt)
+        var hints = SelectHints(start: mint, end: maxt)
+        hints.step = context.queryStep
+        hints.range = range
+        hints.function = function
+        let selected: SeriesSet
+        do { selected = try context.querier.select(matchers, hints: hints) } catch { throw .storage(error.description) }
+        for w in selected.warnings { annotations.appendRawWarning(w) }
+        return selected.series
     }
 
     /// Decodes a series' samples within `[mint, maxt]` into `points` (replacing its contents),
-    /// optionally without staleness markers.
-    static func decode(_ data: SeriesData, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool = false) {
+    /// optionally without staleness markers. A chunk that does not decode (it passed its
+    /// checksum, so a writer's bug or a remote peer's) fails the query: its samples would be
+    /// missing from the answer without a word.
+    static func decode(
+        _ data: SeriesData, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool = false
+    ) -> QueryError? {
         points.removeAll(keepingCapacity: true)
         for chunk in data.chunks where chunk.maxTime >= mint && chunk.minTime <= maxt {
+            let complete: Bool
             switch chunk.encoding {
-            case .xor: decode(chunk, as: XORDecoder.self, mint: mint, maxt: maxt, into: &points, skippingStale: skippingStale)
-            case .decimal: decode(chunk, as: DecimalDecoder.self, mint: mint, maxt: maxt, into: &points, skippingStale: skippingStale)
+            case .xor: complete = decode(chunk, as: XORDecoder.self, mint: mint, maxt: maxt, into: &points, skippingStale: skippingStale)
+            case .decimal: complete = decode(chunk, as: DecimalDecoder.self, mint: mint, maxt: maxt, into: &points, skippingStale: skippingStale)
             default: continue
             }
+            if !complete {
+                return .storage("series \(data.labels): a \(chunk.encoding) chunk from \(chunk.minTime) to \(chunk.maxTime) (\(chunk.bytes.count) bytes) does not decode")
+            }
         }
+        return nil
     }
 
     /// One chunk's samples within `[mint, maxt]`, appended to `points`; specialized per encoding.
+    /// False if the chunk ended in bytes that do not decode.
     @inline(__always)
     static func decode<D: ChunkSampleDecoder>(
         _ chunk: ChunkData, as: D.Type, mint: Int64, maxt: Int64, into points: inout [FPoint], skippingStale: Bool
-    ) {
+    ) -> Bool {
         chunk.bytes.withUnsafeBytes { raw in
             let total = XORDecoder.declaredCount(raw)
             var decoder = D()
             while true {
                 let more: Bool
-                do { more = try decoder.next(raw, total: total) } catch { return }
-                guard more else { return }
+                do { more = try decoder.next(raw, total: total) } catch { return false }
+                guard more else { return true }
                 let t = decoder.t
-                if t > maxt { return }
+                if t > maxt { return true }
                 if t >= mint && !(skippingStale && decoder.valueBits == StaleMarker.bitPattern) {
                     points.append(FPoint(t: t, f: Double(bitPattern: decoder.valueBits)))
                 }
@@ -258,7 +277,7 @@ final class Evaluator {
                                      offset: offset, at: at, timestamps: timestamps)
         let stepCount = self.stepCount
         return try stepInParts(selected, outputPerSeries: stepCount) { data, _, scratch, part in
-            Self.decode(data, mint: mint, maxt: last, into: &scratch.points)
+            if let error = Self.decode(data, mint: mint, maxt: last, into: &scratch.points) { return error }
             if let series = stepper.apply(data.labels, scratch.points, stepCount: stepCount) { part.series.append(series) }
             return nil
         }
@@ -270,9 +289,9 @@ final class Evaluator {
         let ref = (resolve(vs.at) ?? start).clampedSubtracting(vs.offset)
         let mint = ref.clampedSubtracting(range).clampedAdding(1)
         var out: Matrix = []
-        for data in try selectSeries(vs, mint: mint, maxt: ref) {
+        for data in try selectSeries(vs, mint: mint, maxt: ref, range: range) {
             var series = Series(labels: data.labels)
-            Self.decode(data, mint: mint, maxt: ref, into: &series.floats, skippingStale: true)
+            if let error = Self.decode(data, mint: mint, maxt: ref, into: &series.floats, skippingStale: true) { throw error }
             try context.hold(series.floats.count)
             if !series.floats.isEmpty { out.append(series) }
         }

@@ -21,7 +21,8 @@ public final class MemoryStorage: Querier, @unchecked Sendable {
         series[labels, default: [:]][t] = v
     }
 
-    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
+    public func select(_ matchers: [Matcher], hints: SelectHints) -> SeriesSet {
+        let minTime = hints.start, maxTime = hints.end
         var out: [SeriesData] = []
         for (labels, samples) in series where matchers.allSatisfy({ $0.matches(labels[$0.name] ?? "") }) {
             let sorted = samples.filter { $0.key >= minTime && $0.key <= maxTime }.sorted { $0.key < $1.key }
@@ -37,7 +38,15 @@ public final class MemoryStorage: Querier, @unchecked Sendable {
             }
             out.append(SeriesData(labels: labels, chunks: chunks, minTime: minTime, maxTime: maxTime))
         }
-        return out.sorted { $0.labels < $1.labels }
+        return SeriesSet(out.sorted { $0.labels < $1.labels })
+    }
+
+    public func labelNames(_ matchers: [Matcher], hints: LabelHints) -> LabelList {
+        LabelList(labelNames(matchers)).limited(hints.limit)
+    }
+
+    public func labelValues(_ name: String, _ matchers: [Matcher], hints: LabelHints) -> LabelList {
+        LabelList(labelValues(name, matchers)).limited(hints.limit)
     }
 
     public func labelNames(_ matchers: [Matcher]) -> [String] {

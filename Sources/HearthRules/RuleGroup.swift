@@ -200,7 +200,18 @@ public final class RuleGroup: Sendable {
                 if let m = try? Matcher(.equal, l.name, l.value) { matchers.append(m) }
             }
             var byLabels: [Labels: Sample] = [:]
-            for series in querier.select(matchers, minTime: ts - c.outageTolerance, maxTime: ts) {
+            let selected: SeriesSet
+            do {
+                selected = try querier.select(matchers, hints: SelectHints(start: ts - c.outageTolerance, end: ts))
+            } catch {
+                // As Prometheus: the alert starts afresh, and the operator is told.
+                c.logger.error("'for' state not restored", metadata: ["alertname": "\(a.name)", "error": "\(error)"])
+                continue
+            }
+            for w in selected.warnings {
+                c.logger.warning("'for' state restored from an incomplete read", metadata: ["alertname": "\(a.name)", "warning": "\(w)"])
+            }
+            for series in selected.series {
                 guard let last = series.samples().last else { continue }
                 byLabels[Labels(sorted: series.labels.filter { $0.name != Labels.metricName })] = last
             }

@@ -2,7 +2,8 @@ import HearthModel
 
 /// One view over several queriers (the blocks and the head): series with the same labels are
 /// joined, their chunks concatenated in time order, overlaps deduplicated by timestamp.
-/// Queriers are listed oldest first; on equal timestamps the later one's sample wins.
+/// Queriers are listed oldest first; on equal timestamps the later one's sample wins. Every
+/// part's warnings are passed on; a part's error fails the whole read.
 public struct MergeQuerier: Querier {
     public let queriers: [any Querier]
 
@@ -10,10 +11,20 @@ public struct MergeQuerier: Querier {
         self.queriers = queriers
     }
 
-    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
-        let parts = queriers.map { $0.select(matchers, minTime: minTime, maxTime: maxTime) }.filter { !$0.isEmpty }
-        if parts.count <= 1 { return parts.first ?? [] }
-        // k-way merge of lists sorted by labels.
+    public func select(_ matchers: [Matcher], hints: SelectHints) throws(StorageError) -> SeriesSet {
+        var warnings: [String] = []
+        var parts: [[SeriesData]] = []
+        for q in queriers {
+            let set = try q.select(matchers, hints: hints)
+            warnings += set.warnings
+            if !set.series.isEmpty { parts.append(set.series) }
+        }
+        if parts.count <= 1 { return SeriesSet(parts.first ?? [], warnings: warnings) }
+        return SeriesSet(Self.merge(parts, minTime: hints.start, maxTime: hints.end), warnings: warnings)
+    }
+
+    /// k-way merge of lists sorted by labels (each list's series with distinct labels).
+    public static func merge(_ parts: [[SeriesData]], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
         var cursors = [Int](repeating: 0, count: parts.count)
         var out: [SeriesData] = []
         while true {
@@ -36,18 +47,23 @@ public struct MergeQuerier: Querier {
         return out
     }
 
-    public func labelNames(_ matchers: [Matcher]) -> [String] {
-        Self.union(queriers.map { $0.labelNames(matchers) })
+    public func labelNames(_ matchers: [Matcher], hints: LabelHints) throws(StorageError) -> LabelList {
+        var lists: [LabelList] = []
+        for q in queriers { lists.append(try q.labelNames(matchers, hints: hints)) }
+        return Self.union(lists).limited(hints.limit)
     }
 
-    public func labelValues(_ name: String, _ matchers: [Matcher]) -> [String] {
-        Self.union(queriers.map { $0.labelValues(name, matchers) })
+    public func labelValues(_ name: String, _ matchers: [Matcher], hints: LabelHints) throws(StorageError) -> LabelList {
+        var lists: [LabelList] = []
+        for q in queriers { lists.append(try q.labelValues(name, matchers, hints: hints)) }
+        return Self.union(lists).limited(hints.limit)
     }
 
-    /// Union of sorted string lists, sorted by bytes.
-    static func union(_ lists: [[String]]) -> [String] {
-        let nonEmpty = lists.filter { !$0.isEmpty }
-        if nonEmpty.count <= 1 { return nonEmpty.first ?? [] }
-        return Set(nonEmpty.joined()).sorted { $0.utf8Precedes($1) }
+    /// Union of sorted string lists, sorted by bytes, with every list's warnings.
+    static func union(_ lists: [LabelList]) -> LabelList {
+        let warnings = lists.flatMap(\.warnings)
+        let nonEmpty = lists.map(\.values).filter { !$0.isEmpty }
+        if nonEmpty.count <= 1 { return LabelList(nonEmpty.first ?? [], warnings: warnings) }
+        return LabelList(Set(nonEmpty.joined()).sorted { $0.utf8Precedes($1) }, warnings: warnings)
     }
 }

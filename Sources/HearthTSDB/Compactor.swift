@@ -134,7 +134,9 @@ extension DB {
             done = maxt
             // New samples in the range being written are refused from here on.
             head.raiseFloor(to: maxt)
-            let series = head.select([], minTime: mint, maxTime: maxt - 1)
+            var unreadable: [String] = []
+            let series = head.select([], minTime: mint, maxTime: maxt - 1, unreadable: &unreadable)
+            logUnreadable(unreadable, writing: "a block")
             if let meta = try BlockWriter.write(parent: options.path, plan: .init(minTime: mint, maxTime: maxt),
                                                 series: series, crashPoint: crashPoint) {
                 let block = try Block(directory: options.path + "/\(meta.ulid)")
@@ -151,6 +153,14 @@ extension DB {
             counters.headTruncationsValue.add(1, ordering: .relaxed)
         }
         return written
+    }
+
+    /// Head chunks a block or snapshot is written without (their file could not be read).
+    func logUnreadable(_ unreadable: [String], writing what: String) {
+        guard !unreadable.isEmpty else { return }
+        logger.error("head chunks could not be read and are left out", metadata: [
+            "writing": "\(what)", "chunks": "\(unreadable.count)", "first": "\(unreadable[0])",
+        ])
     }
 
     /// Merges blocks as long as the planner finds a group.
@@ -181,7 +191,7 @@ extension DB {
         plan.level = parts.map(\.meta.level).max()! + 1
         plan.sources = Array(Set(parts.flatMap(\.meta.sources))).sorted()
         plan.parents = parts.map { BlockMeta.Parent(ulid: $0.meta.ulid, minTime: $0.minTime, maxTime: $0.maxTime) }
-        let series = MergeQuerier(parts).select([], minTime: .min, maxTime: .max)
+        let series = MergeQuerier.merge(parts.map { $0.select([], minTime: .min, maxTime: .max) }, minTime: .min, maxTime: .max)
         let meta = try BlockWriter.write(parent: options.path, plan: plan, series: series, crashPoint: crashPoint)
         let new = try meta.map { try Block(directory: options.path + "/\($0.ulid)") }
         try crashPoint?("before-swap")

@@ -63,7 +63,9 @@ extension DB {
                 try b.tombstones.write(directory: target)
             }
             if withHead, head.minTime != .max, head.maxTime != .min {
-                let series = head.select([], minTime: head.minTime, maxTime: head.maxTime)
+                var unreadable: [String] = []
+                let series = head.select([], minTime: head.minTime, maxTime: head.maxTime, unreadable: &unreadable)
+                logUnreadable(unreadable, writing: "a snapshot")
                 try BlockWriter.write(parent: dir, plan: .init(minTime: head.minTime, maxTime: head.maxTime + 1), series: series)
             }
             try FileSystem.syncDirectory(dir)

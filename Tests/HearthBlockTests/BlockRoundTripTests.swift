@@ -84,9 +84,9 @@ enum BlockFixtures {
         let m = try [Matcher(.equal, "instance", "host-3"), Matcher(.regexMatch, "__name__", "req.*")]
         let want = input.filter { $0.0["instance"] == "host-3" && $0.0["__name__"] == "requests_total" }
         #expect(block.select(m, minTime: .min, maxTime: .max).map(\.labels) == want.map(\.0))
-        #expect(block.labelNames([]) == ["__name__", "id", "instance", "job"])
-        #expect(block.labelValues("instance", []) == (0..<7).map { "host-\($0)" })
-        #expect(block.labelValues("__name__", [try Matcher(.equal, "id", "3")]) == ["requests_total"])
+        #expect(block.labelNames([], hints: LabelHints()).values == ["__name__", "id", "instance", "job"])
+        #expect(block.labelValues("instance", [], hints: LabelHints()).values == (0..<7).map { "host-\($0)" })
+        #expect(block.labelValues("__name__", [try Matcher(.equal, "id", "3")], hints: LabelHints()).values == ["requests_total"])
         let absent = try [Matcher(.notEqual, "job", "node")]
         #expect(block.select(absent, minTime: .min, maxTime: .max).isEmpty)
         // A time range outside the block selects nothing; one inside cuts samples.
@@ -164,7 +164,7 @@ enum BlockFixtures {
             try FileSystem.writeFileAtomically(path, bytes)
             if let block = try? Block(directory: dir.path + "/\(meta.ulid)") {
                 _ = block.select([try Matcher(.regexMatch, "id", "1.*")], minTime: .min, maxTime: .max)
-                _ = block.labelValues("id", [])
+                _ = block.labelValues("id", [], hints: LabelHints()).values
             }
         }
     }

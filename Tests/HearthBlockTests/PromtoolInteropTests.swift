@@ -67,14 +67,14 @@ import Testing
         let blocks = try FileManager.default.contentsOfDirectory(atPath: tsdb).filter { ULID($0) != nil }.sorted()
         #expect(blocks.count >= 2, "500 samples 30 s apart span more than one 2h block")
         let opened = try blocks.map { try Block(directory: tsdb + "/" + $0) }
-        let merged = MergeQuerier(opened).select([], minTime: .min, maxTime: .max)
+        let merged = try MergeQuerier(opened).completeSelection([], minTime: .min, maxTime: .max)
         #expect(merged.count == dumped.count)
         #expect(merged.count == 41)
         for s in merged {
             #expect(Promtool.same(dumped[Promtool.text(s.labels)] ?? [], s.samples()), "\(s.labels)")
         }
         // The label APIs over Prometheus's index.
-        #expect(opened[0].labelNames([]) == ["__name__", "code", "path", "room"])
-        #expect(opened[0].labelValues("code", []) == ["200", "201", "202", "203"])
+        #expect(opened[0].labelNames([], hints: LabelHints()).values == ["__name__", "code", "path", "room"])
+        #expect(opened[0].labelValues("code", [], hints: LabelHints()).values == ["200", "201", "202", "203"])
     }
 }

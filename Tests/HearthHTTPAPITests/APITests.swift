@@ -1,4 +1,5 @@
 import Foundation
+import HearthBlock
 import HearthHTTPAPI
 import HearthModel
 import HearthPromQL
@@ -118,6 +119,33 @@ import Testing
         #expect(result.count == 1)
         let values = (result.first?["values"] as? [[Any]] ?? []).map { $0[1] as! String }
         #expect(values == ["1", "2", "3", "4", "5", "6"])
+    }
+
+    /// A damaged block chunk is left out of the answer, and the answer says so: Prometheus's
+    /// `warnings`, on queries and on series lookups alike.
+    @Test func damageMetWhileReadingIsAWarningInTheResponse() async throws {
+        let f = try Fixture()
+        let hour: Int64 = 3_600_000
+        for t in stride(from: 0, through: 4 * hour, by: Int(hour / 4)) {
+            #expect(await f.write([(Self.up, [Sample(t, 1)])]).status == .noContent)
+        }
+        let block = try #require(try f.db.compactHead().first)
+        let chunks = f.dir.path + "/\(block.ulid)/chunks/000001"
+        var bytes = try #require(FileManager.default.contents(atPath: chunks))
+        bytes[12] ^= 0xFF  // inside the first chunk's data: its checksum no longer matches
+        try bytes.write(to: URL(fileURLWithPath: chunks))
+
+        let (status, json) = try await f.json("/api/v1/query?query=count_over_time(up[5h])&time=\(4 * 3600)")
+        #expect(status == .ok)
+        let warnings = json["warnings"] as? [String] ?? []
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("block \(block.ulid): 1 damaged part left out of the answer") == true, "\(warnings)")
+        // What the head holds is still answered.
+        let result = (json["data"] as! [String: Any])["result"] as! [[String: Any]]
+        #expect((result.first?["value"] as? [Any])?[1] as? String == "9")
+        // A query that does not reach the damaged block has no warning.
+        let (_, recent) = try await f.json("/api/v1/query?query=up&time=\(4 * 3600)")
+        #expect(recent["warnings"] == nil)
     }
 
     @Test func badRemoteWritesGet4xxAndLeaveDataIntact() async throws {

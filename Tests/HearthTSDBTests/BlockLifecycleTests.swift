@@ -180,7 +180,7 @@ func writeTimeline(_ db: DB, series n: Int, from: Int, samples: Int, into expect
         let blocks = try FileSystem.list(dir).filter { ULID($0) != nil }.map { try Block(directory: dir + "/" + $0) }
         #expect(blocks.count == db.blocks.count + 1)
         var got: [Labels: [Sample]] = [:]
-        for s in MergeQuerier(blocks.sorted { $0.minTime < $1.minTime }).select([], minTime: .min, maxTime: .max) {
+        for s in try MergeQuerier(blocks.sorted { $0.minTime < $1.minTime }).completeSelection([], minTime: .min, maxTime: .max) {
             got[s.labels] = s.samples()
         }
         #expect(got == expected)

@@ -67,7 +67,7 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
         // Label lookups go through the postings the parts built.
         let some = expected.keys.sorted()[12_345]
         let matchers = some.map { try! Matcher(.equal, $0.name, $0.value) }
-        #expect(db2.querier().select(matchers, minTime: .min, maxTime: .max).map(\.labels) == [some])
+        #expect(try db2.querier().completeSelection(matchers, minTime: .min, maxTime: .max).map(\.labels) == [some])
         try db2.close()
     }
 
@@ -233,7 +233,7 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
             let db = try DB(options: o, logger: quietLogger())
             sawBlocks = sawBlocks || !db.blocks.isEmpty
             #expect(try FileSystem.list(tmp.path).allSatisfy { !$0.contains(".tmp-for-") }, "round \(round): leftovers")
-            let got = db.querier().select([try Matcher(.equal, "__name__", "crash_test")], minTime: .min, maxTime: .max)
+            let got = try db.querier().completeSelection([try Matcher(.equal, "__name__", "crash_test")], minTime: .min, maxTime: .max)
             #expect(got.count == seriesCount, "round \(round)")
             for s in got {
                 let id = Int(s.labels["series"]!)!

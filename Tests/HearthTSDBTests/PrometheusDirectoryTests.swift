@@ -91,7 +91,7 @@ import Testing
         let db = try DB(options: options, logger: quietLogger())
         #expect(db.blocks.count == 4)
         var got: [String: [Sample]] = [:]
-        for s in db.querier().select([], minTime: .min, maxTime: .max) { got[Promtool.text(s.labels)] = s.samples() }
+        for s in try db.querier().completeSelection([], minTime: .min, maxTime: .max) { got[Promtool.text(s.labels)] = s.samples() }
         #expect(got.keys.sorted() == expected.keys.sorted(), "\(got.count) series vs \(expected.count)")
         for (k, v) in expected { #expect(Promtool.same(got[k] ?? [], v), "\(k)") }
         #expect(FileSystem.isDirectory(data + "/wal.prometheus"), "Prometheus's WAL is set aside, not truncated")
@@ -102,7 +102,7 @@ import Testing
         try db.close()
         let db2 = try DB(options: options, logger: quietLogger())
         #expect(db2.blocks.count == 4)
-        #expect(db2.querier().select([try Matcher(.equal, "__name__", "after")], minTime: .min, maxTime: .max).count == 1)
+        #expect(try db2.querier().completeSelection([try Matcher(.equal, "__name__", "after")], minTime: .min, maxTime: .max).count == 1)
         try db2.close()
     }
 }

@@ -69,6 +69,8 @@ struct APIError: Error {
 
     static func badData(_ m: String) -> APIError { APIError(type: "bad_data", message: m, status: .badRequest) }
     static func unavailable(_ m: String) -> APIError { APIError(type: "unavailable", message: m, status: .serviceUnavailable) }
+    /// A read that failed (Prometheus answers storage errors as `internal`, 500).
+    static func storage(_ e: StorageError) -> APIError { APIError(type: "internal", message: e.description, status: .internalServerError) }
 
     static func query(_ e: QueryError) -> APIError {
         switch e {

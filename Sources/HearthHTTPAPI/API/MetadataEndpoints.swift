@@ -63,11 +63,17 @@ extension API {
         let limit = try limit(p)
         let querier = context.db.querier()
         var found = Set<Labels>()
+        var annotations = Annotations()
         for matchers in sets {
-            for s in querier.select(matchers, minTime: start, maxTime: end) { found.insert(s.labels) }
+            var hints = SelectHints(start: start, end: end)
+            hints.function = "series"
+            hints.limit = limit.map { $0 == .max ? $0 : $0 + 1 } ?? 0
+            let selected: SeriesSet
+            do { selected = try querier.select(matchers, hints: hints) } catch { throw .storage(error) }
+            for w in selected.warnings { annotations.warnRaw(w) }
+            for s in selected.series { found.insert(s.labels) }
         }
         var sorted = found.sorted(by: <)
-        var annotations = Annotations()
         if let limit, sorted.count > limit {
             sorted = Array(sorted.prefix(limit))
             annotations.warnRaw("results truncated due to limit")
@@ -83,12 +89,25 @@ extension API {
     func labels(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let p = Parameters(request)
         let sets = try matcherSets(p)
-        _ = try time(p, "start", default: Self.minTime)
-        _ = try time(p, "end", default: Self.maxTime)
+        let hints = try labelHints(p)
         let querier = context.db.querier()
         var names = Set<String>()
-        for matchers in sets.isEmpty ? [[]] : sets { names.formUnion(querier.labelNames(matchers)) }
-        return try listResult(names, limit: limit(p))
+        var warnings: [String] = []
+        for matchers in sets.isEmpty ? [[]] : sets {
+            let list: LabelList
+            do { list = try querier.labelNames(matchers, hints: hints) } catch { throw .storage(error) }
+            names.formUnion(list.values)
+            warnings += list.warnings
+        }
+        return try listResult(names, warnings: warnings, limit: limit(p))
+    }
+
+    /// `start`, `end` and `limit` of a label names or values request (one more than the limit
+    /// is asked for, so that truncation can be told).
+    func labelHints(_ p: Parameters) throws(APIError) -> LabelHints {
+        let start = try time(p, "start", default: Self.minTime)
+        let end = try time(p, "end", default: Self.maxTime)
+        return LabelHints(start: start, end: end, limit: try limit(p).map { $0 == .max ? $0 : $0 + 1 } ?? 0)
     }
 
     /// `label/<name>/values`.
@@ -100,17 +119,23 @@ extension API {
         guard !name.isEmpty else { throw .badData("invalid label name: \"\"") }
         let p = Parameters(request)
         let sets = try matcherSets(p)
-        _ = try time(p, "start", default: Self.minTime)
-        _ = try time(p, "end", default: Self.maxTime)
+        let hints = try labelHints(p)
         let querier = context.db.querier()
         var values = Set<String>()
-        for matchers in sets.isEmpty ? [[]] : sets { values.formUnion(querier.labelValues(name, matchers)) }
-        return try listResult(values, limit: limit(p))
+        var warnings: [String] = []
+        for matchers in sets.isEmpty ? [[]] : sets {
+            let list: LabelList
+            do { list = try querier.labelValues(name, matchers, hints: hints) } catch { throw .storage(error) }
+            values.formUnion(list.values)
+            warnings += list.warnings
+        }
+        return try listResult(values, warnings: warnings, limit: limit(p))
     }
 
-    func listResult(_ set: Set<String>, limit: Int?) -> APIResult {
+    func listResult(_ set: Set<String>, warnings: [String], limit: Int?) -> APIResult {
         var sorted = set.sorted { $0.utf8Precedes($1) }
         var annotations = Annotations()
+        for w in warnings { annotations.warnRaw(w) }
         if let limit, sorted.count > limit {
             sorted = Array(sorted.prefix(limit))
             annotations.warnRaw("results truncated due to limit")

@@ -3,6 +3,7 @@ import HearthPromQL
 import HearthPromQLParser
 import HearthStorage
 import HearthTSDB
+import Logging
 import NIOHTTP1
 
 extension API {
@@ -19,7 +20,14 @@ extension API {
         let querier = context.db.querier()
         var latest: [Labels: Sample] = [:]
         for matchers in sets {
-            for s in querier.select(matchers, minTime: now - lookback, maxTime: now) {
+            let selected: SeriesSet
+            do { selected = try querier.select(matchers, hints: SelectHints(start: now - lookback, end: now)) } catch {
+                return .text(.internalServerError, "\(error)\n")
+            }
+            for w in selected.warnings {
+                context.logger.warning("federation answered from an incomplete read", metadata: ["warning": "\(w)"])
+            }
+            for s in selected.series {
                 guard let last = s.samples().last, !StaleMarker.isStale(last.value) else { continue }
                 latest[s.labels] = last
             }

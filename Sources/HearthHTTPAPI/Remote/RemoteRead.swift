@@ -36,12 +36,24 @@ extension API {
         }
         let streamed = read.acceptedResponseTypes.first { $0 == .streamedXORChunks || $0 == .samples } == .streamedXORChunks
         let querier = context.db.querier()
+        var selections: [SeriesSet] = []
+        for (index, q) in read.queries.enumerated() {
+            do {
+                selections.append(try querier.select(matcherSets[index], hints: SelectHints(start: q.startMs, end: q.endMs)))
+            } catch {
+                return .text(.internalServerError, "\(error)\n")
+            }
+        }
+        // The protocol has no place for warnings: they go in headers (which a Hearth querier
+        // reads), as they would otherwise be lost.
+        var warningHeaders: HTTPHeaders = [:]
+        for w in Set(selections.flatMap(\.warnings)).sorted() { warningHeaders.add(name: Self.readWarningHeader, value: w) }
         if streamed {
             var body: [UInt8] = []
-            for (index, q) in read.queries.enumerated() {
+            for index in read.queries.indices {
                 var frame: [(Labels, [ReadResponseEncoder.XORChunk])] = []
                 var frameBytes = 0
-                for s in querier.select(matcherSets[index], minTime: q.startMs, maxTime: q.endMs) {
+                for s in selections[index].series {
                     let chunks = s.chunks.map(\.portable).filter { $0.encoding == .xor }.map {
                         ReadResponseEncoder.XORChunk(minTime: $0.minTime, maxTime: $0.maxTime, bytes: $0.bytes)
                     }
@@ -55,20 +67,23 @@ extension API {
                 }
                 if !frame.isEmpty { body += ReadResponseEncoder.chunkedFrame(frame, queryIndex: Int64(index)) }
             }
-            return HTTPResponse(status: .ok, contentType: "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
-                                bytes: body)
+            var response = HTTPResponse(status: .ok, contentType: "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
+                                        bytes: body)
+            response.headers.add(contentsOf: warningHeaders)
+            return response
         }
-        var results: [[ReadResponseEncoder.SeriesSamples]] = []
-        for (index, q) in read.queries.enumerated() {
-            results.append(querier.select(matcherSets[index], minTime: q.startMs, maxTime: q.endMs).map {
-                ReadResponseEncoder.SeriesSamples(labels: $0.labels, samples: $0.samples())
-            })
+        let results = selections.map { set in
+            set.series.map { ReadResponseEncoder.SeriesSamples(labels: $0.labels, samples: $0.samples()) }
         }
         var response = HTTPResponse(status: .ok, contentType: "application/x-protobuf",
                                     bytes: Snappy.encode(ReadResponseEncoder.samples(results)))
         response.headers.add(name: "Content-Encoding", value: "snappy")
+        response.headers.add(contentsOf: warningHeaders)
         return response
     }
+
+    /// The response header carrying each of a remote read's warnings.
+    public static let readWarningHeader = "Hearth-Read-Warning"
 
     /// The snappy-decoded body, or the 400 to answer with.
     func decompressedBody(_ request: HTTPRequest) -> Result<[UInt8], HTTPResponseError> {

@@ -14,14 +14,31 @@ extension Head: Querier {
         postings.postings(for: matchers)
     }
 
-    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp) -> [SeriesData] {
+    public func select(_ matchers: [Matcher], hints: SelectHints) -> SeriesSet {
+        var unreadable: [String] = []
+        let series = select(matchers, minTime: hints.start, maxTime: hints.end, unreadable: &unreadable)
+        return SeriesSet(hints.limit > 0 && series.count > hints.limit ? Array(series.prefix(hints.limit)) : series,
+                         warnings: Self.warnings(unreadable))
+    }
+
+    /// Series with samples in `[minTime, maxTime]`, sorted by labels; a completed chunk whose
+    /// file cannot be read is left out and described in `unreadable`.
+    public func select(_ matchers: [Matcher], minTime: Timestamp, maxTime: Timestamp, unreadable: inout [String]) -> [SeriesData] {
         let deleted = tombstones.withLock { $0.isEmpty ? nil : $0 }
-        return Self.sortedByLabels(seriesData(postings(for: matchers), minTime: minTime, maxTime: maxTime, deleted: deleted))
+        return Self.sortedByLabels(seriesData(postings(for: matchers), minTime: minTime, maxTime: maxTime, deleted: deleted,
+                                              unreadable: &unreadable))
+    }
+
+    /// One warning for the chunks a selection left out (the first few named).
+    static func warnings(_ unreadable: [String]) -> [String] {
+        guard !unreadable.isEmpty else { return [] }
+        let named = unreadable.prefix(3).joined(separator: "; ")
+        return ["head: \(unreadable.count) completed chunk\(unreadable.count == 1 ? "" : "s") could not be read and \(unreadable.count == 1 ? "is" : "are") left out (\(named)\(unreadable.count > 3 ? "; ..." : ""))"]
     }
 
     /// Labels and the chunks overlapping `[minTime, maxTime]` of each series in `refs` that has any.
     private func seriesData(
-        _ refs: PostingsList, minTime: Timestamp, maxTime: Timestamp, deleted: Tombstones?
+        _ refs: PostingsList, minTime: Timestamp, maxTime: Timestamp, deleted: Tombstones?, unreadable: inout [String]
     ) -> [SeriesData] {
         var out: [SeriesData] = []
         out.reserveCapacity(refs.count)
@@ -42,6 +59,8 @@ extension Head: Querier {
             for m in mapped where m.maxTime >= minTime && m.minTime <= maxTime {
                 if let bytes = chunkFiles.chunk(m.ref) {
                     chunks.append(ChunkData(minTime: m.minTime, maxTime: m.maxTime, bytes: bytes))
+                } else {
+                    unreadable.append("\(HeadChunkFiles.path(chunkFiles.directory, Int(m.ref >> 32))) offset \(m.ref & 0xFFFF_FFFF), series \(symbols.labels(ids))")
                 }
             }
             if let open { chunks.append(open) }
@@ -100,6 +119,14 @@ extension Head: Querier {
     func withSeries<R>(_ ref: UInt64, _ body: (MemSeries, ArraySlice<UInt32>, ChunkSpace) -> R) -> R? {
         let i = slot(ofRef: ref)
         return stripe(ofRef: ref).series.withLock { s in s.isLive(i) ? body(s.series[i], s.labelIDs(of: i), s.chunks) : nil }
+    }
+
+    public func labelNames(_ matchers: [Matcher], hints: LabelHints) -> LabelList {
+        LabelList(labelNames(matchers)).limited(hints.limit)
+    }
+
+    public func labelValues(_ name: String, _ matchers: [Matcher], hints: LabelHints) -> LabelList {
+        LabelList(labelValues(name, matchers)).limited(hints.limit)
     }
 
     public func labelNames(_ matchers: [Matcher]) -> [String] {
