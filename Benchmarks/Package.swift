@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "HearthExposition", package: "Hearth"),
                 .product(name: "HearthConfig", package: "Hearth"),
                 .product(name: "HearthScrape", package: "Hearth"),
+                .product(name: "HearthStorage", package: "Hearth"),
                 .product(name: "HearthModel", package: "Hearth"),
             ],
             path: "Benchmarks/HearthScrapeBenchmarks",

@@ -1,28 +1,12 @@
 import HearthModel
+import HearthStorage
 import HearthScrape
 import HearthWAL
 import Synchronization
 
-/// Why the agent refused a sample.
-public enum AgentAppendError: Error, Sendable, CustomStringConvertible {
-    case outOfOrder(timestamp: Int64, newest: Int64)
-    /// A ref the table does not have, given without labels.
-    case unknownSeries(ref: UInt64)
-    /// More labels than a stored series may have (its WAL record would not replay).
-    case tooManyLabels(count: Int)
-
-    public var description: String {
-        switch self {
-        case .outOfOrder(let t, let newest): "out of order sample: \(t) is not after the series' newest sample at \(newest)"
-        case .unknownSeries(let ref): "series ref \(ref) is unknown and no labels were given"
-        case .tooManyLabels(let n): "\(n) labels; a series may have at most \(Labels.maximumCount)"
-        }
-    }
-}
-
 /// One scrape's samples for the agent's log: collected in memory, written with one `write(2)`
 /// at commit (a series record for new series, then one samples record).
-public final class AgentAppender: ScrapeAppender {
+public final class AgentAppender: Appender {
     let storage: AgentStorage
     var samples: [WALSample] = []
     var newSeries: [WALSeries] = []
@@ -32,7 +16,8 @@ public final class AgentAppender: ScrapeAppender {
         self.storage = storage
     }
 
-    public func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 {
+    @discardableResult
+    public func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws(AppendError) -> UInt64 {
         var known: (ref: UInt64, newest: Int64)?
         storage.table.withLock { table in
             if ref != 0, let s = table.series[ref] {
@@ -42,12 +27,19 @@ public final class AgentAppender: ScrapeAppender {
             }
         }
         if let known {
-            guard t > known.newest else { throw AgentAppendError.outOfOrder(timestamp: t, newest: known.newest) }
+            guard t > known.newest else {
+                let series = labels.isEmpty ? storage.table.withLock { table in
+                    table.series[known.ref].map { table.store.labels($0.labels) } ?? Labels()
+                } : labels
+                throw .outOfOrder(series: series, timestamp: t, newest: known.newest)
+            }
             samples.append(WALSample(ref: known.ref, timestamp: t, value: v))
             return known.ref
         }
-        guard !labels.isEmpty else { throw AgentAppendError.unknownSeries(ref: ref) }
-        guard labels.count <= Labels.maximumCount else { throw AgentAppendError.tooManyLabels(count: labels.count) }
+        guard !labels.isEmpty else { throw .unknownSeries(ref: ref) }
+        guard labels.count <= Labels.maximumCount else {
+            throw .invalidLabels("\(labels.count) labels; a series may have at most \(Labels.maximumCount)")
+        }
         let newRef: UInt64
         if let r = newRefs[labels] {
             newRef = r
@@ -63,8 +55,13 @@ public final class AgentAppender: ScrapeAppender {
         return newRef
     }
 
-    public func commit() throws {
+    public func commit() throws(CommitError) {
         defer { reset() }
+        do { try write() } catch { throw CommitError(message: "\(error)") }
+    }
+
+    /// The batch to the table and the WAL (one write).
+    private func write() throws {
         guard !samples.isEmpty || !newSeries.isEmpty else { return }
         let segment = storage.wal.position.segment
         // Series go into the table before their records can be read, so a queue that reads a

@@ -1,5 +1,6 @@
 import HearthFileIO
 import HearthModel
+import HearthStorage
 import HearthRemoteWrite
 import HearthScrape
 import HearthWAL
@@ -190,8 +191,8 @@ public final class AgentStorage: Sendable {
     }
 }
 
-extension AgentStorage: ScrapeStorage {
-    public func scrapeAppender() -> AgentAppender { AgentAppender(storage: self) }
+extension AgentStorage: Appendable {
+    public func appender() -> AgentAppender { AgentAppender(storage: self) }
 }
 
 extension AgentStorage: WALSource {

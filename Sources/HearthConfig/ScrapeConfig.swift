@@ -166,6 +166,12 @@ public struct FileSDConfig: Sendable {
     public var files: [String]
     public var refreshInterval: Int64 = 300_000
 
+    /// Files named on a command line (`hearth query --endpoint.sd-files`).
+    public init(files: [String], refreshInterval: Int64 = 300_000) {
+        self.files = files
+        self.refreshInterval = refreshInterval
+    }
+
     init(_ value: YAMLValue, directory: String) throws(ConfigError) {
         let f = try value.fields("file_sd_config", ["files", "refresh_interval"])
         files = try (f["files"]?.strings() ?? []).map { FilePath.resolve($0, in: directory) }

@@ -25,6 +25,13 @@ public enum FuzzSeeds {
         case "remote-write-v1": return [WriteRequestEncoder.v1(writeSeries)]
         case "remote-write-v2": return [WriteRequestEncoder.v2(writeSeries)]
         case "remote-read": return [readRequest.encode()]
+        case "remote-read-samples":
+            return [ReadResponseEncoder.samples([writeSeries.map { ReadResponseEncoder.SeriesSamples(labels: $0.0, samples: $0.1) }, []])]
+        case "remote-read-frames":
+            let chunks = writeSeries.map { s in
+                (s.0, ChunkData.encode(s.1).map { ReadResponseEncoder.XORChunk(minTime: $0.minTime, maxTime: $0.maxTime, bytes: $0.bytes) })
+            }
+            return [ReadResponseEncoder.chunkedFrame(chunks, queryIndex: 0) + ReadResponseEncoder.chunkedFrame(Array(chunks.prefix(1)), queryIndex: 1)]
         case "exposition-text": return [Array(exposition.utf8)]
         case "openmetrics": return [Array(openMetrics.utf8)]
         case "regex": return [String(repeating: "(", count: 1000) + "a" + String(repeating: ")", count: 1000) + "\na", "a.*b\naxxb", "(?i)get|post\nPOST", "^(\\d+)ms$\n250ms", "[[:alpha:]]+\\.(?P<ext>\\w+)\nfile.txt",

@@ -34,5 +34,18 @@ enum WireTargets {
             let again = request.encode().withUnsafeBytes { try? ReadRequest.decode($0) }
             guard again?.queries.count == request.queries.count else { fatalError("read request round trip lost queries") }
         },
+        FuzzTarget("remote-read-samples", "a remote-read SAMPLES response (prometheus.ReadResponse) as a peer may send it") { bytes in
+            var seen = 0
+            for result in (try? ReadResponseDecoder.samples(bytes)) ?? [] {
+                for s in result { seen += s.labels.count + s.samples.count }
+            }
+        },
+        FuzzTarget("remote-read-frames", "a STREAMED_XOR_CHUNKS remote-read body: frame lengths, CRCs, ChunkedReadResponse messages") { bytes in
+            var frames = ReadResponseDecoder.Frames(bytes, maxFrameBytes: 1 << 20)
+            var seen = 0
+            while let frame = try? frames.next() {
+                for s in frame.series { seen += s.labels.count + s.chunks.reduce(0) { $0 + $1.bytes.count } }
+            }
+        },
     ]
 }

@@ -45,7 +45,7 @@ public final class Engine: Sendable {
     /// task cancellation.
     public func instantQuery(_ query: String, at time: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
         let expr = try parse(query)
-        return try await runLimited { () throws(QueryError) in
+        return try await runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
             try self.evaluate(expr, start: time, end: time, step: 0, querier: querier,
                               deadline: ContinuousClock.now + self.options.timeout)
         }
@@ -54,19 +54,26 @@ public final class Engine: Sendable {
     /// A range query over `[start, end]` every `step` ms.
     public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
         let expr = try parse(query)
-        return try await runLimited { () throws(QueryError) in
+        return try await runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
             try self.evaluate(expr, start: start, end: end, step: step, querier: querier,
                               deadline: ContinuousClock.now + self.options.timeout)
         }
     }
 
     /// Runs `body` once one of the `--query.max-concurrency` slots is free (a cancelled task
-    /// fails with `.canceled` instead).
-    public func runLimited<T: Sendable>(_ body: @Sendable () throws(QueryError) -> T) async throws(QueryError) -> T {
+    /// fails with `.canceled` instead). With `onOwnThread` (a querier that blocks on remote
+    /// reads) the body runs on a thread of its own.
+    public func runLimited<T: Sendable>(
+        onOwnThread: Bool = false, _ body: @escaping @Sendable () throws(QueryError) -> T
+    ) async throws(QueryError) -> T {
         await slots.acquire()
         defer { Task { await slots.release() } }
         if Task.isCancelled { throw .canceled }
-        return try body()
+        guard onOwnThread else { return try body() }
+        let result: Result<T, QueryError> = await runOnOwnThread {
+            do throws(QueryError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     /// Evaluates a parsed expression: an instant query when `step` is 0 (`start == end`), else a

@@ -2,6 +2,7 @@ import HearthModel
 import HearthPromQL
 import HearthPromQLParser
 import HearthRegex
+import HearthStorage
 
 /// The outcome of running one script: how many `eval` cases passed, and why the others failed.
 public struct ScriptReport: Sendable {
@@ -36,6 +37,9 @@ public struct ScriptReport: Sendable {
 /// at the middle step of a three-step range query.
 public struct ScriptRunner {
     public var engine: Engine
+    /// What the engine reads the loaded data through: the storage itself, or (to test a seam)
+    /// something in front of it, such as a remote-read fan-out to a server that holds it.
+    public var reader: (MemoryStorage) -> any Querier = { $0 }
 
     public init(engine: Engine) { self.engine = engine }
 
@@ -163,7 +167,7 @@ public struct ScriptRunner {
         let result: QueryResult
         do {
             let expr = try engine.parse(query)
-            result = try engine.evaluate(expr, start: start, end: end, step: step, querier: storage)
+            result = try engine.evaluate(expr, start: start, end: end, step: step, querier: reader(storage))
         } catch {
             guard eval.expectsFailure else { return "unexpected error: \(error.description)" }
             return checkFailure(eval, error.description)
@@ -177,7 +181,7 @@ public struct ScriptRunner {
         let result: QueryResult
         do {
             let expr = try engine.parse(query)
-            result = try engine.evaluate(expr, start: at - 60_000, end: at + 60_000, step: 60_000, querier: storage)
+            result = try engine.evaluate(expr, start: at - 60_000, end: at + 60_000, step: 60_000, querier: reader(storage))
         } catch {
             return "range mode at \(at): unexpected error: \(error.description)"
         }

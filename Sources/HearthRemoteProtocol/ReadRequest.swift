@@ -157,7 +157,7 @@ public enum ReadResponseEncoder {
     }
 
     /// One chunk of a `STREAMED_XOR_CHUNKS` response.
-    public struct XORChunk {
+    public struct XORChunk: Sendable {
         public var minTime: Int64
         public var maxTime: Int64
         public var bytes: [UInt8]

@@ -120,15 +120,16 @@ public final class RuleGroup: Sendable {
     /// Appends a rule's samples and staleness markers for series it no longer returns; returns
     /// why writing failed, if it did.
     private func write(_ samples: [RuleSample], rule i: Int, at t: Int64, _ c: RuleContext) -> String? {
-        let app = c.storage.ruleAppender()
+        let app = c.storage.appender()
         var returned: Set<Labels> = []
         var problem: String?
         var refused = 0
         for s in samples {
-            switch app.append(s.labels, s.t, s.v) {
-            case .appended: returned.insert(s.labels)
-            case .outOfOrder, .tooOld, .duplicate: refused += 1
-            case .failed(let m): problem = m
+            do throws(AppendError) {
+                try app.append(0, s.labels, s.t, s.v)
+                returned.insert(s.labels)
+            } catch {
+                if error.isCountedByRules { refused += 1 } else { problem = error.description }
             }
         }
         if refused > 0 {
@@ -137,7 +138,7 @@ public final class RuleGroup: Sendable {
         let previous = state.withLock { $0.previous[i] }
         for labels in previous where !returned.contains(labels) {
             // Refusals are expected here when another rule now writes the series.
-            _ = app.append(labels, t, StaleMarker.value)
+            _ = try? app.append(0, labels, t, StaleMarker.value)
         }
         do {
             try app.commit()
@@ -156,9 +157,11 @@ public final class RuleGroup: Sendable {
             return s.previous.reduce(into: Set<Labels>()) { $0.formUnion($1) }
         }
         guard !all.isEmpty else { return }
-        let app = c.storage.ruleAppender()
-        for labels in all { _ = app.append(labels, t, StaleMarker.value) }
-        try? app.commit()
+        let app = c.storage.appender()
+        for labels in all { _ = try? app.append(0, labels, t, StaleMarker.value) }
+        do { try app.commit() } catch {
+            c.logger.warning("staleness markers of a removed group not written", metadata: ["group": "\(name)", "err": "\(error)"])
+        }
     }
 
     /// Takes over the state of the group it replaces on reload: the series written (so

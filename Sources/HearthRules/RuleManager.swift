@@ -1,5 +1,6 @@
 import HearthConfig
 import HearthModel
+import HearthStorage
 import HearthPromQL
 import Logging
 import Synchronization
@@ -56,10 +57,12 @@ public final class RuleManager: Sendable {
             removed.markStale(at: c.now(), context: c)
         }
         if !stale.isEmpty {
-            let app = c.storage.ruleAppender()
+            let app = c.storage.appender()
             let now = c.now()
-            for labels in stale { _ = app.append(labels, now, StaleMarker.value) }
-            try? app.commit()
+            for labels in stale { _ = try? app.append(0, labels, now, StaleMarker.value) }
+            do { try app.commit() } catch {
+                c.logger.warning("staleness markers of removed rules not written", metadata: ["err": "\(error)"])
+            }
         }
         state.withLock {
             $0.groups = fresh

@@ -5,19 +5,16 @@ import HearthStorage
 public protocol RuleStorage: Sendable {
     func querier() -> any Querier
     /// A batch for one rule's results, committed together.
-    func ruleAppender() -> any RuleAppender
+    func appender() -> any Appender
 }
 
-/// How an appended sample fared; the refusals are those Prometheus counts rather than logs.
-public enum RuleAppendOutcome: Sendable, Equatable {
-    case appended
-    case outOfOrder
-    case tooOld
-    case duplicate
-    case failed(String)
-}
-
-public protocol RuleAppender: AnyObject {
-    func append(_ labels: Labels, _ t: Int64, _ v: Double) -> RuleAppendOutcome
-    func commit() throws
+extension AppendError {
+    /// Whether Prometheus's rule evaluation counts this refusal and goes on (out of order, out
+    /// of bounds, duplicate timestamp) rather than reporting it as the rule's failure.
+    var isCountedByRules: Bool {
+        switch self {
+        case .outOfOrder, .tooOld, .outOfRange, .duplicateTimestamp: true
+        case .invalidLabels, .unknownSeries: false
+        }
+    }
 }

@@ -3,6 +3,7 @@ import HearthFileIO
 import HearthExposition
 import HearthHTTPClient
 import HearthModel
+import HearthStorage
 import NIOCore
 import Synchronization
 
@@ -13,7 +14,7 @@ import Synchronization
 /// processing of the body all run there, so a scrape wakes one thread once. (With a task per
 /// loop sleeping on the concurrency runtime's timers, each scrape took four thread switches:
 /// timer thread, task, event loop, task; at a thousand targets they cost more than parsing.)
-final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sendable {
+final class ScrapeLoop<Storage: Appendable>: NIOScheduledCallbackHandler, Sendable {
     /// The largest scrape body read, whatever `body_size_limit` says (decompressed size).
     static var maxBodyBytes: Int { 1 << 30 }
 
@@ -173,7 +174,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
         if !quiet {
             let t = unixMilliseconds()
             processor.withLock { p in
-                let app = storage.scrapeAppender()
+                let app = storage.appender()
                 p.markTargetGone(at: t, appender: app)
                 p.appendStaleReport(at: t, appender: app)
                 try? app.commit()
@@ -219,7 +220,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
         processor.withLock { p in
             // A good scrape and its report go in one commit (one write to the log).
             if failure == nil {
-                let app = storage.scrapeAppender()
+                let app = storage.appender()
                 do throws(ScrapeError) {
                     let result = try p.process(body, format: format, timestamp: t, appender: app)
                     p.appendReport(up: true, duration: duration, result: result, at: t, appender: app)
@@ -230,7 +231,7 @@ final class ScrapeLoop<Storage: ScrapeStorage>: NIOScheduledCallbackHandler, Sen
                     failure = error
                 }
             }
-            let app = storage.scrapeAppender()
+            let app = storage.appender()
             p.markFailedScrape(at: t, appender: app)
             p.appendReport(up: false, duration: duration, result: ScrapeProcessor.Result(), at: t, appender: app)
             try? app.commit()

@@ -2,6 +2,7 @@ import HearthConfig
 import HearthDiscovery
 import HearthHTTPClient
 import HearthModel
+import HearthStorage
 import HearthRelabel
 import Logging
 import NIOCore
@@ -11,7 +12,7 @@ import Synchronization
 /// go through target relabeling, and each kept target gets a loop. `apply(_:)` reloads a
 /// configuration: loops of unchanged jobs and targets keep running (no gap, no lost scrape),
 /// changed ones are replaced, removed targets get staleness markers.
-public final class ScrapeManager<Storage: ScrapeStorage>: Sendable {
+public final class ScrapeManager<Storage: Appendable>: Sendable {
     let storage: Storage
     let client: HTTPClient
     let logger: Logger

@@ -2,6 +2,7 @@ import HearthConfig
 import HearthEncoding
 import HearthExposition
 import HearthModel
+import HearthStorage
 import HearthRelabel
 
 /// Turns scrape bodies into appends for one target: parses with `ExpositionScanner`, finds each
@@ -49,7 +50,7 @@ public struct ScrapeProcessor {
     /// Appends one scrape's samples and stale markers, at `timestamp` unless the sample has its
     /// own and `honor_timestamps` is on. Throws (after nothing was committed) when the body is
     /// malformed or a limit is exceeded: the scrape fails as a whole.
-    public mutating func process<A: ScrapeAppender>(
+    public mutating func process<A: Appender>(
         _ body: [UInt8], format: ExpositionFormat, timestamp: Int64, appender: A
     ) throws(ScrapeError) -> Result {
         var result = Result()
@@ -115,18 +116,18 @@ public struct ScrapeProcessor {
     }
 
     /// After a failed scrape: every series of the last successful scrape goes stale, once.
-    mutating func markFailedScrape<A: ScrapeAppender>(at timestamp: Int64, appender: A) {
+    mutating func markFailedScrape<A: Appender>(at timestamp: Int64, appender: A) {
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         iteration += 1
     }
 
     /// When the target goes away: stale markers for what its last scrape returned.
-    mutating func markTargetGone<A: ScrapeAppender>(at timestamp: Int64, appender: A) {
+    mutating func markTargetGone<A: Appender>(at timestamp: Int64, appender: A) {
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         cache.removeAll()
     }
 
-    private mutating func appendStaleMarkers<A: ScrapeAppender>(previous: UInt32, at t: Int64, appender: A) {
+    private mutating func appendStaleMarkers<A: Appender>(previous: UInt32, at t: Int64, appender: A) {
         // A series never stored (ref 0) needs no marker; one whose ref the storage forgot (it
         // had no sample for a whole WAL segment) gets none either.
         for i in 0..<cache.count where cache[i].lastSeen == previous && !cache[i].dropped && cache[i].ref != 0 {
@@ -172,7 +173,7 @@ public struct ScrapeProcessor {
 
     /// `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
     /// `scrape_samples_post_metric_relabeling`, `scrape_series_added`.
-    mutating func appendReport<A: ScrapeAppender>(
+    mutating func appendReport<A: Appender>(
         up: Bool, duration: Double, result: Result, at t: Int64, appender: A
     ) {
         // In the order of `reportNames`.
@@ -196,7 +197,7 @@ public struct ScrapeProcessor {
     }
 
     /// Marks the report series stale (the target is gone).
-    mutating func appendStaleReport<A: ScrapeAppender>(at t: Int64, appender: A) {
+    mutating func appendStaleReport<A: Appender>(at t: Int64, appender: A) {
         for i in 0..<5 { _ = try? appender.append(reportRefs[i], reportLabels[i], t, StaleMarker.value) }
     }
 }

@@ -1,6 +1,7 @@
 import HearthConfig
 import HearthHTTPClient
 import HearthModel
+import HearthStorage
 import HearthScrape
 import HearthTSDB
 import Logging
@@ -9,14 +10,7 @@ import Synchronization
 import UnixSignals
 
 /// The TSDB head as scrape storage: each scrape is one head batch (one WAL write).
-struct HeadScrapeStorage: ScrapeStorage {
-    let db: DB
-    func scrapeAppender() -> HeadAppender { db.appender() }
-}
-
-extension HeadAppender: ScrapeAppender {}
-
-struct ScrapeService<Storage: ScrapeStorage>: Service {
+struct ScrapeService<Storage: Appendable>: Service {
     let manager: ScrapeManager<Storage>
     let reloader: ConfigReloader
     let logger: Logger

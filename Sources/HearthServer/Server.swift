@@ -36,7 +36,7 @@ public enum Server {
         }
         let reloader = try ConfigReloader(path: options.configFile, logger: logger)
         let client = HTTPClient(threads: usableCoreCount())
-        let scrapes = ScrapeManager(storage: HeadScrapeStorage(db: db), client: client, offsetSeed: hostSeed(), logger: logger)
+        let scrapes = ScrapeManager(storage: db, client: client, offsetSeed: hostSeed(), logger: logger)
         reloader.onReload { config in scrapes.apply(config) }
         let remote = RemoteWriteManager(source: db, client: client,
                                         positionDirectory: options.storagePath + "/remote-write-queues", logger: logger)

@@ -11,6 +11,8 @@ public struct MergeQuerier: Querier {
         self.queriers = queriers
     }
 
+    public var blocksOnRemoteReads: Bool { queriers.contains { $0.blocksOnRemoteReads } }
+
     public func select(_ matchers: [Matcher], hints: SelectHints) throws(StorageError) -> SeriesSet {
         var warnings: [String] = []
         var parts: [[SeriesData]] = []

@@ -128,6 +128,13 @@ public protocol Querier: Sendable {
     func labelNames(_ matchers: [Matcher], hints: LabelHints) throws(StorageError) -> LabelList
     /// Sorted values of label `name` of the series matching `matchers` (all if empty).
     func labelValues(_ name: String, _ matchers: [Matcher], hints: LabelHints) throws(StorageError) -> LabelList
+    /// Whether reads wait on the network (a fan-out over remote endpoints): then the engine
+    /// evaluates on a thread of its own rather than on the task pool's few threads.
+    var blocksOnRemoteReads: Bool { get }
+}
+
+extension Querier {
+    public var blocksOnRemoteReads: Bool { false }
 }
 
 extension LabelList {

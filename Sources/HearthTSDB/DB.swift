@@ -182,7 +182,7 @@ public final class DB: Sendable {
         return bytes.withUnsafeBytes { Int64(bitPattern: BigEndian.readUInt64($0, at: 0)) }
     }
 
-    /// A new batch.
+    /// A new batch for the head.
     public func appender() -> HeadAppender {
         HeadAppender(head: head, wal: wal)
     }
@@ -244,3 +244,5 @@ extension String {
     /// `00000003:1234` as `00000003 offset 1234`, for messages naming a WAL position.
     func replacingColon() -> String { split(separator: ":").joined(separator: " offset ") }
 }
+
+extension DB: Appendable {}

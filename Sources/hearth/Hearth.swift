@@ -11,6 +11,6 @@ struct Hearth: AsyncParsableCommand {
             local data directory.
             """,
         version: "0.1.0",
-        subcommands: [ServerCommand.self, AgentCommand.self, TSDBCommand.self, CheckCommand.self, SLOCommand.self]
+        subcommands: [ServerCommand.self, AgentCommand.self, QueryCommand.self, TSDBCommand.self, CheckCommand.self, SLOCommand.self]
     )
 }

@@ -51,19 +51,7 @@ struct ServerCommand: AsyncParsableCommand {
             help: "How long remote_write queues keep sending on shutdown; the rest is sent after the next start.")
     var flushDeadline = "5s"
 
-    @Option(name: .customLong("query.max-samples"),
-            help: "Maximum number of samples a single query can load into memory.")
-    var queryMaxSamples = 50_000_000
-
-    @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take before being aborted.")
-    var queryTimeout = "2m"
-
-    @Option(name: .customLong("query.max-concurrency"), help: "Maximum number of queries executed concurrently.")
-    var queryMaxConcurrency = 20
-
-    @Option(name: .customLong("query.lookback-delta"),
-            help: "The maximum lookback duration for retrieving metrics during expression evaluations.")
-    var queryLookbackDelta = "5m"
+    @OptionGroup var engine: EngineFlags
 
     @Option(name: .customLong("web.external-url"),
             help: "The URL under which Hearth is reachable, for links in alerts (generatorURL) and $externalURL in templates.")
@@ -100,15 +88,11 @@ struct ServerCommand: AsyncParsableCommand {
         guard WALSyncMode(rawValue: walSync) != nil else {
             throw ValidationError("invalid --storage.tsdb.wal-sync \"\(walSync)\": expected none or group-commit")
         }
-        for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta),
-                              ("storage.remote.flush-deadline", flushDeadline), ("rules.alert.for-outage-tolerance", outageTolerance),
+        for (flag, value) in [("storage.remote.flush-deadline", flushDeadline), ("rules.alert.for-outage-tolerance", outageTolerance),
                               ("rules.alert.for-grace-period", forGracePeriod), ("rules.alert.resend-delay", resendDelay)] {
             guard let ms = PrometheusDuration.parseMilliseconds(value), ms > 0 else {
                 throw ValidationError("invalid --\(flag) \"\(value)\": expected a positive duration such as 2m")
             }
-        }
-        guard queryMaxSamples > 0, queryMaxConcurrency > 0 else {
-            throw ValidationError("--query.max-samples and --query.max-concurrency must be positive")
         }
         guard notificationQueueCapacity > 0 else {
             throw ValidationError("--alertmanager.notification-queue-capacity must be positive")
@@ -133,10 +117,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.configFile = configFile
         options.walSyncMode = WALSyncMode(rawValue: walSync)!
         options.walSegmentSize = walSegmentSize
-        options.query.maxSamples = queryMaxSamples
-        options.query.timeout = .milliseconds(PrometheusDuration.parseMilliseconds(queryTimeout)!)
-        options.query.maxConcurrentQueries = queryMaxConcurrency
-        options.query.lookbackDelta = PrometheusDuration.parseMilliseconds(queryLookbackDelta)!
+        options.query = engine.options
         options.flushDeadline = .milliseconds(PrometheusDuration.parseMilliseconds(flushDeadline)!)
         options.externalURL = externalURL.hasSuffix("/") ? String(externalURL.dropLast()) : externalURL
         options.outageTolerance = PrometheusDuration.parseMilliseconds(outageTolerance)!
@@ -151,13 +132,11 @@ struct ServerCommand: AsyncParsableCommand {
             ("storage.tsdb.retention.size", retentionSize), ("storage.tsdb.min-block-duration", minBlockDuration),
             ("storage.tsdb.wal-sync", walSync), ("storage.tsdb.wal-segment-size", String(walSegmentSize)),
             ("config.file", configFile ?? ""), ("storage.remote.flush-deadline", flushDeadline),
-            ("query.max-samples", String(queryMaxSamples)), ("query.timeout", queryTimeout),
-            ("query.max-concurrency", String(queryMaxConcurrency)), ("query.lookback-delta", queryLookbackDelta),
             ("web.external-url", externalURL), ("rules.alert.for-outage-tolerance", outageTolerance),
             ("rules.alert.for-grace-period", forGracePeriod), ("rules.alert.resend-delay", resendDelay),
             ("alertmanager.notification-queue-capacity", String(notificationQueueCapacity)),
             ("web.enable-admin-api", String(enableAdminAPI)),
-        ] + web.flags
+        ] + engine.flags + web.flags
         try await Server.run(options, logger: logger)
     }
 }

@@ -4,6 +4,7 @@ import HearthConfig
 import HearthHTTPAPI
 import HearthHTTPClient
 import HearthModel
+import HearthStorage
 import HearthRemoteProtocol
 import HearthRemoteWrite
 import HearthScrape
@@ -105,7 +106,7 @@ final class QueueHarness {
 
     /// One "scrape": `series` series named by index, one sample each at `t`.
     func scrape(series: Int, at t: Int64) throws {
-        let a = storage.scrapeAppender()
+        let a = storage.appender()
         for i in 0..<series {
             let labels = Labels(["__name__": "m", "i": String(i), "pad": String(repeating: "x", count: 40)])
             let key = "\(labels)"
@@ -220,10 +221,10 @@ func firstDifference(_ expected: [String: [Sample]], _ got: [String: [Sample]]) 
     @Test func outOfOrderSamplesAreRefused() async throws {
         let h = try await QueueHarness()
         try h.scrape(series: 1, at: 2000)
-        let a = h.storage.scrapeAppender()
+        let a = h.storage.appender()
         let labels = Labels(["__name__": "m", "i": "0", "pad": String(repeating: "x", count: 40)])
-        #expect(throws: AgentAppendError.self) { _ = try a.append(h.refs.values.first!, labels, 1000, 1) }
-        #expect(throws: AgentAppendError.self) { _ = try a.append(0, labels, 2000, 1) }
+        #expect(throws: AppendError.self) { _ = try a.append(h.refs.values.first!, labels, 1000, 1) }
+        #expect(throws: AppendError.self) { _ = try a.append(0, labels, 2000, 1) }
         #expect(try a.append(0, labels, 3000, 1) == h.refs.values.first!)
         await h.shutdown()
     }

@@ -21,7 +21,7 @@ import Testing
         let dir = TemporaryDirectory("hearth-agent-labels")
         let storage = try AgentStorage(options: AgentStorage.Options(path: dir.path), logger: Logger(label: "test"))
         defer { try? storage.close() }
-        let app = storage.scrapeAppender()
+        let app = storage.appender()
         var refs: [UInt64] = []
         for i in 0..<300 {
             var labels = ["__name__": "m\(i % 3)", "instance": "10.0.0.\(i % 50):9100", "path": "/p/\(i)"]

@@ -3,6 +3,7 @@ import HearthConfig
 import HearthExposition
 import HearthHTTPClient
 import HearthModel
+import HearthStorage
 @testable import HearthScrape
 import HearthTestSupport
 import Synchronization

@@ -3,6 +3,7 @@ import HearthConfig
 import HearthHTTPAPI
 import HearthHTTPClient
 import HearthModel
+import HearthStorage
 import Logging
 import NIOHTTP1
 import Synchronization

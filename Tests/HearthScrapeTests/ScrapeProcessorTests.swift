@@ -3,26 +3,25 @@ import Foundation
 import HearthConfig
 import HearthExposition
 import HearthModel
+import HearthStorage
 import Synchronization
 import Testing
 
 /// An in-memory storage that records committed samples, for the scrape path's tests.
-final class RecordingStorage: ScrapeStorage, Sendable {
+final class RecordingStorage: Appendable, Sendable {
     let committed = Mutex<[(Labels, Int64, Double)]>([])
     let lookups = Atomic<Int>(0)
     /// Series by ref, as a storage keeps them (the scrape path passes only the ref for a series
     /// it has seen).
     let series = Mutex<[UInt64: Labels]>([:])
 
-    struct UnknownRef: Error {}
-
-    final class Appender: ScrapeAppender {
+    final class Recorder: Appender {
         let storage: RecordingStorage
         var pending: [(Labels, Int64, Double)] = []
         init(_ s: RecordingStorage) { storage = s }
-        func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 {
+        func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws(AppendError) -> UInt64 {
             if labels.isEmpty {
-                guard let known = storage.series.withLock({ $0[ref] }) else { throw UnknownRef() }
+                guard let known = storage.series.withLock({ $0[ref] }) else { throw .unknownSeries(ref: ref) }
                 pending.append((known, t, v))
                 return ref
             }
@@ -32,11 +31,11 @@ final class RecordingStorage: ScrapeStorage, Sendable {
             storage.series.withLock { $0[ref] = labels }
             return ref
         }
-        func commit() throws { storage.committed.withLock { $0 += pending } }
+        func commit() { storage.committed.withLock { $0 += pending } }
         func rollback() { pending = [] }
     }
 
-    func scrapeAppender() -> Appender { Appender(self) }
+    func appender() -> Recorder { Recorder(self) }
 
     func samples(at t: Int64) -> [String: Double] {
         committed.withLock { all in
@@ -62,7 +61,7 @@ final class RecordingStorage: ScrapeStorage, Sendable {
     }
 
     func scrape(_ p: inout ScrapeProcessor, _ storage: RecordingStorage, _ text: String, at t: Int64) throws(ScrapeError) -> ScrapeProcessor.Result {
-        let app = storage.scrapeAppender()
+        let app = storage.appender()
         let r = try p.process(Array(text.utf8), format: .prometheusText, timestamp: t, appender: app)
         try? app.commit()
         return r
@@ -103,7 +102,7 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         let stale = try #require(atTwo[#"b{instance="h:9100", job="node"}"#])
         #expect(StaleMarker.isStale(stale))
         // A failed scrape marks the last successful scrape's series stale.
-        let app = storage.scrapeAppender()
+        let app = storage.appender()
         p.markFailedScrape(at: 3000, appender: app)
         try app.commit()
         #expect(storage.samples(at: 3000).values.allSatisfy(StaleMarker.isStale) && storage.samples(at: 3000).count == 2)
@@ -156,12 +155,12 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         var p = try processor("    sample_limit: 3")
         let storage = RecordingStorage()
         _ = try scrape(&p, storage, "a 1\nb 2\nc 3\n", at: 1)
-        let app = storage.scrapeAppender()
+        let app = storage.appender()
         #expect(throws: ScrapeError.sampleLimit(3)) {
             try p.process(Array("a 1\nnew 1\nb 2\nc 3\n".utf8), format: .prometheusText, timestamp: 2, appender: app)
         }
         app.rollback()
-        let failed = storage.scrapeAppender()
+        let failed = storage.appender()
         p.markFailedScrape(at: 2, appender: failed)
         try failed.commit()
         let atTwo = storage.samples(at: 2)
@@ -226,7 +225,7 @@ final class RecordingStorage: ScrapeStorage, Sendable {
         // OpenMetrics without # EOF is an error; honoring timestamps from the body.
         var p = try processor()
         let storage = RecordingStorage()
-        let app = storage.scrapeAppender()
+        let app = storage.appender()
         #expect(throws: ScrapeError.self) { try p.process(Array("a 1\n".utf8), format: .openMetrics, timestamp: 1, appender: app) }
         _ = try p.process(Array("a 1 12.5\n# EOF\n".utf8), format: .openMetrics, timestamp: 1, appender: app)
         try app.commit()

@@ -1,4 +1,5 @@
 import HearthModel
+import HearthStorage
 import HearthTSDB
 import HearthTestSupport
 import Testing

@@ -49,7 +49,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Block: label values of instance (10k)") { benchmark in
         _ = Fixture.block
         benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { blackHole(Fixture.block.labelValues("instance", [])) }
+        for _ in benchmark.scaledIterations { blackHole(Fixture.block.labelValues("instance", [], hints: LabelHints())) }
     }
     Benchmark("Index: encode 10k series") { benchmark in
         let series = (0..<10_000).map { i in

@@ -3,6 +3,7 @@ import HearthConfig
 import HearthExposition
 import HearthModel
 import HearthScrape
+import HearthStorage
 
 /// A node-exporter-like body: 1,000 series in 50 families, 3 labels each.
 let body: [UInt8] = {
@@ -17,13 +18,13 @@ let body: [UInt8] = {
 }()
 
 /// Storage that takes every sample and keeps nothing: isolates the scrape path's own cost.
-struct DiscardingStorage: ScrapeStorage {
-    struct Appender: ScrapeAppender {
-        func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) throws -> UInt64 { ref == 0 ? 1 : ref }
-        func commit() throws {}
+struct DiscardingStorage: Appendable {
+    struct Discarder: Appender {
+        func append(_ ref: UInt64, _ labels: Labels, _ t: Int64, _ v: Double) -> UInt64 { ref == 0 ? 1 : ref }
+        func commit() {}
         func rollback() {}
     }
-    func scrapeAppender() -> Appender { Appender() }
+    func appender() -> Discarder { Discarder() }
 }
 
 func makeProcessor() -> ScrapeProcessor {
@@ -49,11 +50,11 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Scrape 1,000 series, steady state (cached refs)") { benchmark in
         var processor = makeProcessor()
         let storage = DiscardingStorage()
-        _ = try processor.process(body, format: .prometheusText, timestamp: 1, appender: storage.scrapeAppender())
+        _ = try processor.process(body, format: .prometheusText, timestamp: 1, appender: storage.appender())
         var t: Int64 = 2
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            blackHole(try processor.process(body, format: .prometheusText, timestamp: t, appender: storage.scrapeAppender()))
+            blackHole(try processor.process(body, format: .prometheusText, timestamp: t, appender: storage.appender()))
             t += 1
         }
     }
@@ -62,7 +63,7 @@ let benchmarks: @Sendable () -> Void = {
         let storage = DiscardingStorage()
         for _ in benchmark.scaledIterations {
             var processor = makeProcessor()
-            blackHole(try processor.process(body, format: .prometheusText, timestamp: 1, appender: storage.scrapeAppender()))
+            blackHole(try processor.process(body, format: .prometheusText, timestamp: 1, appender: storage.appender()))
         }
     }
 }

@@ -22,10 +22,52 @@ public struct BuildInfo: Sendable {
     public init() {}
 }
 
+/// What a request asks of the read side beyond its query: `hearth query`'s `dedup` and
+/// `partial_response` parameters (nil when not given).
+public struct ReadParameters: Sendable {
+    public var deduplicate: Bool?
+    public var partialResponse: Bool?
+
+    public init(deduplicate: Bool? = nil, partialResponse: Bool? = nil) {
+        self.deduplicate = deduplicate
+        self.partialResponse = partialResponse
+    }
+}
+
+/// One endpoint of `hearth query`, for `/api/v1/status/endpoints`.
+public struct EndpointStatus: Sendable {
+    public var address: String
+    /// "up", "down" or "unknown" (not checked yet).
+    public var health: String
+    public var lastError: String?
+    public var externalLabels: Labels
+    public var minTime: Int64
+    public var maxTime: Int64
+    /// Wall-clock ms of the last check, 0 if none.
+    public var lastCheck: Int64
+
+    public init(address: String, health: String, lastError: String?, externalLabels: Labels, minTime: Int64, maxTime: Int64, lastCheck: Int64) {
+        self.address = address
+        self.health = health
+        self.lastError = lastError
+        self.externalLabels = externalLabels
+        self.minTime = minTime
+        self.maxTime = maxTime
+        self.lastCheck = lastCheck
+    }
+}
+
 /// Everything the HTTP API serves from, assembled by `HearthServer`.
 public struct APIContext: Sendable {
-    public var db: DB
+    /// The local store; nil for `hearth query`, which serves only the read side.
+    public var db: DB?
+    /// The read side: the store's querier, or `hearth query`'s fan-out.
+    public var querier: @Sendable (ReadParameters) -> any Querier
     public var engine: Engine
+    /// `/-/ready`: whether the role can answer yet.
+    public var ready: @Sendable () -> Bool = { true }
+    /// `hearth query`'s endpoints, for `/api/v1/status/endpoints` (nil elsewhere).
+    public var endpoints: (@Sendable () -> [EndpointStatus])?
     /// Flag names (without dashes) and values, for `status/flags`.
     public var flags: [(String, String)] = []
     /// The loaded configuration file's text, for `status/config`.
@@ -57,6 +99,14 @@ public struct APIContext: Sendable {
 
     public init(db: DB, engine: Engine) {
         self.db = db
+        self.querier = { _ in db.querier() }
+        self.engine = engine
+    }
+
+    /// The read side only (`hearth query`).
+    public init(querier: @escaping @Sendable (ReadParameters) -> any Querier, engine: Engine) {
+        self.db = nil
+        self.querier = querier
         self.engine = engine
     }
 }
@@ -128,7 +178,11 @@ public struct API: HTTPResponder {
         }
         let methodNotAllowed: Handler = { _ in .text(.methodNotAllowed, "method not allowed\n") }
 
+        if context.db == nil && Self.storePaths.contains(where: { path.hasPrefix($0) }) {
+            return ({ _ in .text(.notFound, "404 page not found\n") }, "other")
+        }
         switch path {
+        case "/api/v1/status/endpoints" where context.endpoints != nil: return (json(endpointsStatus), path)
         case "/api/v1/query": return (get || post ? json(query) : methodNotAllowed, path)
         case "/api/v1/query_range": return (get || post ? json(queryRange) : methodNotAllowed, path)
         case "/api/v1/series": return (get || post ? json(series) : methodNotAllowed, path)
@@ -156,7 +210,8 @@ public struct API: HTTPResponder {
                 return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array(text.utf8))
             }, path)
         case "/-/healthy": return ({ _ in .text(.ok, "Hearth is Healthy.\n") }, path)
-        case "/-/ready": return ({ _ in .text(.ok, "Hearth is Ready.\n") }, path)
+        case "/-/ready":
+            return ({ _ in context.ready() ? .text(.ok, "Hearth is Ready.\n") : .text(.serviceUnavailable, "Service Unavailable\n") }, path)
         case "/-/reload": return (post || method == .PUT ? lifecycleReload : methodNotAllowed, path)
         case "/-/quit": return (post || method == .PUT ? lifecycleQuit : methodNotAllowed, path)
         default:
@@ -169,6 +224,9 @@ public struct API: HTTPResponder {
             return ({ _ in .text(.notFound, "404 page not found\n") }, "other")
         }
     }
+
+    /// Paths that need the local store, absent from `hearth query`.
+    static let storePaths = ["/api/v1/write", "/api/v1/admin/", "/api/v1/status/tsdb", "/api/v1/status/walreplay"]
 
     /// `{"status":"success","data":…}` plus warnings and infos when there are any.
     static func success(_ result: APIResult) -> HTTPResponse {

@@ -7,7 +7,7 @@ extension API {
     /// with Prometheus's status codes: 204 for the first two, the snapshot's name for the last.
     func admin(_ request: HTTPRequest) async -> HTTPResponse {
         guard context.enableAdminAPI else { return Self.failure(.unavailable("admin APIs disabled")) }
-        let db = context.db
+        guard let db = context.db else { return .text(.notFound, "404 page not found\n") }
         let p = Parameters(request)
         switch request.path.dropFirst("/api/v1/admin/tsdb/".count) {
         case "delete_series":

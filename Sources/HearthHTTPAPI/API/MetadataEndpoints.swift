@@ -53,6 +53,35 @@ extension API {
         return n == 0 ? nil : n
     }
 
+    /// `dedup` and `partial_response` (Thanos's parameters; Go's `strconv.ParseBool`).
+    func readParameters(_ p: Parameters) throws(APIError) -> ReadParameters {
+        func flag(_ name: String) throws(APIError) -> Bool? {
+            guard let text = p[name], !text.isEmpty else { return nil }
+            switch text {
+            case "1", "t", "T", "TRUE", "true", "True": return true
+            case "0", "f", "F", "FALSE", "false", "False": return false
+            default: throw .badData("invalid parameter \"\(name)\": strconv.ParseBool: parsing \(GoText.quote(text)): invalid syntax")
+            }
+        }
+        return ReadParameters(deduplicate: try flag("dedup"), partialResponse: try flag("partial_response"))
+    }
+
+    /// Runs a read off the task pool when the querier waits on the network.
+    func reading<T: Sendable>(_ querier: any Querier, _ body: @escaping @Sendable () throws(StorageError) -> T) async throws(APIError) -> T {
+        let result: Result<T, StorageError>
+        if querier.blocksOnRemoteReads {
+            result = await runOnOwnThread {
+                do throws(StorageError) { return .success(try body()) } catch { return .failure(error) }
+            }
+        } else {
+            do throws(StorageError) { result = .success(try body()) } catch { result = .failure(error) }
+        }
+        switch result {
+        case .success(let value): return value
+        case .failure(let error): throw .storage(error)
+        }
+    }
+
     /// `series?match[]=…&start=…&end=…`: the label sets of matching series.
     func series(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let p = Parameters(request)
@@ -61,15 +90,18 @@ extension API {
         let start = try time(p, "start", default: Self.minTime)
         let end = try time(p, "end", default: Self.maxTime)
         let limit = try limit(p)
-        let querier = context.db.querier()
+        let querier = context.querier(try readParameters(p))
+        var hints = SelectHints(start: start, end: end)
+        hints.function = "series"
+        hints.limit = limit.map { $0 == .max ? $0 : $0 + 1 } ?? 0
+        let selections = try await reading(querier) { [hints] () throws(StorageError) in
+            var out: [SeriesSet] = []
+            for matchers in sets { out.append(try querier.select(matchers, hints: hints)) }
+            return out
+        }
         var found = Set<Labels>()
         var annotations = Annotations()
-        for matchers in sets {
-            var hints = SelectHints(start: start, end: end)
-            hints.function = "series"
-            hints.limit = limit.map { $0 == .max ? $0 : $0 + 1 } ?? 0
-            let selected: SeriesSet
-            do { selected = try querier.select(matchers, hints: hints) } catch { throw .storage(error) }
+        for selected in selections {
             for w in selected.warnings { annotations.warnRaw(w) }
             for s in selected.series { found.insert(s.labels) }
         }
@@ -90,12 +122,15 @@ extension API {
         let p = Parameters(request)
         let sets = try matcherSets(p)
         let hints = try labelHints(p)
-        let querier = context.db.querier()
+        let querier = context.querier(try readParameters(p))
+        let lists = try await reading(querier) { () throws(StorageError) in
+            var out: [LabelList] = []
+            for matchers in sets.isEmpty ? [[]] : sets { out.append(try querier.labelNames(matchers, hints: hints)) }
+            return out
+        }
         var names = Set<String>()
         var warnings: [String] = []
-        for matchers in sets.isEmpty ? [[]] : sets {
-            let list: LabelList
-            do { list = try querier.labelNames(matchers, hints: hints) } catch { throw .storage(error) }
+        for list in lists {
             names.formUnion(list.values)
             warnings += list.warnings
         }
@@ -120,12 +155,15 @@ extension API {
         let p = Parameters(request)
         let sets = try matcherSets(p)
         let hints = try labelHints(p)
-        let querier = context.db.querier()
+        let querier = context.querier(try readParameters(p))
+        let lists = try await reading(querier) { [name] () throws(StorageError) in
+            var out: [LabelList] = []
+            for matchers in sets.isEmpty ? [[]] : sets { out.append(try querier.labelValues(name, matchers, hints: hints)) }
+            return out
+        }
         var values = Set<String>()
         var warnings: [String] = []
-        for matchers in sets.isEmpty ? [[]] : sets {
-            let list: LabelList
-            do { list = try querier.labelValues(name, matchers, hints: hints) } catch { throw .storage(error) }
+        for list in lists {
             values.formUnion(list.values)
             warnings += list.warnings
         }

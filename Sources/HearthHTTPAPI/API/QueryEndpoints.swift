@@ -53,10 +53,12 @@ extension API {
         var limit: Int?
         var timeout: Int64?
         var lookbackDelta: Int64?
+        var read = ReadParameters()
     }
 
     func queryOptions(_ p: Parameters) throws(APIError) -> QueryOptions {
         var options = QueryOptions()
+        options.read = try readParameters(p)
         options.limit = try limit(p)
         options.timeout = try duration(p, "timeout")
         do throws(APIError) {
@@ -111,13 +113,13 @@ extension API {
 
     func evaluate(_ expr: Expr, start: Int64, end: Int64, step: Int64, options: QueryOptions = QueryOptions()) async throws(APIError) -> QueryResult {
         let engine = context.engine
-        let querier = context.db.querier()
+        let querier = context.querier(options.read)
         let started = ContinuousClock.now
         defer { context.instrumentation.observeQuery(seconds: (ContinuousClock.now - started).seconds) }
         let timeout = options.timeout.map { min(engine.options.timeout, .milliseconds(max($0, 0))) } ?? engine.options.timeout
         let lookback = options.lookbackDelta.flatMap { $0 > 0 ? $0 : nil }
         do {
-            return try await engine.runLimited { () throws(QueryError) in
+            return try await engine.runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
                 try engine.evaluate(expr, start: start, end: end, step: step, querier: querier,
                                     deadline: ContinuousClock.now + timeout, lookbackDelta: lookback)
             }

@@ -59,7 +59,7 @@ extension API {
             guard let n = Int(text), n > 0 else { throw .badData("limit must be a positive number") }
             limit = n
         }
-        let head = context.db.head
+        guard let head = context.db?.head else { throw .unavailable("no local storage") }
         let pairs = head.labelPairCounts()
         var byMetric: [(String, Int)] = []
         var valuesByName: [String: Int] = [:]
@@ -243,4 +243,34 @@ func hostName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, 255) == 0 else { return "" }
     return String(cString: buffer)
+}
+
+extension API {
+    /// `/api/v1/status/endpoints` (`hearth query`): each endpoint's health, last error, external
+    /// labels and time range.
+    func endpointsStatus(_ request: HTTPRequest) async throws(APIError) -> APIResult {
+        let endpoints = context.endpoints?() ?? []
+        return APIResult { w in
+            w.beginArray()
+            for e in endpoints {
+                w.beginObject()
+                w.key("address")
+                w.string(e.address)
+                w.key("health")
+                w.string(e.health)
+                w.key("lastError")
+                if let error = e.lastError { w.string(error) } else { w.null() }
+                w.key("lastCheck")
+                if e.lastCheck > 0 { w.string(RFC3339.format(e.lastCheck)) } else { w.null() }
+                w.key("labels")
+                Self.writeLabels(e.externalLabels, into: &w)
+                w.key("minTime")
+                w.int(Int(e.minTime))
+                w.key("maxTime")
+                w.int(Int(e.maxTime))
+                w.endObject()
+            }
+            w.endArray()
+        }
+    }
 }

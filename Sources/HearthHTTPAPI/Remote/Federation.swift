@@ -17,13 +17,17 @@ extension API {
         }
         let now = nowMilliseconds()
         let lookback = context.engine.options.lookbackDelta
-        let querier = context.db.querier()
-        var latest: [Labels: Sample] = [:]
-        for matchers in sets {
-            let selected: SeriesSet
-            do { selected = try querier.select(matchers, hints: SelectHints(start: now - lookback, end: now)) } catch {
-                return .text(.internalServerError, "\(error)\n")
+        let querier = context.querier(ReadParameters())
+        let selections: [SeriesSet]
+        do {
+            selections = try await reading(querier) { () throws(StorageError) in
+                try sets.map { matchers throws(StorageError) in try querier.select(matchers, hints: SelectHints(start: now - lookback, end: now)) }
             }
+        } catch {
+            return .text(.internalServerError, "\(error.message)\n")
+        }
+        var latest: [Labels: Sample] = [:]
+        for selected in selections {
             for w in selected.warnings {
                 context.logger.warning("federation answered from an incomplete read", metadata: ["warning": "\(w)"])
             }

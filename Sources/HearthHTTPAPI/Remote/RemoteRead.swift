@@ -35,14 +35,19 @@ extension API {
             }
         }
         let streamed = read.acceptedResponseTypes.first { $0 == .streamedXORChunks || $0 == .samples } == .streamedXORChunks
-        let querier = context.db.querier()
-        var selections: [SeriesSet] = []
-        for (index, q) in read.queries.enumerated() {
-            do {
-                selections.append(try querier.select(matcherSets[index], hints: SelectHints(start: q.startMs, end: q.endMs)))
-            } catch {
-                return .text(.internalServerError, "\(error)\n")
+        let querier = context.querier(ReadParameters())
+        let queries = read.queries
+        let selections: [SeriesSet]
+        do {
+            selections = try await reading(querier) { [matcherSets] () throws(StorageError) in
+                var out: [SeriesSet] = []
+                for (index, q) in queries.enumerated() {
+                    out.append(try querier.select(matcherSets[index], hints: SelectHints(start: q.startMs, end: q.endMs)))
+                }
+                return out
             }
+        } catch {
+            return .text(.internalServerError, "\(error.message)\n")
         }
         // The protocol has no place for warnings: they go in headers (which a Hearth querier
         // reads), as they would otherwise be lost.

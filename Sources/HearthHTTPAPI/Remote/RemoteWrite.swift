@@ -35,7 +35,8 @@ extension API {
         case .failure(let error): return error.response
         }
 
-        let appender = context.db.appender()
+        guard let db = context.db else { return .text(.notFound, "404 page not found\n") }
+        let appender = db.appender()
         var written = 0
         var histograms = 0
         var refused: [String] = []
@@ -62,7 +63,7 @@ extension API {
                             ref = try appender.append(ref, labels, s.timestamp, s.value)
                             written += 1
                         } catch {
-                            if case .invalidLabels = error, labels.isEmpty, let bytes = series.labelBytes {
+                            if case .unknownSeries = error, let bytes = series.labelBytes {
                                 // The cached ref's series has left the head (truncated while
                                 // idle): take the sample by its labels, decoded now.
                                 cache.remove(bytes)

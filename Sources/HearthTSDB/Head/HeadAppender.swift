@@ -1,4 +1,5 @@
 import HearthModel
+import HearthStorage
 import HearthWAL
 import Synchronization
 
@@ -6,7 +7,7 @@ import Synchronization
 /// ``commit()`` writes the batch to the WAL (one write) and only then makes it visible;
 /// ``rollback()`` discards it. Not thread-safe: one appender per batch, any number of appenders
 /// in parallel.
-public final class HeadAppender {
+public final class HeadAppender: Appender {
     let head: Head
     let wal: WAL?
     let id: UInt32
@@ -70,7 +71,7 @@ public final class HeadAppender {
         if case .unknownSeries = verdict {
             // A stale cached ref: fall back to the labels (a caller with only the ref tries again
             // with them).
-            guard !labels.isEmpty else { throw .invalidLabels("series ref \(ref) is unknown and no labels were given") }
+            guard !labels.isEmpty else { throw .unknownSeries(ref: ref) }
             ref = try self.ref(for: labels)
             (verdict, unlogged) = check(ref, t, v.bitPattern)
         }
@@ -87,7 +88,7 @@ public final class HeadAppender {
         case .differentValue:
             throw .duplicateTimestamp(series: head.labelsOf(ref) ?? labels, timestamp: t)
         case .unknownSeries:
-            throw .invalidLabels("series ref \(ref) is unknown and no labels were given")
+            throw .unknownSeries(ref: ref)
         }
         return ref
     }

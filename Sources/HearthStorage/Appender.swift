@@ -14,6 +14,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case outOfRange(series: Labels, timestamp: Timestamp)
     /// The label set is empty or invalid.
     case invalidLabels(String)
+    /// A ref the storage does not know (any more), given without labels to fall back to.
+    case unknownSeries(ref: UInt64)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
             return "duplicate sample for timestamp: series \(s) timestamp \(t) already has a different value"
         case .invalidLabels(let why):
             return "invalid labels: \(why)"
+        case .unknownSeries(let ref):
+            return "series ref \(ref) is unknown and no labels were given"
         case .outOfRange(let s, let t):
             return "out of bounds: series \(s) timestamp \(t) is outside the storable range [\(StorableTime.minimum), \(StorableTime.maximum)]"
         }
@@ -35,4 +39,39 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct CommitError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { "commit failed: \(message)" }
+
+    public init(message: String) {
+        self.message = message
+    }
+}
+
+/// A batch of samples for one storage: the head, the agent's log, and (in the cluster roles)
+/// a distributor. Scrapes, rules and remote write all write through it.
+///
+/// ``append(_:_:_:_:)`` checks and buffers a sample; ``commit()`` makes the batch durable and
+/// then visible, whole; ``rollback()`` drops it. A refused sample throws and leaves the batch
+/// usable, so a caller decides whether one refusal sinks the batch (remote write 1.0) or is
+/// counted and skipped (scrapes, rules). Not thread-safe: one appender per batch.
+///
+/// Refs let callers skip the label work for series they have written before: every append
+/// returns the series' ref, which the caller caches and passes next time with or without the
+/// labels. A ref the storage no longer knows (the series was truncated while idle) falls back
+/// to the labels, or throws ``AppendError/unknownSeries(ref:)`` when none were given.
+public protocol Appender {
+    /// Buffers a float sample for series `ref`, or for the series with `labels` when `ref` is 0
+    /// or unknown. Returns the series' ref.
+    @discardableResult
+    func append(_ ref: UInt64, _ labels: Labels, _ t: Timestamp, _ v: Double) throws(AppendError) -> UInt64
+    /// Makes the batch durable, then visible. After a throw nothing of it was applied.
+    func commit() throws(CommitError)
+    /// Drops the batch.
+    func rollback()
+}
+
+/// A storage that hands out batches. Generic rather than existential where it is hot (scrape
+/// loops are specialized per storage).
+public protocol Appendable: Sendable {
+    associatedtype BatchAppender: Appender
+    /// A new, empty batch.
+    func appender() -> BatchAppender
 }

@@ -1,0 +1,131 @@
+import HearthHTTPAPI
+import HearthHTTPClient
+import HearthPromQL
+import HearthQuery
+import HearthStorage
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Everything `hearth query` is configured with.
+public struct QueryRoleOptions: Sendable {
+    /// `--endpoint`: `HOST:PORT` or URLs of remote-read endpoints.
+    public var endpoints: [String] = []
+    /// `--endpoint.sd-files`: file discovery files listing more endpoints.
+    public var sdFiles: [String] = []
+    public var fanout = FanoutOptions()
+    /// How often each endpoint is asked for its external labels and time range.
+    public var checkInterval: Duration = .seconds(15)
+    public var listenAddress = "0.0.0.0:9090"
+    public var http = HTTPLimits()
+    public var engine = EngineOptions()
+    public var enableLifecycle = false
+    public var flags: [(String, String)] = []
+
+    public init() {}
+}
+
+/// Builds and runs `hearth query`: the read side of the Prometheus HTTP API (and remote read,
+/// so queriers stack) over many endpoints, with HA deduplication. It stores nothing.
+public enum QueryRole {
+    public static func run(_ options: QueryRoleOptions, logger: Logger) async throws {
+        limitMallocArenas()
+        guard let (host, port) = splitListenAddress(options.listenAddress) else {
+            throw ServerError("invalid --web.listen-address \"\(options.listenAddress)\": expected host:port")
+        }
+        guard !options.endpoints.isEmpty || !options.sdFiles.isEmpty else {
+            throw ServerError("no endpoints: give --endpoint or --endpoint.sd-files")
+        }
+        let client = HTTPClient(threads: usableCoreCount())
+        let set = try EndpointSet(addresses: options.endpoints, client: client, timeoutMs: options.fanout.timeoutMs, logger: logger)
+        let metrics = QueryMetrics()
+        let engine = Engine(options: options.engine)
+        let fanout = options.fanout
+        var api = APIContext(querier: { parameters in
+            var o = fanout
+            if let d = parameters.deduplicate { o.deduplicate = d }
+            if let p = parameters.partialResponse { o.partialResponse = p }
+            return FanoutQuerier(endpoints: set.all, client: client, options: o) { endpoint, _ in metrics.failed(endpoint.address) }
+        }, engine: engine)
+        api.flags = options.flags
+        api.startTimeMs = nowUnixMilliseconds()
+        api.workingDirectory = currentDirectory()
+        api.enableLifecycle = options.enableLifecycle
+        api.logger = logger
+        api.ready = { set.ready }
+        api.quit = { requestShutdown() }
+        api.endpoints = {
+            set.all.map { e in
+                let s = e.status
+                let info = s.info ?? Endpoint.Info()
+                return EndpointStatus(address: e.address, health: s.healthy.map { $0 ? "up" : "down" } ?? "unknown", lastError: s.lastError,
+                                      externalLabels: info.externalLabels, minTime: info.minTime, maxTime: info.maxTime, lastCheck: s.lastCheck)
+            }
+        }
+        api.metricsText = { metrics.exposition(set.all) }
+        let http = HTTPService(server: HTTPServer(host: host, port: port, responder: API(context: api), limits: options.http, logger: logger),
+                               logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: EndpointCheckService(set: set, client: client, interval: options.checkInterval, sdFiles: options.sdFiles)),
+                    .init(service: http),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info("query is starting", metadata: ["endpoints": "\(options.endpoints)", "sd_files": "\(options.sdFiles)",
+                                                    "replica_labels": "\(options.fanout.replicaLabels.sorted())"])
+        try await group.run()
+    }
+}
+
+/// Checks the endpoints until shutdown, then closes the HTTP client.
+struct EndpointCheckService: Service {
+    let set: EndpointSet
+    let client: HTTPClient
+    let interval: Duration
+    let sdFiles: [String]
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            await set.run(interval: interval, sdFiles: sdFiles)
+        }
+        await client.shutdown()
+    }
+}
+
+/// `hearth query`'s own metrics: each endpoint's health and failed reads.
+final class QueryMetrics: Sendable {
+    private let failures = Mutex<[String: Int]>([:])
+
+    func failed(_ address: String) { failures.withLock { $0[address, default: 0] += 1 } }
+
+    func exposition(_ endpoints: [Endpoint]) -> String {
+        let counts = failures.withLock { $0 }
+        var text = "# HELP hearth_query_endpoint_up Whether the endpoint answered its last check or read.\n# TYPE hearth_query_endpoint_up gauge\n"
+        for e in endpoints {
+            text += "hearth_query_endpoint_up{endpoint=\"\(escape(e.address))\"} \(e.status.healthy == true ? 1 : 0)\n"
+        }
+        text += "# HELP hearth_query_endpoint_failures_total Reads from the endpoint that failed (down, timed out, bad answer).\n# TYPE hearth_query_endpoint_failures_total counter\n"
+        for e in endpoints {
+            text += "hearth_query_endpoint_failures_total{endpoint=\"\(escape(e.address))\"} \(counts[e.address] ?? 0)\n"
+        }
+        return text
+    }
+
+    private func escape(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `work` on a thread of its own (8 MiB of stack, as the engine's depth limit assumes) and
+/// returns its result: for work that blocks on the network, which must hold neither an event
+/// loop nor one of the task pool's threads (two on a 2-core machine).
+public func runOnOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let job = Unmanaged.passRetained(ThreadJob { continuation.resume(returning: work()) })
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, 8 << 20)
+        var thread = pthread_t()
+        let started = pthread_create(&thread, &attributes, { argument in
+            Unmanaged<ThreadJob>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, job.toOpaque())
+        pthread_attr_destroy(&attributes)
+        if started == 0 {
+            pthread_detach(thread)
+        } else {
+            // No thread to be had: do the work here rather than not at all.
+            job.takeRetainedValue().run()
+        }
+    }
+}
+
+private final class ThreadJob: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
