@@ -275,7 +275,8 @@ let package = Package(
                                    "HearthPromQLParser", "HearthStorage", "HearthTSDB", "HearthTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HearthFuzzTargetsTests", dependencies: ["HearthFuzzTargets", "HearthTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL", "HearthRemoteProtocol", "HearthSnappy"],
+        .testTarget(name: "HearthCLITests", dependencies: ["HearthTestSupport", "HearthModel", "HearthWAL", "HearthRemoteProtocol", "HearthSnappy", "HearthHTTPClient",
+                                   .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
     ]
 )

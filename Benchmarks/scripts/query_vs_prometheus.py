@@ -74,12 +74,30 @@ def digest(js):
     return out
 
 
+def compare(a, b):
+    """How two answers differ: in their series, or by at most this relative difference."""
+    if set(a) != set(b):
+        return "series differ: %d vs %d, e.g. %s" % (len(a), len(b), sorted(set(a) ^ set(b))[:1])
+    worst = 0.0
+    for k in a:
+        if len(a[k]) != len(b[k]):
+            return "points differ for %s" % (k,)
+        for (t1, v1), (t2, v2) in zip(a[k], b[k]):
+            if t1 != t2:
+                return "timestamps differ for %s" % (k,)
+            x, y = float(v1), float(v2)
+            if x != y and not (math.isnan(x) and math.isnan(y)):
+                worst = max(worst, abs(x - y) / max(abs(x), abs(y)))
+    return "same series, values within %.1e" % worst
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--series", type=int, default=100000)
     ap.add_argument("--samples-per-series", type=int, default=240, help="default 240 = 1 h at 15 s")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--hearth", default=os.path.join(REPO, ".build", "release", "hearth"))
+    ap.add_argument("--hold", action="store_true", help="after loading, print both URLs and wait (for profiling)")
     a = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="hearth-query-bench-")
@@ -109,6 +127,10 @@ def main():
         time.sleep(2)  # the first endpoint check (external labels)
 
         start_s, end_s = cfg.start_ms / 1000.0, cfg.end_ms / 1000.0
+        if a.hold:
+            print("prometheus %s  hearth query %s (pid %d)  end of data %.3f" % (prom, hq, procs[1].pid, end_s), flush=True)
+            while True:
+                time.sleep(60)
         step = 60.0
         rng = ((start_s + 300) // step * step + step, end_s // step * step, step)
         print("| query | kind | Prometheus (ms) | hearth query (ms) | Prometheus / hearth query | same answer |")
@@ -128,9 +150,9 @@ def main():
                 # Prometheus's answer carries no external labels; hearth query's adds them.
                 expected = {tuple(sorted(dict(k, cluster="bench").items())) if not promql.startswith("count") else k: v
                             for k, v in answers["prom"].items()}
-                same = expected == answers["hq"] or answers["prom"] == answers["hq"]
+                same = "yes" if expected == answers["hq"] or answers["prom"] == answers["hq"] else compare(expected, answers["hq"])
                 p, h = statistics.median(times["prom"]) * 1000, statistics.median(times["hq"]) * 1000
-                print("| `%s` | %s | %.1f | %.1f | %.2fx | %s |" % (promql, kind, p, h, p / h, "yes" if same else "NO"))
+                print("| `%s` | %s | %.1f | %.1f | %.2fx | %s |" % (promql, kind, p, h, p / h, same))
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

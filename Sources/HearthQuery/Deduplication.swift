@@ -20,7 +20,10 @@ public enum Deduplication {
     /// `series` (sorted by labels) with the replica labels removed and replicas merged; the
     /// result sorted by labels. Series without replica labels pass through unchanged; a group
     /// of one keeps its chunks as they are.
-    public static func merge(_ series: [SeriesData], replicaLabels: Set<String>) throws(StorageError) -> [SeriesData] {
+    ///
+    /// Replicas' samples are decoded to be merged: at most `maxSamples` of them (the query's
+    /// `--query.max-samples`), or the read fails as the engine would.
+    public static func merge(_ series: [SeriesData], replicaLabels: Set<String>, maxSamples: Int = .max) throws(StorageError) -> [SeriesData] {
         guard !replicaLabels.isEmpty else { return series }
         var groups: [Labels: [SeriesData]] = [:]
         for s in series {
@@ -30,6 +33,7 @@ public enum Deduplication {
         }
         var out: [SeriesData] = []
         out.reserveCapacity(groups.count)
+        var decoded = 0
         for (labels, members) in groups {
             if members.count == 1 {
                 var only = members[0]
@@ -38,7 +42,13 @@ public enum Deduplication {
                 continue
             }
             var replicas: [[Sample]] = []
-            for m in members { replicas.append(try samples(of: m)) }
+            for m in members {
+                replicas.append(try samples(of: m))
+                decoded += replicas[replicas.count - 1].count
+                if decoded > maxSamples {
+                    throw StorageError("query processing would load too many samples into memory in query execution (deduplicating \(labels))")
+                }
+            }
             let merged = followingOneReplica(replicas)
             let first = members[0]
             out.append(SeriesData(labels: labels, chunks: ChunkData.encode(merged), minTime: first.minTime, maxTime: first.maxTime))

@@ -18,8 +18,10 @@ public struct FanoutOptions: Sendable {
     public var timeoutMs: Int64 = 30_000
     /// `--endpoint.max-response-bytes`: the largest (decompressed) answer taken from one endpoint.
     public var maxResponseBytes = 512 << 20
-    /// `--endpoint.max-concurrent-reads`: reads in flight for one selection.
+    /// Reads in flight for one selection.
     public var maxConcurrentReads = 16
+    /// `--query.max-samples`: what deduplication may decode for one selection.
+    public var maxSamples = 50_000_000
 
     public init() {}
 }
@@ -68,7 +70,7 @@ public final class FanoutQuerier: Querier {
         }
         var series = parts.count <= 1 ? parts.first ?? [] : MergeQuerier.merge(parts, minTime: hints.start, maxTime: hints.end)
         if options.deduplicate {
-            series = try Deduplication.merge(series, replicaLabels: options.replicaLabels)
+            series = try Deduplication.merge(series, replicaLabels: options.replicaLabels, maxSamples: options.maxSamples)
         }
         if hints.limit > 0 && series.count > hints.limit { series = Array(series.prefix(hints.limit)) }
         return SeriesSet(series, warnings: warnings)
@@ -96,7 +98,7 @@ public final class FanoutQuerier: Querier {
         path: String, _ matchers: [Matcher], _ hints: LabelHints, _ adjust: @escaping @Sendable ([String], Endpoint.Info) -> Set<String>
     ) throws(StorageError) -> LabelList {
         let chosen = endpoints.filter { $0.mayHold(matchers, start: hints.start, end: hints.end) }
-        var query = [("start", Self.seconds(hints.start)), ("end", Self.seconds(hints.end))]
+        let query = [("start", Self.seconds(hints.start)), ("end", Self.seconds(hints.end))]
         let answers = gather(chosen) { endpoint -> EventLoopFuture<Set<String>> in
             let info = endpoint.info
             var q = query
@@ -107,7 +109,6 @@ public final class FanoutQuerier: Querier {
                 return adjust(list, info)
             }
         }
-        query.removeAll()
         var all = Set<String>()
         var warnings: [String] = []
         for (endpoint, result) in zip(chosen, answers) {

@@ -95,11 +95,14 @@ struct RemoteReader: Sendable {
 
     /// Decoded series as the engine reads them: external labels added (a series' own label of
     /// the same name wins, as in Prometheus), a series split over frames joined, sorted.
+    /// Endpoints answer in label order, so this is one pass; another order is sorted.
     static func seriesData(
         _ decoded: [ReadSeries], start: Int64, end: Int64, externalLabels: Labels, warnings: inout [String]
     ) throws(StorageError) -> [SeriesData] {
-        var byLabels: [Labels: [ChunkData]] = [:]
-        var histogramSeries = 0
+        var out: [SeriesData] = []
+        out.reserveCapacity(decoded.count)
+        var histogramChunks = 0
+        var sorted = true
         for s in decoded {
             var labels = s.labels
             if !externalLabels.isEmpty {
@@ -112,7 +115,7 @@ struct RemoteReader: Sendable {
             if !s.samples.isEmpty { chunks = ChunkData.encode(s.samples) }
             for c in s.chunks {
                 guard c.encoding == 1 else {
-                    histogramSeries += 1
+                    histogramChunks += 1
                     continue
                 }
                 let chunk = ChunkData(minTime: c.minTime, maxTime: c.maxTime, encoding: .xor, bytes: c.bytes)
@@ -120,14 +123,27 @@ struct RemoteReader: Sendable {
                 chunks.append(chunk)
             }
             if chunks.isEmpty { continue }
-            byLabels[labels, default: []] += chunks
+            if let last = out.last {
+                if last.labels == labels {
+                    // A series continued in the next frame.
+                    out[out.count - 1].chunks += chunks
+                    continue
+                }
+                if !(last.labels < labels) { sorted = false }
+            }
+            out.append(SeriesData(labels: labels, chunks: chunks, minTime: start, maxTime: end))
         }
-        if histogramSeries > 0 {
-            warnings.append("remote read: \(histogramSeries) native histogram chunk\(histogramSeries == 1 ? "" : "s") left out (not supported by hearth query yet)")
+        if histogramChunks > 0 {
+            warnings.append("remote read: \(histogramChunks) native histogram chunk\(histogramChunks == 1 ? "" : "s") left out (not supported by hearth query yet)")
         }
-        return byLabels.map { labels, chunks in
-            SeriesData(labels: labels, chunks: SeriesData.mergeChunks(chunks), minTime: start, maxTime: end)
-        }.sorted { $0.labels < $1.labels }
+        if !sorted {
+            // Join the parts of a series that did not arrive together, then order.
+            var byLabels: [Labels: [ChunkData]] = [:]
+            for s in out { byLabels[s.labels, default: []] += s.chunks }
+            out = byLabels.map { SeriesData(labels: $0.key, chunks: $0.value, minTime: start, maxTime: end) }.sorted { $0.labels < $1.labels }
+        }
+        for i in out.indices where out[i].chunks.count > 1 { out[i].chunks = SeriesData.mergeChunks(out[i].chunks) }
+        return out
     }
 
     /// A chunk must decode whole, in time order, within the range it claims.

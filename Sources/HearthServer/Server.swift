@@ -71,6 +71,7 @@ public enum Server {
         api.ruleGroups = { rules.groups }
         api.alertmanagers = { notifier.alertmanagers() }
         api.configYAML = reloader.current.withLock { $0.text }
+        api.externalLabels = { reloader.current.withLock { $0.config.global.externalLabels } }
         api.reload = { await reloader.reload() }
         api.targets = { scrapes.targets() }
         api.flags = options.flags

@@ -75,6 +75,7 @@ struct QueryCommand: AsyncParsableCommand {
         options.fanout.maxResponseBytes = Int(ByteSize.parse(maxResponseSize)!)
         options.checkInterval = .milliseconds(PrometheusDuration.parseMilliseconds(checkInterval)!)
         options.engine = engine.options
+        options.fanout.maxSamples = engine.maxSamples
         options.listenAddress = web.listenAddress
         options.http = web.limits
         options.enableLifecycle = web.enableLifecycle

@@ -2,7 +2,11 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HearthHTTPClient
+import NIOHTTP1
 import HearthModel
+import HearthRemoteProtocol
+import HearthSnappy
 import HearthTestSupport
 import Testing
 
@@ -163,6 +167,28 @@ import Glibc
             }
         }
 
+        // Queriers stack: a second hearth query reading the first (its remote read) answers the same.
+        let stacked = try QueryProcess(["--endpoint=127.0.0.1:\(query.port)"], port: freeLocalPort())
+        children.append(stacked.child)
+        #expect(await Peers.waitForHTTP(stacked.url + "/-/ready", seconds: 60))
+        #expect(Self.labelSets(await Peers.apiData(stacked.url + "/api/v1/query?query=up&time=\(t)")) == got, "stacked querier")
+
+        // Remote read itself, as Prometheus serves it: the external labels on every series,
+        // and a matcher on one answered against its value. Hearth's server does the same.
+        for (url, cluster) in [(prometheusURLs["a/1"]!, "a"), (hearth.url, "c")] {
+            let matching = try await Self.remoteRead(url, [("__name__", "up"), ("cluster", cluster)], start: (t - 5) * 1000, end: t * 1000)
+            #expect(!matching.isEmpty && matching.allSatisfy { $0["cluster"] == cluster }, "\(url): \(matching)")
+            let other = try await Self.remoteRead(url, [("__name__", "up"), ("cluster", "elsewhere")], start: (t - 5) * 1000, end: t * 1000)
+            #expect(other.isEmpty, "\(url): \(other)")
+        }
+
+        // Federation too attaches them, in both.
+        for (url, cluster) in [(prometheusURLs["a/1"]!, "a"), (hearth.url, "c")] {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: url + "/federate?match[]=up")!)
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("up{") }
+            #expect(!lines.isEmpty && lines.allSatisfy { $0.contains("cluster=\"\(cluster)\"") }, "\(url): \(lines)")
+        }
+
         // promtool against the querier.
         for args in [["query", "instant", query.url, "up"], ["query", "range", "--start=\(t - 5)", "--end=\(t)", "--step=1s", query.url, "up"],
                      ["query", "series", "--match=up", query.url], ["query", "labels", query.url, "cluster"]] {
@@ -197,12 +223,18 @@ import Glibc
         // or an error without partial responses.
         let silent = try SilentListener()
         defer { silent.close() }
-        // The live endpoints (a/0 was stopped) and the silent one.
-        let live = endpoints.filter { !$0.hasSuffix(String(prometheusURLs["a/0"]!.dropFirst("http://".count))) }
-        let strict = try QueryProcess(live + ["--endpoint=127.0.0.1:\(silent.port)", "--query.replica-label=replica",
-                                                   "--endpoint.timeout=2s", "--endpoint.check-interval=1s"], port: freeLocalPort())
+        // The live endpoints (a/0 was stopped) and the silent one, from a discovery file.
+        let live = serverURLs.filter { $0 != prometheusURLs["a/0"]! }.map { String($0.dropFirst("http://".count)) }
+        let targets = (live + ["127.0.0.1:\(silent.port)"]).map { "\"\($0)\"" }.joined(separator: ", ")
+        try "[{\"targets\": [\(targets)]}]".write(toFile: tmp.path + "/endpoints.json", atomically: true, encoding: .utf8)
+        let strict = try QueryProcess(["--endpoint.sd-files=\(tmp.path)/endpoints.json", "--query.replica-label=replica",
+                                       "--endpoint.timeout=2s", "--endpoint.check-interval=1s"], port: freeLocalPort())
         children.append(strict.child)
         #expect(await Peers.waitForHTTP(strict.url + "/-/ready", seconds: 60))
+        let discovered = await waitUntil(seconds: 30) {
+            (await Peers.apiData(strict.url + "/api/v1/status/endpoints") as? [[String: Any]])?.count == 5
+        }
+        #expect(discovered, "the five endpoints of the discovery file")
         let clock = ContinuousClock()
         let started = clock.now
         let answer = await Peers.json(strict.url + "/api/v1/query?query=up") as? [String: Any]
@@ -218,6 +250,33 @@ import Glibc
         #expect(status.contains { $0["address"] as? String == "127.0.0.1:\(silent.port)" && $0["health"] as? String == "down" })
         #expect(status.filter { ($0["labels"] as? [String: String])?["cluster"] == "a" }.count == 1)
         #expect(status.filter { $0["health"] as? String == "up" }.count == 4, "\(status)")
+    }
+
+    /// The label sets a remote read (`SAMPLES`) answers for equality matchers.
+    static func remoteRead(_ url: String, _ matchers: [(String, String)], start: Int, end: Int) async throws -> [[String: String]] {
+        var query = ReadQuery()
+        query.startMs = Int64(start)
+        query.endMs = Int64(end)
+        query.matchers = matchers.map { (.equal, $0.0, $0.1) }
+        var read = ReadRequest()
+        read.queries = [query]
+        read.acceptedResponseTypes = [.samples]
+        // Hearth's client: Foundation's refuses a snappy Content-Encoding in responses.
+        let client = HTTPClient()
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(method: .POST, url: HTTPURL(url + "/api/v1/read"), headers: [
+                ("Content-Type", "application/x-protobuf"), ("Content-Encoding", "snappy"), ("X-Prometheus-Remote-Read-Version", "0.1.0"),
+            ], body: Snappy.encode(read.encode()), timeout: 30_000)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        #expect(response.status == 200, "\(url): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+        let body = try response.body.withUnsafeBytes { try Snappy.decode($0, limit: 64 << 20) }
+        let results = try body.withUnsafeBytes { try ReadResponseDecoder.samples($0) }
+        return (results.first ?? []).map { s in Dictionary(uniqueKeysWithValues: s.labels.map { ($0.name, $0.value) }) }
     }
 
     /// Polls `condition` every 500 ms until it holds or `seconds` pass.

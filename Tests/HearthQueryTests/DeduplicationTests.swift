@@ -45,6 +45,8 @@ import Testing
         #expect(merged.map(\.labels) == [Labels(["__name__": "up", "job": "node"]), Labels(["__name__": "up", "job": "other"])])
         #expect(merged[0].samples() == a)
         #expect(merged[1].samples() == a)
+        // Deduplication decodes; it stops at the query's sample limit.
+        #expect(throws: StorageError.self) { try Deduplication.merge(input, replicaLabels: ["replica"], maxSamples: 50) }
         // Without replica labels nothing changes.
         #expect(try Deduplication.merge(input, replicaLabels: []).map(\.labels) == input.map(\.labels))
     }

@@ -64,6 +64,9 @@ public struct APIContext: Sendable {
     /// The read side: the store's querier, or `hearth query`'s fan-out.
     public var querier: @Sendable (ReadParameters) -> any Querier
     public var engine: Engine
+    /// The configuration's `global.external_labels` (current after a reload): remote read and
+    /// federation add them to what they return, as Prometheus does.
+    public var externalLabels: @Sendable () -> Labels = { Labels() }
     /// `/-/ready`: whether the role can answer yet.
     public var ready: @Sendable () -> Bool = { true }
     /// `hearth query`'s endpoints, for `/api/v1/status/endpoints` (nil elsewhere).

@@ -8,7 +8,8 @@ import NIOHTTP1
 
 extension API {
     /// `/federate?match[]=…`: the latest sample of each matching series (within the lookback
-    /// window, stale series left out) in the text exposition format, with timestamps.
+    /// window, stale series left out) in the text exposition format, with timestamps and the
+    /// external labels.
     func federate(_ request: HTTPRequest) async -> HTTPResponse {
         let p = Parameters(request)
         let sets: [[Matcher]]
@@ -26,6 +27,8 @@ extension API {
         } catch {
             return .text(.internalServerError, "\(error.message)\n")
         }
+        // External labels are attached to what leaves the server, as Prometheus does.
+        let external = context.externalLabels()
         var latest: [Labels: Sample] = [:]
         for selected in selections {
             for w in selected.warnings {
@@ -33,7 +36,7 @@ extension API {
             }
             for s in selected.series {
                 guard let last = s.samples().last, !StaleMarker.isStale(last.value) else { continue }
-                latest[s.labels] = last
+                latest[ExternalLabels.adding(external, to: s.labels)] = last
             }
         }
         var text = ""

@@ -37,12 +37,18 @@ extension API {
         let streamed = read.acceptedResponseTypes.first { $0 == .streamedXORChunks || $0 == .samples } == .streamedXORChunks
         let querier = context.querier(ReadParameters())
         let queries = read.queries
+        let external = context.externalLabels()
         let selections: [SeriesSet]
         do {
             selections = try await reading(querier) { [matcherSets] () throws(StorageError) in
                 var out: [SeriesSet] = []
                 for (index, q) in queries.enumerated() {
-                    out.append(try querier.select(matcherSets[index], hints: SelectHints(start: q.startMs, end: q.endMs)))
+                    guard let stored = ExternalLabels.storedMatchers(matcherSets[index], external: external) else {
+                        out.append(SeriesSet())
+                        continue
+                    }
+                    let set = try querier.select(stored, hints: SelectHints(start: q.startMs, end: q.endMs))
+                    out.append(ExternalLabels.adding(external, to: set))
                 }
                 return out
             }
