@@ -56,7 +56,7 @@ enum StorageTargets {
             guard let block = try? Block(directory: dir.path) else { return }
             let all = [try! Matcher(.regexMatch, Labels.metricName, ".*")]
             for s in block.select(all, hints: SelectHints(start: .min, end: .max)).series {
-                _ = s.samples()
+                _ = try? s.samples()
             }
             for name in block.labelNames([], hints: LabelHints()).values { _ = block.labelValues(name, [], hints: LabelHints()) }
             _ = block.labelNames(all, hints: LabelHints())
@@ -89,7 +89,7 @@ enum StorageTargets {
             guard let db = try? DB(options: options, logger: FuzzTargets.silent) else { return }
             let all = [try! Matcher(.regexMatch, Labels.metricName, ".*")]
             if let set = try? db.querier().select(all, hints: SelectHints(start: .min, end: .max)) {
-                for s in set.series { _ = s.samples() }
+                for s in set.series { _ = try? s.samples() }
             }
             try? db.close()
         },

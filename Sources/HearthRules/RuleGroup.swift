@@ -215,7 +215,12 @@ public final class RuleGroup: Sendable {
                 c.logger.warning("'for' state restored from an incomplete read", metadata: ["alertname": "\(a.name)", "warning": "\(w)"])
             }
             for series in selected.series {
-                guard let last = series.samples().last else { continue }
+                let samples: [Sample]
+                do { samples = try series.samples() } catch {
+                    c.logger.error("'for' state not restored", metadata: ["alertname": "\(a.name)", "error": "\(error)"])
+                    continue
+                }
+                guard let last = samples.last else { continue }
                 byLabels[Labels(sorted: series.labels.filter { $0.name != Labels.metricName })] = last
             }
             if byLabels.isEmpty { continue }

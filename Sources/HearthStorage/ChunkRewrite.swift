@@ -28,9 +28,10 @@ extension ChunkData {
     }
 
     /// Appends the chunk's samples within `range` to `out`, decoding through the two scratch
-    /// buffers (reused across chunks by the caller). Nothing if it is neither XOR nor decimal,
-    /// or does not decode.
-    func appendSamples(in range: ClosedRange<Int64>, to out: inout [Sample], timestamps ts: inout [Int64], values vs: inout [Double]) {
+    /// buffers (reused across chunks by the caller). False, with nothing appended, if it does
+    /// not decode; a chunk of another encoding (native histograms, not read yet) adds nothing.
+    @discardableResult
+    func appendSamples(in range: ClosedRange<Int64>, to out: inout [Sample], timestamps ts: inout [Int64], values vs: inout [Double]) -> Bool {
         ts.removeAll(keepingCapacity: true)
         vs.removeAll(keepingCapacity: true)
         let ok: Bool = bytes.withUnsafeBytes { raw in
@@ -38,13 +39,14 @@ extension ChunkData {
                 switch encoding {
                 case .xor: try decodeXORChunk(raw, timestamps: &ts, values: &vs)
                 case .decimal: try decodeChunk(raw, as: DecimalDecoder.self, timestamps: &ts, values: &vs)
-                default: return false
+                default: break
                 }
                 return true
             } catch { return false }
         }
-        guard ok else { return }
+        guard ok else { return false }
         for i in ts.indices where range.contains(ts[i]) { out.append(Sample(ts[i], vs[i])) }
+        return true
     }
 
     /// The chunk as Prometheus can read it: a head's decimal chunk converted to XOR, any other

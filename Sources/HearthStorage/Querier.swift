@@ -32,12 +32,15 @@ public struct SeriesData: Sendable {
         self.maxTime = maxTime
     }
 
-    /// Every sample within `[minTime, maxTime]`, in time order.
-    public func samples() -> [Sample] {
+    /// Every sample within `[minTime, maxTime]`, in time order. A chunk that does not decode
+    /// fails the read rather than leaving its samples out unsaid.
+    public func samples() throws(StorageError) -> [Sample] {
         var out: [Sample] = []
         var ts: [Int64] = [], vs: [Double] = []
         guard minTime <= maxTime else { return out }
-        for c in chunks { c.appendSamples(in: minTime...maxTime, to: &out, timestamps: &ts, values: &vs) }
+        for c in chunks where !c.appendSamples(in: minTime...maxTime, to: &out, timestamps: &ts, values: &vs) {
+            throw StorageError("series \(labels): a \(c.encoding) chunk from \(c.minTime) to \(c.maxTime) does not decode")
+        }
         return out
     }
 }

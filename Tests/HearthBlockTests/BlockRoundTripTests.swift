@@ -78,7 +78,7 @@ enum BlockFixtures {
         #expect(all.count == input.count)
         for (got, want) in zip(all, input) {
             #expect(got.labels == want.0)
-            #expect(got.samples() == want.1)
+            #expect(try got.samples() == want.1)
         }
         // Matchers and label APIs.
         let m = try [Matcher(.equal, "instance", "host-3"), Matcher(.regexMatch, "__name__", "req.*")]
@@ -92,7 +92,7 @@ enum BlockFixtures {
         // A time range outside the block selects nothing; one inside cuts samples.
         #expect(block.select([], minTime: 7_200_000, maxTime: .max).isEmpty)
         let part = block.select([try Matcher(.equal, "id", "10")], minTime: 30_000, maxTime: 60_000)
-        #expect(part.first?.samples().map(\.timestamp) == [30_000, 45_000, 60_000])  // id 10: no jitter (10 % 5)
+        #expect(try part.first?.samples().map(\.timestamp) == [30_000, 45_000, 60_000])  // id 10: no jitter (10 % 5)
     }
 
     @Test func writerCutsChunksToTheBlockRange() throws {
@@ -102,7 +102,7 @@ enum BlockFixtures {
                                                       series: BlockFixtures.seriesData(input)))
         let block = try Block(directory: dir.path + "/\(meta.ulid)")
         for (got, want) in zip(block.select([], minTime: .min, maxTime: .max), input) {
-            #expect(got.samples() == want.1.filter { $0.timestamp >= 1_800_000 && $0.timestamp < 3_600_000 })
+            #expect(try got.samples() == want.1.filter { $0.timestamp >= 1_800_000 && $0.timestamp < 3_600_000 })
         }
         // Nothing in range: no block.
         #expect(try BlockWriter.write(parent: dir.path, plan: .init(minTime: 1 << 40, maxTime: 1 << 41),
@@ -128,7 +128,7 @@ enum BlockFixtures {
                 return (l, s)
             }
             #expect(got.map(\.labels) == want.map(\.0))
-            for (g, w) in zip(got, want) { #expect(g.samples() == w.1) }
+            for (g, w) in zip(got, want) { #expect(try g.samples() == w.1) }
         }
         #expect(try Tombstones.read(directory: path).count == affected + 1)
     }

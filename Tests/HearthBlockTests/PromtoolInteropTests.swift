@@ -71,7 +71,7 @@ import Testing
         #expect(merged.count == dumped.count)
         #expect(merged.count == 41)
         for s in merged {
-            #expect(Promtool.same(dumped[Promtool.text(s.labels)] ?? [], s.samples()), "\(s.labels)")
+            #expect(Promtool.same(dumped[Promtool.text(s.labels)] ?? [], try s.samples()), "\(s.labels)")
         }
         // The label APIs over Prometheus's index.
         #expect(opened[0].labelNames([], hints: LabelHints()).values == ["__name__", "code", "path", "room"])

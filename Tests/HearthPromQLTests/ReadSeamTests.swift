@@ -66,6 +66,15 @@ import Testing
         }
     }
 
+    /// Federation, remote read and the rules read samples directly: a chunk that does not
+    /// decode is an error there too.
+    @Test func samplesOfAChunkThatDoesNotDecodeAreAnError() {
+        var cut = Self.series((0..<100).map { (Int64($0) * 15_000, Double($0)) })
+        cut.chunks[0].bytes.removeLast(cut.chunks[0].bytes.count / 2)
+        #expect(throws: StorageError.self) { try cut.samples() }
+        #expect(throws: Never.self) { try Self.series([(0, 1)]).samples() }
+    }
+
     @Test func hintsDescribeTheSelection() throws {
         let q = ScriptedQuerier()
         q.series = [Self.series([(0, 1)])]

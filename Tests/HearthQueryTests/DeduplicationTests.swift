@@ -43,8 +43,8 @@ import Testing
         let input = [series("a", a), series("b", b), series("a", a, job: "other")].sorted { $0.labels < $1.labels }
         let merged = try Deduplication.merge(input, replicaLabels: ["replica"])
         #expect(merged.map(\.labels) == [Labels(["__name__": "up", "job": "node"]), Labels(["__name__": "up", "job": "other"])])
-        #expect(merged[0].samples() == a)
-        #expect(merged[1].samples() == a)
+        #expect(try merged[0].samples() == a)
+        #expect(try merged[1].samples() == a)
         // Deduplication decodes; it stops at the query's sample limit.
         #expect(throws: StorageError.self) { try Deduplication.merge(input, replicaLabels: ["replica"], maxSamples: 50) }
         // Without replica labels nothing changes.

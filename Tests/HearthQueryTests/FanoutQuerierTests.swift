@@ -100,7 +100,7 @@ import Testing
             options.timeoutMs = 10_000
             let set = try await Self.select(FanoutQuerier(endpoints: endpoints, client: client, options: options))
             #expect(set.series.map(\.labels) == [Self.labels], "\(kind)")
-            #expect(set.series.first?.samples().count == 10, "\(kind): the good endpoint's samples, all of them")
+            #expect(try set.series.first?.samples().count == 10, "\(kind): the good endpoint's samples, all of them")
             #expect(set.warnings.count == 1, "\(kind): \(set.warnings)")
             #expect(set.warnings.first?.hasPrefix(endpoints[1].address) == true, "\(kind): \(set.warnings)")
 
@@ -117,15 +117,16 @@ import Testing
         defer { silent.close() }
         try await Self.withEndpoints(["good"]) { endpoints, client in
             var options = FanoutOptions()
-            options.timeoutMs = 1_000
+            // Long enough for the good endpoint on a loaded CI machine.
+            options.timeoutMs = 5_000
             let all = endpoints + [try Endpoint("127.0.0.1:\(silent.port)")]
             let clock = ContinuousClock()
             let started = clock.now
             let set = try await Self.select(FanoutQuerier(endpoints: all, client: client, options: options))
             let took = clock.now - started
-            #expect(set.series.count == 1)
+            #expect(set.series.count == 1, "\(set.warnings)")
             #expect(set.warnings.count == 1 && set.warnings[0].contains("127.0.0.1:\(silent.port)"), "\(set.warnings)")
-            #expect(took < .seconds(10), "took \(took)")
+            #expect(took >= .seconds(5) && took < .seconds(60), "took \(took)")
         }
     }
 

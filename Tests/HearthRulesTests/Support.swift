@@ -36,7 +36,7 @@ final class RuleHarness: @unchecked Sendable {
     /// Every stored sample of the series matching `matchers`, by label text.
     func dump(_ matchers: [Matcher]) -> [String: [Sample]] {
         var out: [String: [Sample]] = [:]
-        for series in try! db.querier().completeSelection(matchers, minTime: .min, maxTime: .max) { out[series.labels.description] = series.samples() }
+        for series in try! db.querier().completeSelection(matchers, minTime: .min, maxTime: .max) { out[series.labels.description] = try! series.samples() }
         return out
     }
 

@@ -181,7 +181,7 @@ func writeTimeline(_ db: DB, series n: Int, from: Int, samples: Int, into expect
         #expect(blocks.count == db.blocks.count + 1)
         var got: [Labels: [Sample]] = [:]
         for s in try MergeQuerier(blocks.sorted { $0.minTime < $1.minTime }).completeSelection([], minTime: .min, maxTime: .max) {
-            got[s.labels] = s.samples()
+            got[s.labels] = try s.samples()
         }
         #expect(got == expected)
         // Without the head: only the blocks.

@@ -237,7 +237,7 @@ func writeDataSet(_ db: DB, series n: Int, samples: Int) throws -> [Labels: [Sam
             #expect(got.count == seriesCount, "round \(round)")
             for s in got {
                 let id = Int(s.labels["series"]!)!
-                let samples = s.samples()
+                let samples = try s.samples()
                 // Batches 0...lastAcked are all there, in order, once each; beyond them at most
                 // the batch that was in flight when a child was killed.
                 #expect(samples.count >= Int(lastAcked) + 1, "round \(round) series \(id): \(samples.count) samples, acked \(lastAcked)")

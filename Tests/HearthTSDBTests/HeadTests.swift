@@ -30,7 +30,7 @@ func all(_ db: DB, _ matchers: [Matcher] = [try! Matcher(.regexMatch, "__name__"
     var out: [Labels: [Sample]] = [:]
     // Whatever is served, including around damage (the corruption tests use this too).
     let set = try! db.querier().select(matchers, hints: SelectHints(start: .min, end: .max))
-    for s in set.series { out[s.labels] = s.samples() }
+    for s in set.series { out[s.labels] = try! s.samples() }
     return out
 }
 
@@ -124,7 +124,7 @@ func all(_ db: DB, _ matchers: [Matcher] = [try! Matcher(.regexMatch, "__name__"
         #expect(sizes.allSatisfy { $0 <= 120 }, "\(sizes)")
         #expect(sizes.reduce(0, +) == n)
         #expect(db.head.chunkFilesDiskSize > 0)
-        #expect(data[0].samples() == (0..<n).map { Sample(Int64($0) * interval, Double($0)) })
+        #expect(try data[0].samples() == (0..<n).map { Sample(Int64($0) * interval, Double($0)) })
         // Chunks never cross a chunk-range boundary.
         for c in data[0].chunks { #expect(c.minTime / 7_200_000 == c.maxTime / 7_200_000) }
         try db.close()

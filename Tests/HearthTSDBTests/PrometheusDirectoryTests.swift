@@ -91,7 +91,7 @@ import Testing
         let db = try DB(options: options, logger: quietLogger())
         #expect(db.blocks.count == 4)
         var got: [String: [Sample]] = [:]
-        for s in try db.querier().completeSelection([], minTime: .min, maxTime: .max) { got[Promtool.text(s.labels)] = s.samples() }
+        for s in try db.querier().completeSelection([], minTime: .min, maxTime: .max) { got[Promtool.text(s.labels)] = try s.samples() }
         #expect(got.keys.sorted() == expected.keys.sorted(), "\(got.count) series vs \(expected.count)")
         for (k, v) in expected { #expect(Promtool.same(got[k] ?? [], v), "\(k)") }
         #expect(FileSystem.isDirectory(data + "/wal.prometheus"), "Prometheus's WAL is set aside, not truncated")

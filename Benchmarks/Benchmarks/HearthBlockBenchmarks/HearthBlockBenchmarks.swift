@@ -13,12 +13,15 @@ enum Fixture {
     static let block: Block = {
         var template = Array("/tmp/hearth-block-bench-XXXXXX".utf8CString)
         let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
-        let input = (0..<series).map { i in
-            SeriesData(labels: Labels(["__name__": "node_metric_\(i % 7)", "job": "job-\(i % 100)",
-                                       "instance": "host-\(i % 10_000)", "id": String(i)]),
-                       chunks: ChunkData.encode((0..<120).map { Sample(Int64($0) * 15_000, Double(i &* 31 &+ $0)) }),
-                       minTime: .min, maxTime: .max)
-        }.sorted { $0.labels < $1.labels }
+        var input: [SeriesData] = []
+        for i in 0..<series {
+            let labels = Labels(["__name__": "node_metric_\(i % 7)", "job": "job-\(i % 100)",
+                                 "instance": "host-\(i % 10_000)", "id": String(i)])
+            var samples: [Sample] = []
+            for k in 0..<120 { samples.append(Sample(Int64(k) * 15_000, Double(i &* 31 &+ k))) }
+            input.append(SeriesData(labels: labels, chunks: ChunkData.encode(samples), minTime: .min, maxTime: .max))
+        }
+        input.sort { $0.labels < $1.labels }
         let meta = try! BlockWriter.write(parent: dir, plan: .init(minTime: 0, maxTime: 7_200_000), series: input)!
         return try! Block(directory: dir + "/\(meta.ulid)")
     }()
@@ -52,10 +55,12 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(Fixture.block.labelValues("instance", [], hints: LabelHints())) }
     }
     Benchmark("Index: encode 10k series") { benchmark in
-        let series = (0..<10_000).map { i in
-            (labels: Labels(["__name__": "m", "job": "job-\(i % 100)", "id": String(i)]),
-             chunks: [IndexChunkMeta(minTime: 0, maxTime: 100, ref: UInt64(8 + i * 40))])
-        }.sorted { $0.labels < $1.labels }
+        var series: [(labels: Labels, chunks: [IndexChunkMeta])] = []
+        for i in 0..<10_000 {
+            let labels = Labels(["__name__": "m", "job": "job-\(i % 100)", "id": String(i)])
+            series.append((labels: labels, chunks: [IndexChunkMeta(minTime: 0, maxTime: 100, ref: UInt64(8 + i * 40))]))
+        }
+        series.sort { $0.labels < $1.labels }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try! IndexWriter.encode(series)) }
     }

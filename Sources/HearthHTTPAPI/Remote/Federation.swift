@@ -35,7 +35,11 @@ extension API {
                 context.logger.warning("federation answered from an incomplete read", metadata: ["warning": "\(w)"])
             }
             for s in selected.series {
-                guard let last = s.samples().last, !StaleMarker.isStale(last.value) else { continue }
+                let samples: [Sample]
+                do { samples = try s.samples() } catch {
+                    return .text(.internalServerError, "\(error)\n")
+                }
+                guard let last = samples.last, !StaleMarker.isStale(last.value) else { continue }
                 latest[ExternalLabels.adding(external, to: s.labels)] = last
             }
         }

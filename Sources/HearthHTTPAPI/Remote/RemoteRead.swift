@@ -83,8 +83,15 @@ extension API {
             response.headers.add(contentsOf: warningHeaders)
             return response
         }
-        let results = selections.map { set in
-            set.series.map { ReadResponseEncoder.SeriesSamples(labels: $0.labels, samples: $0.samples()) }
+        var results: [[ReadResponseEncoder.SeriesSamples]] = []
+        do {
+            for set in selections {
+                var result: [ReadResponseEncoder.SeriesSamples] = []
+                for s in set.series { result.append(ReadResponseEncoder.SeriesSamples(labels: s.labels, samples: try s.samples())) }
+                results.append(result)
+            }
+        } catch {
+            return .text(.internalServerError, "\(error)\n")
         }
         var response = HTTPResponse(status: .ok, contentType: "application/x-protobuf",
                                     bytes: Snappy.encode(ReadResponseEncoder.samples(results)))
