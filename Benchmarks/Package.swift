@@ -104,6 +104,18 @@ let package = Package(
             path: "Benchmarks/HearthRemoteBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "HearthQueryBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "HearthQuery", package: "Hearth"),
+                .product(name: "HearthRemoteProtocol", package: "Hearth"),
+                .product(name: "HearthStorage", package: "Hearth"),
+                .product(name: "HearthModel", package: "Hearth"),
+            ],
+            path: "Benchmarks/HearthQueryBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .target(name: "CBenchShims"),
         .executableTarget(
             name: "hearth-bench",
