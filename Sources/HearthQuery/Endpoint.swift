@@ -81,10 +81,6 @@ public final class Endpoint: Sendable {
     /// range overlaps, and no matcher on one of its external labels refuses that label's value.
     public func mayHold(_ matchers: [Matcher], start: Int64, end: Int64) -> Bool {
         let info = self.info
-        guard start <= info.maxTime, end >= info.minTime else { return false }
-        for m in matchers {
-            if let value = info.externalLabels[m.name], !m.matches(value) { return false }
-        }
-        return true
+        return start <= info.maxTime && end >= info.minTime && info.externalLabels.storedMatchers(matchers) != nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HearthEncoding
 import HearthHTTPClient
 import HearthModel
 import HearthStorage
@@ -87,7 +88,7 @@ public final class FanoutQuerier: Querier {
 
     public func labelValues(_ name: String, _ matchers: [Matcher], hints: LabelHints) throws(StorageError) -> LabelList {
         if options.deduplicate && options.replicaLabels.contains(name) { return LabelList() }
-        return try labels(path: "/api/v1/label/\(Self.percentEncoded(name))/values", matchers, hints) { values, info in
+        return try labels(path: "/api/v1/label/\(GoText.queryEscape(name))/values", matchers, hints) { values, info in
             if let external = info.externalLabels[name] { return [external] }
             return Set(values)
         }
@@ -158,7 +159,7 @@ public final class FanoutQuerier: Querier {
     /// GET `path` with `query` and return the `data` of Prometheus's JSON envelope.
     func getJSON(_ endpoint: Endpoint, _ path: String, _ query: [(String, String)]) -> EventLoopFuture<Any> {
         let loop = client.nextEventLoop()
-        let target = endpoint.base + path + "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        let target = endpoint.base + path + "?" + query.map { "\($0.0)=\(GoText.queryEscape($0.1))" }.joined(separator: "&")
         let url: HTTPURL
         do { url = try HTTPURL(target) } catch { return loop.makeFailedFuture(error) }
         let request = client.request(url: url, timeout: options.timeoutMs, maxBodyBytes: options.maxResponseBytes)
@@ -176,31 +177,7 @@ public final class FanoutQuerier: Querier {
 
     /// A PromQL selector for `matchers` (`{a="b",c=~"d"}`), values quoted as Go quotes them.
     static func selector(_ matchers: [Matcher]) -> String {
-        "{" + matchers.map { m in
-            "\(m.name)\(m.kind.rawValue)\"" + m.value.unicodeScalars.map { s -> String in
-                switch s {
-                case "\\": return "\\\\"
-                case "\"": return "\\\""
-                case "\n": return "\\n"
-                default: return String(s)
-                }
-            }.joined() + "\""
-        }.joined(separator: ",") + "}"
-    }
-
-    static func percentEncoded(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 0xF)]], as: UTF8.self)
-            }
-        }
-        return out
+        "{" + matchers.map { "\($0.name)\($0.kind.rawValue)\(GoText.quote($0.value))" }.joined(separator: ",") + "}"
     }
 
     /// Milliseconds as the API's seconds, with Prometheus's open-ended bounds for the extremes.

@@ -1,3 +1,4 @@
+import Foundation
 import HearthChunks
 import HearthHTTPClient
 import HearthModel
@@ -30,9 +31,7 @@ struct RemoteReader: Sendable {
         var query = ReadQuery()
         query.startMs = start
         query.endMs = end
-        for m in matchers where externalLabels[m.name] == nil {
-            query.matchers.append((m.kind, m.name, m.value))
-        }
+        for m in externalLabels.storedMatchers(matchers) ?? [] { query.matchers.append((m.kind, m.name, m.value)) }
         if query.matchers.isEmpty { query.matchers = [(.regexMatch, Labels.metricName, ".+")] }
         var request = ReadRequest()
         request.queries = [query]
@@ -58,7 +57,7 @@ struct RemoteReader: Sendable {
     /// Decodes and checks a response.
     static func answer(_ response: HTTPClientResponse, start: Int64, end: Int64, externalLabels: Labels) throws(StorageError) -> EndpointAnswer {
         guard response.status == 200 else {
-            let text = String(decoding: response.body.prefix(512), as: UTF8.self).trimmingSpaces()
+            let text = String(decoding: response.body.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw StorageError("remote read: HTTP \(response.status)\(text.isEmpty ? "" : ": " + text)")
         }
         var answer = EndpointAnswer()
@@ -104,13 +103,7 @@ struct RemoteReader: Sendable {
         var histogramChunks = 0
         var sorted = true
         for s in decoded {
-            var labels = s.labels
-            if !externalLabels.isEmpty {
-                var merged = Array(labels)
-                for l in externalLabels where labels[l.name] == nil { merged.append(l) }
-                merged.sort { $0.name.utf8Precedes($1.name) }
-                labels = Labels(sorted: merged)
-            }
+            let labels = s.labels.adding(external: externalLabels)
             var chunks: [ChunkData] = []
             if !s.samples.isEmpty { chunks = ChunkData.encode(s.samples) }
             for c in s.chunks {
@@ -159,14 +152,5 @@ struct RemoteReader: Sendable {
                 throw StorageError("remote read: series \(labels): a chunk from \(chunk.minTime) to \(chunk.maxTime) holds a sample at \(ts[i]) out of order or outside its range")
             }
         }
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
     }
 }

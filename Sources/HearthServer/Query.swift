@@ -1,5 +1,6 @@
 import HearthHTTPAPI
 import HearthHTTPClient
+import HearthModel
 import HearthPromQL
 import HearthQuery
 import HearthStorage
@@ -107,25 +108,12 @@ final class QueryMetrics: Sendable {
         let counts = failures.withLock { $0 }
         var text = "# HELP hearth_query_endpoint_up Whether the endpoint answered its last check or read.\n# TYPE hearth_query_endpoint_up gauge\n"
         for e in endpoints {
-            text += "hearth_query_endpoint_up{endpoint=\"\(escape(e.address))\"} \(e.status.healthy == true ? 1 : 0)\n"
+            text += "hearth_query_endpoint_up{endpoint=\"\(Labels.escapeValue(e.address))\"} \(e.status.healthy == true ? 1 : 0)\n"
         }
         text += "# HELP hearth_query_endpoint_failures_total Reads from the endpoint that failed (down, timed out, bad answer).\n# TYPE hearth_query_endpoint_failures_total counter\n"
         for e in endpoints {
-            text += "hearth_query_endpoint_failures_total{endpoint=\"\(escape(e.address))\"} \(counts[e.address] ?? 0)\n"
+            text += "hearth_query_endpoint_failures_total{endpoint=\"\(Labels.escapeValue(e.address))\"} \(counts[e.address] ?? 0)\n"
         }
         return text
-    }
-
-    private func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
     }
 }

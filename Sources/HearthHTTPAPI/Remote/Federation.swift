@@ -40,7 +40,7 @@ extension API {
                     return .text(.internalServerError, "\(error)\n")
                 }
                 guard let last = samples.last, !StaleMarker.isStale(last.value) else { continue }
-                latest[ExternalLabels.adding(external, to: s.labels)] = last
+                latest[s.labels.adding(external: external)] = last
             }
         }
         var text = ""

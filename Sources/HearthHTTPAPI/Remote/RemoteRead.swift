@@ -43,12 +43,12 @@ extension API {
             selections = try await reading(querier) { [matcherSets] () throws(StorageError) in
                 var out: [SeriesSet] = []
                 for (index, q) in queries.enumerated() {
-                    guard let stored = ExternalLabels.storedMatchers(matcherSets[index], external: external) else {
+                    guard let stored = external.storedMatchers(matcherSets[index]) else {
                         out.append(SeriesSet())
                         continue
                     }
                     let set = try querier.select(stored, hints: SelectHints(start: q.startMs, end: q.endMs))
-                    out.append(ExternalLabels.adding(external, to: set))
+                    out.append(set.adding(external: external))
                 }
                 return out
             }
