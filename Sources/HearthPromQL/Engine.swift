@@ -70,10 +70,7 @@ public final class Engine: Sendable {
         defer { Task { await slots.release() } }
         if Task.isCancelled { throw .canceled }
         guard onOwnThread else { return try body() }
-        let result: Result<T, QueryError> = await runOnOwnThread {
-            do throws(QueryError) { return .success(try body()) } catch { return .failure(error) }
-        }
-        return try result.get()
+        return try await runOnOwnThread(body)
     }
 
     /// Evaluates a parsed expression: an instant query when `step` is 0 (`start == end`), else a

@@ -3,11 +3,13 @@ import Glibc
 #endif
 
 /// Runs `work` on a thread of its own (8 MiB of stack, as the engine's depth limit assumes) and
-/// returns its result: for work that blocks on the network, which must hold neither an event
-/// loop nor one of the task pool's threads (two on a 2-core machine).
-public func runOnOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        let job = Unmanaged.passRetained(ThreadJob { continuation.resume(returning: work()) })
+/// returns its result or rethrows its error: for work that blocks on the network, which must
+/// hold neither an event loop nor one of the task pool's threads (two on a 2-core machine).
+public func runOnOwnThread<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+    let result: Result<T, E> = await withCheckedContinuation { continuation in
+        let job = Unmanaged.passRetained(ThreadJob {
+            do throws(E) { continuation.resume(returning: .success(try work())) } catch { continuation.resume(returning: .failure(error)) }
+        })
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setstacksize(&attributes, 8 << 20)
@@ -24,6 +26,7 @@ public func runOnOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) asy
             job.takeRetainedValue().run()
         }
     }
+    return try result.get()
 }
 
 private final class ThreadJob: @unchecked Sendable {

@@ -83,12 +83,9 @@ import Testing
 
     static func select(_ querier: FanoutQuerier) async throws -> SeriesSet {
         let matchers = [try Matcher(.equal, "__name__", "up")]
-        let result: Result<SeriesSet, StorageError> = await runOnOwnThread {
-            do throws(StorageError) {
-                return .success(try querier.select(matchers, hints: SelectHints(start: 0, end: 200_000)))
-            } catch { return .failure(error) }
+        return try await runOnOwnThread { () throws(StorageError) in
+            try querier.select(matchers, hints: SelectHints(start: 0, end: 200_000))
         }
-        return try result.get()
     }
 
     @Test(arguments: ["garbage", "truncated frame", "bad CRC", "chunk that does not decode", "oversized", "samples garbage", "HTTP 500",

@@ -68,17 +68,10 @@ extension API {
 
     /// Runs a read off the task pool when the querier waits on the network.
     func reading<T: Sendable>(_ querier: any Querier, _ body: @escaping @Sendable () throws(StorageError) -> T) async throws(APIError) -> T {
-        let result: Result<T, StorageError>
-        if querier.blocksOnRemoteReads {
-            result = await runOnOwnThread {
-                do throws(StorageError) { return .success(try body()) } catch { return .failure(error) }
-            }
-        } else {
-            do throws(StorageError) { result = .success(try body()) } catch { result = .failure(error) }
-        }
-        switch result {
-        case .success(let value): return value
-        case .failure(let error): throw .storage(error)
+        do throws(StorageError) {
+            return querier.blocksOnRemoteReads ? try await runOnOwnThread(body) : try body()
+        } catch {
+            throw .storage(error)
         }
     }
 
