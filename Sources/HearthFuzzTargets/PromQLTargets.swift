@@ -24,9 +24,10 @@ enum PromQLTargets {
             let (start, end, step) = generator.window()
             FuzzTargets.trace("query \(query.debugDescription) start \(start) end \(end) step \(step)")
             let engine = Engine(options: fuzzEngineOptions)
-            guard let expr = try? engine.parse(query) else { return }
-            _ = try? engine.evaluate(expr, start: start, end: end, step: step, querier: fuzzStore,
-                                     deadline: ContinuousClock.now + .seconds(2))
+            var request = step == 0 && start == end
+                ? QueryRequest(.text(query), at: start) : QueryRequest(.text(query), start: start, end: end, step: step)
+            request.timeout = .seconds(2)
+            _ = try? engine.execute(request, querier: fuzzStore)
         },
     ]
 

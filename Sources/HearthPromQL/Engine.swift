@@ -41,22 +41,12 @@ public final class Engine: Sendable {
         }
     }
 
-    /// An instant query at `time` (ms), waiting for a free slot and honouring the timeout and
-    /// task cancellation.
-    public func instantQuery(_ query: String, at time: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
-        let expr = try parse(query)
-        return try await runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
-            try self.evaluate(expr, start: time, end: time, step: 0, querier: querier,
-                              deadline: ContinuousClock.now + self.options.timeout)
-        }
-    }
-
-    /// A range query over `[start, end]` every `step` ms.
-    public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64, querier: any Querier) async throws(QueryError) -> QueryResult {
-        let expr = try parse(query)
-        return try await runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
-            try self.evaluate(expr, start: start, end: end, step: step, querier: querier,
-                              deadline: ContinuousClock.now + self.options.timeout)
+    /// Runs a query for the HTTP API: waits for one of the `--query.max-concurrency` slots (a
+    /// cancelled task fails with `.canceled` instead), then ``execute(_:querier:)``s it, on a
+    /// thread of its own when the querier blocks on remote reads.
+    public func run(_ request: QueryRequest, querier: any Querier) async throws(QueryError) -> QueryResult {
+        try await runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
+            try self.execute(request, querier: querier)
         }
     }
 
@@ -73,27 +63,43 @@ public final class Engine: Sendable {
         return try await runOnOwnThread(body)
     }
 
-    /// Evaluates a parsed expression: an instant query when `step` is 0 (`start == end`), else a
-    /// range query whose result is a matrix sorted by labels.
+    /// The one place a query is checked and evaluated, for every caller: the API (through
+    /// ``run(_:querier:)``), the rules and the test scripts. Checks the times, parses, checks the
+    /// expression's type, then evaluates within the timeout and `--query.max-samples`: an
+    /// instant query when the request is not a range, else a matrix sorted by labels.
+    public func execute(_ request: QueryRequest, querier: any Querier) throws(QueryError) -> QueryResult {
+        try request.validateTimes()
+        let expr: Expr
+        switch request.expression {
+        case .parsed(let e): expr = e
+        case .text(let text):
+            do { expr = try parse(text) } catch { throw .invalidParameter("query", error.description) }
+        }
+        try request.validate(expr)
+        var options = self.options
+        if let timeout = request.timeout { options.timeout = min(options.timeout, max(timeout, .zero)) }
+        if let lookback = request.lookbackDelta, lookback > 0 { options.lookbackDelta = lookback }
+        return try evaluate(expr, start: request.start, end: request.isRange ? request.end : request.start,
+                            step: request.isRange ? request.step : 0, querier: querier, options: options,
+                            deadline: ContinuousClock.now + options.timeout)
+    }
+
+    /// Shorthand for ``execute(_:querier:)`` with a parsed expression (tests and benchmarks):
+    /// a range query when `step` is not 0.
     public func evaluate(
-        _ expr: Expr, start: Int64, end: Int64, step: Int64, querier: any Querier,
-        deadline: ContinuousClock.Instant? = nil, lookbackDelta: Int64? = nil
+        _ expr: Expr, start: Int64, end: Int64, step: Int64, querier: any Querier, lookbackDelta: Int64? = nil
+    ) throws(QueryError) -> QueryResult {
+        var request = step == 0 && start == end
+            ? QueryRequest(.parsed(expr), at: start) : QueryRequest(.parsed(expr), start: start, end: end, step: step)
+        request.lookbackDelta = lookbackDelta
+        return try execute(request, querier: querier)
+    }
+
+    private func evaluate(
+        _ expr: Expr, start: Int64, end: Int64, step: Int64, querier: any Querier, options: EngineOptions,
+        deadline: ContinuousClock.Instant
     ) throws(QueryError) -> QueryResult {
         let instant = step == 0
-        guard QueryTime.range.contains(start), QueryTime.range.contains(end) else {
-            throw .parse("query time out of range: times must lie within \(QueryTime.minimum / 1000) and \(QueryTime.maximum / 1000) seconds")
-        }
-        if !instant {
-            guard step > 0 else { throw .parse("zero or negative query resolution step widths are not accepted. Try a positive integer") }
-            // Within the time range, a step of at most 2^62 ms keeps `t + step` representable.
-            guard step <= 1 << 62 else { throw .parse("query resolution step width out of range") }
-            guard end >= start else { throw .parse("end timestamp must not be before start time") }
-            guard expr.type == .vector || expr.type == .scalar else {
-                throw .parse("invalid expression type \"\(expr.type.documentedName)\" for range query, must be Scalar or instant Vector")
-            }
-        }
-        var options = self.options
-        if let lookbackDelta { options.lookbackDelta = lookbackDelta }
         let context = QueryContext(querier: querier, options: options, queryStart: start, queryEnd: end, queryStep: step, deadline: deadline)
         let evaluator = Evaluator(start: start, end: instant ? start : end, interval: instant ? 1 : step, context: context)
         try evaluator.checkStepCount()

@@ -112,6 +112,8 @@ public struct Annotations: Sendable, Equatable {
 public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The query does not parse or does not type-check.
     case parse(String)
+    /// A request parameter is wrong (its name, and why): the HTTP API's `invalid parameter`.
+    case invalidParameter(String, String)
     /// Evaluation failed (e.g. duplicate series, many-to-many matching).
     case execution(String)
     /// More samples than `--query.max-samples` would be held at once.
@@ -124,6 +126,7 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .parse(let m), .execution(let m), .storage(let m): return m
+        case .invalidParameter(let name, let m): return "invalid parameter \"\(name)\": \(m)"
         case .tooManySamples: return "query processing would load too many samples into memory in query execution"
         case .timeout: return "query timed out in expression evaluation"
         case .canceled: return "query was canceled in expression evaluation"
@@ -133,7 +136,7 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The `errorType` of Prometheus's HTTP API.
     public var errorType: String {
         switch self {
-        case .parse: return "bad_data"
+        case .parse, .invalidParameter: return "bad_data"
         case .execution: return "execution"
         case .tooManySamples: return "execution"
         case .timeout: return "timeout"

@@ -251,8 +251,7 @@ public final class RuleGroup: Sendable {
     static func query(_ expr: Expr, at t: Int64, _ c: RuleContext) throws(RuleError) -> Vector {
         let result: QueryResult
         do {
-            result = try c.engine.evaluate(expr, start: t, end: t, step: 0, querier: c.storage.querier(),
-                                           deadline: ContinuousClock.now + c.engine.options.timeout)
+            result = try c.engine.execute(QueryRequest(.parsed(expr), at: t), querier: c.storage.querier())
         } catch {
             throw RuleError(error.description)
         }

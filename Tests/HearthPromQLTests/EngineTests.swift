@@ -56,12 +56,13 @@ import Testing
         let engine = Engine()
         let s = Self.storage(series: 5)
         #expect(throws: QueryError.timeout) {
-            _ = try engine.evaluate(try engine.parse("up"), start: 0, end: 3_600_000, step: 1000, querier: s,
-                                    deadline: ContinuousClock.now - .seconds(1))
+            var request = QueryRequest(.text("up"), start: 0, end: 3_600_000, step: 1000)
+            request.timeout = .zero
+            _ = try engine.execute(request, querier: s)
         }
         let task = Task { () throws(QueryError) -> QueryResult in
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await engine.rangeQuery("up", start: 0, end: 3_600_000, step: 1000, querier: s)
+            return try await engine.run(QueryRequest(.text("up"), start: 0, end: 3_600_000, step: 1000), querier: s)
         }
         await #expect(throws: QueryError.canceled) { _ = try await task.value }
     }
@@ -74,7 +75,7 @@ import Testing
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    let r = try await engine.rangeQuery("count(up)", start: 0, end: 3_600_000, step: 15_000, querier: s)
+                    let r = try await engine.run(QueryRequest(.text("count(up)"), start: 0, end: 3_600_000, step: 15_000), querier: s)
                     guard case .matrix(let m) = r.value else { return -1 }
                     return Int(m[0].floats[0].f)
                 }
@@ -89,7 +90,7 @@ import Testing
         #expect(throws: QueryError.parse("invalid expression type \"range vector\" for range query, must be Scalar or instant Vector")) {
             _ = try engine.evaluate(try engine.parse("up[5m]"), start: 0, end: 60_000, step: 1000, querier: s)
         }
-        #expect(throws: QueryError.parse("zero or negative query resolution step widths are not accepted. Try a positive integer")) {
+        #expect(throws: QueryError.invalidParameter("step", "zero or negative query resolution step widths are not accepted. Try a positive integer")) {
             _ = try engine.evaluate(try engine.parse("up"), start: 0, end: 60_000, step: -1, querier: s)
         }
         // Two series with the same labels once the name is gone.

@@ -127,7 +127,7 @@ struct APIError: Error {
 
     static func query(_ e: QueryError) -> APIError {
         switch e {
-        case .parse: return APIError(type: "bad_data", message: e.description, status: .badRequest)
+        case .parse, .invalidParameter: return APIError(type: "bad_data", message: e.description, status: .badRequest)
         case .execution, .tooManySamples: return APIError(type: "execution", message: e.description, status: .unprocessableEntity)
         case .timeout: return APIError(type: "timeout", message: e.description, status: .serviceUnavailable)
         case .canceled:

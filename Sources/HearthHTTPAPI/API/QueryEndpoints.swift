@@ -47,10 +47,9 @@ extension API {
         }
     }
 
-    /// What every query request may set besides its times: `limit` (series in the result),
-    /// `timeout` (shortens `--query.timeout`) and `lookback_delta`.
+    /// What every query request may set besides its times and `limit`: `timeout` (shortens
+    /// `--query.timeout`), `lookback_delta`, and how a fan-out reads (`dedup`, `partial_response`).
     struct QueryOptions {
-        var limit: Int?
         var timeout: Int64?
         var lookbackDelta: Int64?
         var read = ReadParameters()
@@ -59,7 +58,6 @@ extension API {
     func queryOptions(_ p: Parameters) throws(APIError) -> QueryOptions {
         var options = QueryOptions()
         options.read = try readParameters(p)
-        options.limit = try limit(p)
         options.timeout = try duration(p, "timeout")
         do throws(APIError) {
             options.lookbackDelta = try duration(p, "lookback_delta")
@@ -74,55 +72,39 @@ extension API {
         let p = Parameters(request)
         let limit = try limit(p)
         let t = try time(p, "time", default: nowMilliseconds(), context: "invalid time value for 'time'")
-        var options = try queryOptions(p)
-        options.limit = limit
-        let expr = try parse(p)
-        let result = try await evaluate(expr, start: t, end: t, step: 0, options: options)
-        return Self.truncated(result, limit: options.limit)
+        let options = try queryOptions(p)
+        return try await run(QueryRequest(.text(p["query"] ?? ""), at: t), options: options, limit: limit)
     }
 
-    /// `GET|POST /api/v1/query_range?query=…&start=…&end=…&step=…`
+    /// `GET|POST /api/v1/query_range?query=…&start=…&end=…&step=…`: the parameters are parsed
+    /// here and checked by the engine.
     func queryRange(_ request: HTTPRequest) async throws(APIError) -> APIResult {
         let p = Parameters(request)
         let limit = try limit(p)
         let start = try time(p, "start", default: nil)
         let end = try time(p, "end", default: nil)
-        if end < start { throw .badData("invalid parameter \"end\": end timestamp must not be before start time") }
-        let stepText = p["step"] ?? ""
         let step: Int64
-        switch TimeParameter.parseDuration(stepText) {
+        switch TimeParameter.parseDuration(p["step"] ?? "") {
         case .success(let ms): step = ms
         case .failure(let error): throw .badData("invalid parameter \"step\": \(error)")
         }
-        if step <= 0 {
-            throw .badData("invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
-        }
-        // Both times fit an Int64 but their difference may not; Go's time.Sub saturates.
-        if end.clampedSubtracting(start) / step > 11_000 {
-            throw .badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
-        }
-        var options = try queryOptions(p)
-        options.limit = limit
-        let expr = try parse(p)
-        if expr.type != .vector && expr.type != .scalar {
-            throw .badData("invalid expression type \"\(expr.type.documentedName)\" for range query, must be Scalar or instant Vector")
-        }
-        let result = try await evaluate(expr, start: start, end: end, step: step, options: options)
-        return Self.truncated(result, limit: options.limit)
+        var query = QueryRequest(.text(p["query"] ?? ""), start: start, end: end, step: step)
+        query.maxSteps = 11_000
+        let options = try queryOptions(p)
+        return try await run(query, options: options, limit: limit)
     }
 
-    func evaluate(_ expr: Expr, start: Int64, end: Int64, step: Int64, options: QueryOptions = QueryOptions()) async throws(APIError) -> QueryResult {
-        let engine = context.engine
-        let querier = context.querier(options.read)
+    /// Runs a query through the engine's one entry point with the request's `timeout` and
+    /// `lookback_delta`, and cuts the answer to `limit` series.
+    func run(_ request: QueryRequest, options: QueryOptions, limit: Int?) async throws(APIError) -> APIResult {
+        var request = request
+        request.timeout = options.timeout.map { .milliseconds($0) }
+        request.lookbackDelta = options.lookbackDelta
         let started = ContinuousClock.now
         defer { context.instrumentation.observeQuery(seconds: (ContinuousClock.now - started).seconds) }
-        let timeout = options.timeout.map { min(engine.options.timeout, .milliseconds(max($0, 0))) } ?? engine.options.timeout
-        let lookback = options.lookbackDelta.flatMap { $0 > 0 ? $0 : nil }
         do {
-            return try await engine.runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
-                try engine.evaluate(expr, start: start, end: end, step: step, querier: querier,
-                                    deadline: ContinuousClock.now + timeout, lookbackDelta: lookback)
-            }
+            let result = try await context.engine.run(request, querier: context.querier(options.read))
+            return Self.truncated(result, limit: limit)
         } catch {
             throw .query(error)
         }

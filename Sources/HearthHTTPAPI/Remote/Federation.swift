@@ -17,35 +17,27 @@ extension API {
             return .text(.badRequest, "\(error.message)\n")
         }
         let now = nowMilliseconds()
-        let lookback = context.engine.options.lookbackDelta
+        let engine = context.engine
         let querier = context.querier(ReadParameters())
-        let selections: [SeriesSet]
+        let latest: LatestSamples
         do {
-            selections = try await reading(querier) { () throws(StorageError) in
-                try sets.map { matchers throws(StorageError) in try querier.select(matchers, hints: SelectHints(start: now - lookback, end: now)) }
+            latest = try await engine.runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
+                try engine.latestSamples(matching: sets, at: now, querier: querier)
             }
         } catch {
-            return .text(.internalServerError, "\(error.message)\n")
+            return .text(APIError.query(error).status, "\(error.description)\n")
         }
-        // External labels are attached to what leaves the server, as Prometheus does.
+        for w in latest.warnings {
+            context.logger.warning("federation answered from an incomplete read", metadata: ["warning": "\(w)"])
+        }
+        // External labels are attached to what leaves the server, as Prometheus does; a
+        // series that already has one of them keeps its own value, so the order holds.
         let external = context.externalLabels()
-        var latest: [Labels: Sample] = [:]
-        for selected in selections {
-            for w in selected.warnings {
-                context.logger.warning("federation answered from an incomplete read", metadata: ["warning": "\(w)"])
-            }
-            for s in selected.series {
-                let samples: [Sample]
-                do { samples = try s.samples() } catch {
-                    return .text(.internalServerError, "\(error)\n")
-                }
-                guard let last = samples.last, !StaleMarker.isStale(last.value) else { continue }
-                latest[s.labels.adding(external: external)] = last
-            }
-        }
+        let exposed = external.isEmpty ? latest.samples
+            : latest.samples.map { LatestSample(labels: $0.labels.adding(external: external), sample: $0.sample) }.sorted { $0.labels < $1.labels }
         var text = ""
         var currentName: String?
-        for (labels, sample) in latest.sorted(by: { $0.key < $1.key }) {
+        for (labels, sample) in exposed.map({ ($0.labels, $0.sample) }) {
             let name = labels.metricName ?? ""
             if name != currentName {
                 text += "# TYPE \(name) untyped\n"
