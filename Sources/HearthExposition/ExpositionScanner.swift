@@ -447,8 +447,11 @@ public struct ExpositionScanner {
     public var metricName: String { text(nameRange) }
 
     /// `# HELP` text with escapes undone (`\\`, `\n`, and in OpenMetrics `\"`).
-    public var helpText: String {
-        String(decoding: Self.unescape(bytes[textRange], quotes: format == .openMetrics), as: UTF8.self)
+    public var helpText: String { Self.helpText(bytes[textRange], format: format) }
+
+    /// `# HELP` text written as `raw` in `format`, with its escapes undone.
+    public static func helpText(_ raw: ArraySlice<UInt8>, format: ExpositionFormat) -> String {
+        String(decoding: unescape(raw, quotes: format == .openMetrics), as: UTF8.self)
     }
 
     /// `# UNIT`'s unit.

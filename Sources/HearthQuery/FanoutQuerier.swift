@@ -94,6 +94,36 @@ public final class FanoutQuerier: Querier {
         }
     }
 
+    /// Metric metadata from every endpoint's `/api/v1/metadata` (all of them: metadata has no
+    /// labels or times to choose by), joined; an endpoint that fails is handled as in a read.
+    public func metadata(metric: String?, limitPerMetric: Int) throws(StorageError) -> MetadataSet {
+        let query = metric.map { [("metric", $0)] } ?? []
+        let answers = gather(endpoints) { endpoint in
+            self.getJSON(endpoint, "/api/v1/metadata", query).flatMapThrowing { data -> [String: [MetricMetadata]] in
+                guard let families = data as? [String: Any] else { throw StorageError("unexpected answer to /api/v1/metadata") }
+                var out: [String: [MetricMetadata]] = [:]
+                for (name, list) in families {
+                    guard let entries = list as? [[String: Any]] else { throw StorageError("unexpected answer to /api/v1/metadata") }
+                    out[name] = entries.map {
+                        MetricMetadata(type: $0["type"] as? String ?? "unknown", help: $0["help"] as? String ?? "", unit: $0["unit"] as? String ?? "")
+                    }
+                }
+                return out
+            }
+        }
+        var set = MetadataSet()
+        for (endpoint, result) in zip(endpoints, answers) {
+            switch result {
+            case .success(let families):
+                for (name, entries) in families {
+                    for e in entries { set.add(name, e, limitPerMetric: limitPerMetric) }
+                }
+            case .failure(let error): try failed(endpoint, error, into: &set.warnings)
+            }
+        }
+        return set
+    }
+
     /// Label names or values from every endpoint's HTTP API, joined.
     private func labels(
         path: String, _ matchers: [Matcher], _ hints: LabelHints, _ adjust: @escaping @Sendable ([String], Endpoint.Info) -> Set<String>

@@ -178,6 +178,22 @@ public final class ScrapeManager<Storage: Appendable>: Sendable {
         return (loops.map { $0.targetStatus() }, dropped)
     }
 
+    /// The metric metadata of every active target's last successful scrape (`/api/v1/metadata`):
+    /// every family, or only `metric` when given.
+    public func metadata(metric: String? = nil, limitPerMetric: Int = 0) -> MetadataSet {
+        let loops = state.withLock { s in s.order.flatMap { s.pools[$0]?.loops.values.map { $0 } ?? [] } }
+        var set = MetadataSet()
+        for loop in loops {
+            let families = loop.processor.withLock { $0.metricMetadata }
+            if let metric {
+                if let entry = families[metric] { set.add(metric, entry, limitPerMetric: limitPerMetric) }
+            } else {
+                for (name, entry) in families { set.add(name, entry, limitPerMetric: limitPerMetric) }
+            }
+        }
+        return set
+    }
+
     /// Scrapes every active target once now (tests and `hearth agent --scrape-once`).
     public func scrapeAllNow() async {
         let loops = state.withLock { s in s.pools.values.flatMap { $0.loops.values } }

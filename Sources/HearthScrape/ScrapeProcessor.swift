@@ -29,6 +29,11 @@ public struct ScrapeProcessor {
     var iteration: UInt32 = 1
     /// Refs of the report series (`up`, `scrape_duration_seconds`, ...).
     var reportRefs = [UInt64](repeating: 0, count: 5)
+    /// The metadata lines of the last successful scrape.
+    var metadata = ScrapeMetadata()
+
+    /// `# TYPE`, `# HELP` and `# UNIT` of the last successful scrape, by metric family.
+    public var metricMetadata: [String: MetricMetadata] { metadata.families }
 
     public init(target: ScrapeTarget, config: ScrapeConfig) {
         targetLabels = target.publicLabels
@@ -58,9 +63,13 @@ public struct ScrapeProcessor {
         // Entries are marked seen as the scrape finds them; a failed scrape takes the marks back.
         let next = iteration + 1
         let countBefore = cache.count
+        metadata.begin()
         do {
             while let event = try scanner.next() {
-                guard event == .sample else { continue }
+                guard event == .sample else {
+                    metadata.note(event, scanner)
+                    continue
+                }
                 result.scraped += 1
                 var t = timestamp
                 if honorTimestamps, let ts = try scanner.timestampMilliseconds() { t = ts }
@@ -100,6 +109,7 @@ public struct ScrapeProcessor {
             default: throw .storage("\(error)")
             }
         }
+        metadata.finish(body, scanner: scanner)
         // Series of the previous scrape that this one lacks are stale.
         appendStaleMarkers(previous: iteration, at: timestamp, appender: appender)
         iteration = next

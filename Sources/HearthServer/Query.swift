@@ -43,12 +43,17 @@ public enum QueryRole {
         let metrics = QueryMetrics()
         let engine = Engine(options: options.engine)
         let fanout = options.fanout
-        var api = APIContext(querier: { parameters in
+        let querier: @Sendable (ReadParameters) -> FanoutQuerier = { parameters in
             var o = fanout
             if let d = parameters.deduplicate { o.deduplicate = d }
             if let p = parameters.partialResponse { o.partialResponse = p }
             return FanoutQuerier(endpoints: set.all, client: client, options: o) { endpoint, _ in metrics.failed(endpoint.address) }
-        }, engine: engine)
+        }
+        var api = APIContext(querier: querier, engine: engine)
+        api.metadata = { metric, limitPerMetric, parameters throws(StorageError) in
+            let fanout = querier(parameters)
+            return try await runOnOwnThread { () throws(StorageError) in try fanout.metadata(metric: metric, limitPerMetric: limitPerMetric) }
+        }
         api.flags = options.flags
         api.startTimeMs = nowUnixMilliseconds()
         api.workingDirectory = currentDirectory()

@@ -74,6 +74,7 @@ public enum Server {
         api.externalLabels = { reloader.current.withLock { $0.config.global.externalLabels } }
         api.reload = { await reloader.reload() }
         api.targets = { scrapes.targets() }
+        api.metadata = { metric, limitPerMetric, _ in scrapes.metadata(metric: metric, limitPerMetric: limitPerMetric) }
         api.flags = options.flags
         api.startTimeMs = nowUnixMilliseconds()
         api.workingDirectory = currentDirectory()

@@ -149,6 +149,26 @@ import Glibc
         #expect(await Peers.apiData(query.url + "/api/v1/label/cluster/values") as? [String] == ["a", "b", "c"])
         #expect(await Peers.apiData(query.url + "/api/v1/label/replica/values") as? [String] == [], "replica labels are deduplicated away")
 
+        // Metric metadata: the Hearth server's (from its scrapes) as Prometheus's for the same
+        // exporters, and hearth query's the union of every server's.
+        func metadata(_ url: String, _ query: String = "") async -> [String: Set<[String: String]>] {
+            let data = await Peers.apiData(url + "/api/v1/metadata" + query) as? [String: [[String: String]]] ?? [:]
+            return data.mapValues { Set($0) }
+        }
+        let hearthMetadata = await metadata(hearth.url)
+        var unionMetadata: [String: Set<[String: String]>] = [:]
+        for url in prometheusURLs.values {
+            let own = await metadata(url)
+            for name in ["node_cpu_seconds_total", "node_load1", "node_memory_MemTotal_bytes"] {
+                #expect(own[name] != nil && hearthMetadata[name] == own[name], "\(name): Hearth \(String(describing: hearthMetadata[name])), Prometheus \(String(describing: own[name]))")
+            }
+            unionMetadata.merge(own) { $0.union($1) }
+        }
+        unionMetadata.merge(hearthMetadata) { $0.union($1) }
+        #expect(await metadata(query.url) == unionMetadata, "hearth query's metadata is every server's")
+        #expect(await metadata(query.url, "?metric=node_load1") == ["node_load1": unionMetadata["node_load1"] ?? []])
+        #expect(await metadata(query.url, "?limit=2").count == 2)
+
         // A range query: each step's value is one of the replicas' own values at that step.
         let rangeQuery = "/api/v1/query_range?query=" + Self.encode("node_memory_MemTotal_bytes") + "&start=\(t - 5)&end=\(t)&step=1"
         let merged = (await Peers.apiData(query.url + rangeQuery) as? [String: Any])?["result"] as? [[String: Any]] ?? []

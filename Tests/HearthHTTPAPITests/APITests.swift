@@ -18,13 +18,14 @@ import Testing
         let db: DB
         let api: API
 
-        init(enableAdmin: Bool = false) throws {
+        init(enableAdmin: Bool = false, configure: (inout APIContext) -> Void = { _ in }) throws {
             var options = DB.Options(path: dir.path)
             options.head.stripeCount = 16
             db = try DB(options: options)
             var context = APIContext(db: db, engine: Engine())
             context.enableAdminAPI = enableAdmin
             context.flags = [("storage.tsdb.path", dir.path)]
+            configure(&context)
             api = API(context: context)
         }
 

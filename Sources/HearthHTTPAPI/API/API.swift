@@ -93,6 +93,9 @@ public struct APIContext: Sendable {
     public var instrumentation = HTTPInstrumentation()
     /// The scrape manager's active and dropped targets, for `/api/v1/targets`.
     public var targets: @Sendable () -> (active: [ScrapeTargetStatus], dropped: [ScrapeTargetStatus]) = { ([], []) }
+    /// Metric metadata for `/api/v1/metadata` (one metric or all; at most so many entries a
+    /// metric): the scrape targets' on a server, the endpoints' on `hearth query`.
+    public var metadata: @Sendable (_ metric: String?, _ limitPerMetric: Int, _ read: ReadParameters) async throws(StorageError) -> MetadataSet = { _, _, _ in MetadataSet() }
     /// The rule manager's groups, for `/api/v1/rules` and `/api/v1/alerts`.
     public var ruleGroups: @Sendable () -> [RuleGroup] = { [] }
     /// The notifier's Alertmanagers, for `/api/v1/alertmanagers`.

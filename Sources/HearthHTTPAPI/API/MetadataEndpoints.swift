@@ -199,10 +199,41 @@ extension API {
         return out
     }
 
-    /// `metadata`: metric metadata is not stored yet.
+    /// `metadata?metric=…&limit=…&limit_per_metric=…`: what the targets' `# TYPE`, `# HELP` and
+    /// `# UNIT` lines say of each metric family (every distinct entry), as Prometheus serves it;
+    /// `limit` keeps that many families (the first by name, where Prometheus takes any).
     func metadata(_ request: HTTPRequest) async throws(APIError) -> APIResult {
-        APIResult { w in
+        let p = Parameters(request)
+        func number(_ name: String) throws(APIError) -> Int {
+            guard let text = p[name], !text.isEmpty else { return -1 }
+            guard let n = Int(text) else { throw .badData("\(name) must be a number") }
+            return n
+        }
+        let limit = try number("limit")
+        let limitPerMetric = try number("limit_per_metric")
+        let metric = p["metric"].flatMap { $0.isEmpty ? nil : $0 }
+        let read = try readParameters(p)
+        let set: MetadataSet
+        do { set = try await context.metadata(metric, max(limitPerMetric, 0), read) } catch { throw .storage(error) }
+        var names = set.metrics.keys.sorted { $0.utf8Precedes($1) }
+        if limit >= 0 && names.count > limit { names = Array(names.prefix(limit)) }
+        var annotations = Annotations()
+        for warning in set.warnings { annotations.warnRaw(warning) }
+        return APIResult(annotations: annotations) { w in
             w.beginObject()
+            for name in names {
+                w.key(name)
+                w.beginArray()
+                let entries = set.metrics[name, default: []].sorted { ($0.type, $0.help, $0.unit) < ($1.type, $1.help, $1.unit) }
+                for e in entries {
+                    w.beginObject()
+                    w.key("type"); w.string(e.type)
+                    w.key("help"); w.string(e.help)
+                    w.key("unit"); w.string(e.unit)
+                    w.endObject()
+                }
+                w.endArray()
+            }
             w.endObject()
         }
     }
