@@ -108,7 +108,7 @@ let package = Package(
         // L4: the agent's storage: a WAL that remote-write queues read back.
         .target(name: "HearthQuery",
                 dependencies: ["HearthModel", "HearthStorage", "HearthChunks", "HearthRemoteProtocol", "HearthSnappy", "HearthHTTPClient",
-                               "HearthConfig", "HearthEncoding", "HearthDiscovery",
+                               "HearthConfig", "HearthEncoding", "HearthDiscovery", "HearthPromQLParser",
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"], swiftSettings: swiftSettings),

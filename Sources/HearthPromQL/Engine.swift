@@ -42,11 +42,11 @@ public final class Engine: Sendable {
     }
 
     /// Runs a query for the HTTP API: waits for one of the `--query.max-concurrency` slots (a
-    /// cancelled task fails with `.canceled` instead), then ``execute(_:querier:)``s it, on a
-    /// thread of its own when the querier blocks on remote reads.
-    public func run(_ request: QueryRequest, querier: any Querier) async throws(QueryError) -> QueryResult {
+    /// cancelled task fails with `.canceled` instead), then evaluates it, on a thread of its own
+    /// when the querier blocks on remote reads.
+    public func run(_ query: PreparedQuery, querier: any Querier) async throws(QueryError) -> QueryResult {
         try await runLimited(onOwnThread: querier.blocksOnRemoteReads) { () throws(QueryError) in
-            try self.execute(request, querier: querier)
+            try self.evaluate(query, querier: querier)
         }
     }
 
@@ -63,11 +63,9 @@ public final class Engine: Sendable {
         return try await runOnOwnThread(body)
     }
 
-    /// The one place a query is checked and evaluated, for every caller: the API (through
-    /// ``run(_:querier:)``), the rules and the test scripts. Checks the times, parses, checks the
-    /// expression's type, then evaluates within the timeout and `--query.max-samples`: an
-    /// instant query when the request is not a range, else a matrix sorted by labels.
-    public func execute(_ request: QueryRequest, querier: any Querier) throws(QueryError) -> QueryResult {
+    /// The one place a query is checked, for every caller: the times, then the expression
+    /// (parsed if sent as text, its errors naming the `query` parameter), then its type.
+    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
         try request.validateTimes()
         let expr: Expr
         switch request.expression {
@@ -76,10 +74,23 @@ public final class Engine: Sendable {
             do { expr = try parse(text) } catch { throw .invalidParameter("query", error.description) }
         }
         try request.validate(expr)
+        return PreparedQuery(expr: expr, request: request)
+    }
+
+    /// Checks and evaluates a query (the rules and the test scripts; the API goes through
+    /// ``run(_:querier:)`` for the concurrency slot).
+    public func execute(_ request: QueryRequest, querier: any Querier) throws(QueryError) -> QueryResult {
+        try evaluate(try prepare(request), querier: querier)
+    }
+
+    /// Evaluates a checked query within its timeout and `--query.max-samples`: an instant query
+    /// when the request is not a range, else a matrix sorted by labels.
+    func evaluate(_ query: PreparedQuery, querier: any Querier) throws(QueryError) -> QueryResult {
+        let request = query.request
         var options = self.options
         if let timeout = request.timeout { options.timeout = min(options.timeout, max(timeout, .zero)) }
         if let lookback = request.lookbackDelta, lookback > 0 { options.lookbackDelta = lookback }
-        return try evaluate(expr, start: request.start, end: request.isRange ? request.end : request.start,
+        return try evaluate(query.expr, start: request.start, end: request.isRange ? request.end : request.start,
                             step: request.isRange ? request.step : 0, querier: querier, options: options,
                             deadline: ContinuousClock.now + options.timeout)
     }

@@ -3,8 +3,7 @@ import HearthPromQLParser
 
 /// One query as every caller hands it to the engine (the HTTP API, the rules, the test
 /// scripts): the expression, its times, and the per-request settings. The engine checks it
-/// (``Engine/execute(_:querier:)``), in Prometheus's order and words; callers do not check
-/// it again.
+/// (``Engine/prepare(_:)``), in Prometheus's order and words; callers do not check it again.
 public struct QueryRequest: Sendable {
     /// The query as sent (parsed by the engine, its errors naming the `query` parameter) or
     /// already parsed (a rule's expression, parsed when its file was loaded).
@@ -81,4 +80,10 @@ public struct QueryRequest: Sendable {
         }
         return String(digits)
     }
+}
+
+/// A request that passed ``Engine/prepare(_:)``: its expression parsed and every check made.
+public struct PreparedQuery: Sendable {
+    public let expr: Expr
+    public let request: QueryRequest
 }

@@ -40,6 +40,10 @@ public struct ScriptRunner {
     /// What the engine reads the loaded data through: the storage itself, or (to test a seam)
     /// something in front of it, such as a remote-read fan-out to a server that holds it.
     public var reader: (MemoryStorage) -> any Querier = { $0 }
+    /// Told of every evaluation with the data it ran over and the engine's result (or error):
+    /// for tests that check another way of answering the same query against the engine's.
+    public var observe: ((_ expr: Expr, _ start: Int64, _ end: Int64, _ step: Int64, _ storage: MemoryStorage,
+                          _ result: Result<QueryResult, QueryError>) -> Void)?
 
     public init(engine: Engine) { self.engine = engine }
 
@@ -167,7 +171,7 @@ public struct ScriptRunner {
         let result: QueryResult
         do {
             let expr = try engine.parse(query)
-            result = try engine.evaluate(expr, start: start, end: end, step: step, querier: reader(storage))
+            result = try evaluate(expr, start: start, end: end, step: step, storage: storage)
         } catch {
             guard eval.expectsFailure else { return "unexpected error: \(error.description)" }
             return checkFailure(eval, error.description)
@@ -177,11 +181,20 @@ public struct ScriptRunner {
         return compare(eval, result.value, start: compareStart ?? start, step: compareStep ?? step)
     }
 
+    private func evaluate(_ expr: Expr, start: Int64, end: Int64, step: Int64, storage: MemoryStorage) throws(QueryError) -> QueryResult {
+        let result: Result<QueryResult, QueryError>
+        do { result = .success(try engine.evaluate(expr, start: start, end: end, step: step, querier: reader(storage))) } catch {
+            result = .failure(error)
+        }
+        observe?(expr, start, end, step, storage, result)
+        return try result.get()
+    }
+
     private func checkRangeMode(_ eval: Eval, query: String, at: Int64, storage: MemoryStorage) -> String? {
         let result: QueryResult
         do {
             let expr = try engine.parse(query)
-            result = try engine.evaluate(expr, start: at - 60_000, end: at + 60_000, step: 60_000, querier: reader(storage))
+            result = try evaluate(expr, start: at - 60_000, end: at + 60_000, step: 60_000, storage: storage)
         } catch {
             return "range mode at \(at): unexpected error: \(error.description)"
         }

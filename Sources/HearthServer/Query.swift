@@ -22,6 +22,8 @@ public struct QueryRoleOptions: Sendable {
     public var http = HTTPLimits()
     public var engine = EngineOptions()
     public var enableLifecycle = false
+    /// `--query.pushdown`: hand a query whose data one endpoint alone holds to that endpoint.
+    public var pushdown = false
     public var flags: [(String, String)] = []
 
     public init() {}
@@ -53,6 +55,23 @@ public enum QueryRole {
         api.metadata = { metric, limitPerMetric, parameters throws(StorageError) in
             let fanout = querier(parameters)
             return try await runOnOwnThread { () throws(StorageError) in try fanout.metadata(metric: metric, limitPerMetric: limitPerMetric) }
+        }
+        if options.pushdown {
+            api.pushdown = { query in
+                let deduplicate = query.read.deduplicate ?? fanout.deduplicate
+                let endpoints = set.all
+                guard let plan = Pushdown.plan(query.expr, endpoints: endpoints.map { ($0.address, $0.status.info?.externalLabels) },
+                                               hidden: deduplicate ? fanout.replicaLabels : []),
+                      let endpoint = endpoints.first(where: { $0.address == plan.endpoint }) else {
+                    metrics.pushdown(.declined)
+                    return nil
+                }
+                let timeoutMs = min(fanout.timeoutMs, Int64(query.timeout.components.seconds) * 1000 + query.timeout.components.attoseconds / 1_000_000_000_000_000)
+                let answer = await Pushdown.send(plan, endpoint: endpoint, start: query.start, end: query.end, step: query.step,
+                                                 timeoutMs: timeoutMs, maxResponseBytes: fanout.maxResponseBytes, client: client)
+                metrics.pushdown(answer == nil ? .failed : .answered)
+                return answer
+            }
         }
         api.flags = options.flags
         api.startTimeMs = nowUnixMilliseconds()
@@ -103,11 +122,17 @@ struct EndpointCheckService: Service {
     }
 }
 
-/// `hearth query`'s own metrics: each endpoint's health and failed reads.
+/// `hearth query`'s own metrics: each endpoint's health and failed reads, and what became of
+/// queries offered for pushdown.
 final class QueryMetrics: Sendable {
     private let failures = Mutex<[String: Int]>([:])
 
+    enum PushdownResult: String, CaseIterable { case answered, declined, failed }
+    private let pushdowns = Mutex<[PushdownResult: Int]>([:])
+
     func failed(_ address: String) { failures.withLock { $0[address, default: 0] += 1 } }
+
+    func pushdown(_ result: PushdownResult) { pushdowns.withLock { $0[result, default: 0] += 1 } }
 
     func exposition(_ endpoints: [Endpoint]) -> String {
         let counts = failures.withLock { $0 }
@@ -118,6 +143,11 @@ final class QueryMetrics: Sendable {
         text += "# HELP hearth_query_endpoint_failures_total Reads from the endpoint that failed (down, timed out, bad answer).\n# TYPE hearth_query_endpoint_failures_total counter\n"
         for e in endpoints {
             text += "hearth_query_endpoint_failures_total{endpoint=\"\(Labels.escapeValue(e.address))\"} \(counts[e.address] ?? 0)\n"
+        }
+        let pushed = pushdowns.withLock { $0 }
+        text += "# HELP hearth_query_pushdowns_total Queries offered for pushdown: answered by an endpoint, declined (evaluated here), or failed at the endpoint (then evaluated here).\n# TYPE hearth_query_pushdowns_total counter\n"
+        for r in PushdownResult.allCases {
+            text += "hearth_query_pushdowns_total{result=\"\(r.rawValue)\"} \(pushed[r] ?? 0)\n"
         }
         return text
     }

@@ -45,6 +45,10 @@ struct QueryCommand: AsyncParsableCommand {
             help: "How often each endpoint is asked for its external labels and time range.")
     var checkInterval = "15s"
 
+    @Flag(name: .customLong("query.pushdown"),
+          help: "Hand a query whose data one endpoint alone holds to that endpoint's own engine, and pass its answer on (that endpoint's PromQL version and flags then decide the answer).")
+    var pushdown = false
+
     @OptionGroup var engine: EngineFlags
 
     @OptionGroup var web: WebOptions
@@ -75,13 +79,14 @@ struct QueryCommand: AsyncParsableCommand {
         options.fanout.maxResponseBytes = Int(ByteSize.parse(maxResponseSize)!)
         options.checkInterval = .milliseconds(PrometheusDuration.parseMilliseconds(checkInterval)!)
         options.engine = engine.options
+        options.pushdown = pushdown
         options.fanout.maxSamples = engine.maxSamples
         options.listenAddress = web.listenAddress
         options.http = web.limits
         options.enableLifecycle = web.enableLifecycle
         options.flags = endpoints.map { ("endpoint", $0) } + sdFiles.map { ("endpoint.sd-files", $0) }
             + replicaLabels.map { ("query.replica-label", $0) } + [
-                ("query.partial-response", String(partialResponse)), ("endpoint.timeout", endpointTimeout),
+                ("query.partial-response", String(partialResponse)), ("query.pushdown", String(pushdown)), ("endpoint.timeout", endpointTimeout),
                 ("endpoint.max-response-size", maxResponseSize), ("endpoint.check-interval", checkInterval),
             ] + engine.flags + web.flags
         try await QueryRole.run(options, logger: web.logger(label: "hearth.query"))

@@ -40,6 +40,17 @@ import Glibc
     static func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
 
     /// Label sets of a vector or matrix result, as sorted dictionaries' descriptions.
+    /// An instant query's samples by their labels.
+    static func samples(_ data: Any?) -> [[String: String]: Double] {
+        var out: [[String: String]: Double] = [:]
+        for s in (data as? [String: Any])?["result"] as? [[String: Any]] ?? [] {
+            if let labels = s["metric"] as? [String: String], let pair = s["value"] as? [Any], pair.count == 2, let v = pair[1] as? String {
+                out[labels] = Double(v)
+            }
+        }
+        return out
+    }
+
     static func labelSets(_ data: Any?) -> Set<[String: String]> {
         let result = ((data as? [String: Any])?["result"] as? [[String: Any]]) ?? (data as? [[String: Any]]) ?? []
         return Set(result.map { ($0["metric"] as? [String: String]) ?? ($0 as? [String: String]) ?? [:] })
@@ -192,6 +203,30 @@ import Glibc
         children.append(stacked.child)
         #expect(await Peers.waitForHTTP(stacked.url + "/-/ready", seconds: 60))
         #expect(Self.labelSets(await Peers.apiData(stacked.url + "/api/v1/query?query=up&time=\(t)")) == got, "stacked querier")
+
+        // Pushdown: over one Prometheus and the Hearth server, a query whose selectors only one
+        // of them can hold is answered by that server's own engine, the same as the fan-out.
+        let pair = ["--endpoint=\(prometheusURLs["a/0"]!.dropFirst("http://".count))", "--endpoint=127.0.0.1:\(hearthPort)",
+                    "--query.replica-label=replica", "--endpoint.check-interval=1s"]
+        let plain = try QueryProcess(pair, port: freeLocalPort())
+        let pushing = try QueryProcess(pair + ["--query.pushdown"], port: freeLocalPort())
+        children += [plain.child, pushing.child]
+        for q in [plain, pushing] { #expect(await Peers.waitForHTTP(q.url + "/-/ready", seconds: 60)) }
+        let pushed = [#"sum by (mode) (rate(node_cpu_seconds_total{cluster="a"}[30s]))"#,
+                      #"rate(node_cpu_seconds_total{cluster="a", mode="idle"}[30s])"#, #"topk(2, node_load1{cluster="c"})"#]
+        for expr in pushed + ["count(up)"] {
+            let path = "/api/v1/query?query=" + Self.encode(expr) + "&time=\(t)"
+            let want = Self.samples(await Peers.apiData(plain.url + path)), got = Self.samples(await Peers.apiData(pushing.url + path))
+            #expect(!want.isEmpty && Set(got.keys) == Set(want.keys), "\(expr): \(got) vs \(want)")
+            for (labels, value) in want {
+                let other = got[labels] ?? .nan
+                #expect(abs(other - value) <= 1e-9 * max(1, abs(value)), "\(expr) \(labels): pushed down \(other), fanned out \(value)")
+            }
+        }
+        let (exposition, _) = try await URLSession.shared.data(from: URL(string: pushing.url + "/metrics")!)
+        let metricsText = String(decoding: exposition, as: UTF8.self)
+        #expect(metricsText.contains("hearth_query_pushdowns_total{result=\"answered\"} \(pushed.count)"), "\(metricsText)")
+        #expect(metricsText.contains("hearth_query_pushdowns_total{result=\"declined\"} 1"))
 
         // Remote read itself, as Prometheus serves it: the external labels on every series,
         // and a matcher on one answered against its value. Hearth's server does the same.

@@ -62,7 +62,7 @@ import Testing
         }
         let task = Task { () throws(QueryError) -> QueryResult in
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await engine.run(QueryRequest(.text("up"), start: 0, end: 3_600_000, step: 1000), querier: s)
+            return try await engine.run(engine.prepare(QueryRequest(.text("up"), start: 0, end: 3_600_000, step: 1000)), querier: s)
         }
         await #expect(throws: QueryError.canceled) { _ = try await task.value }
     }
@@ -75,7 +75,7 @@ import Testing
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    let r = try await engine.run(QueryRequest(.text("count(up)"), start: 0, end: 3_600_000, step: 15_000), querier: s)
+                    let r = try await engine.run(engine.prepare(QueryRequest(.text("count(up)"), start: 0, end: 3_600_000, step: 15_000)), querier: s)
                     guard case .matrix(let m) = r.value else { return -1 }
                     return Int(m[0].floats[0].f)
                 }

@@ -96,6 +96,9 @@ public struct APIContext: Sendable {
     /// Metric metadata for `/api/v1/metadata` (one metric or all; at most so many entries a
     /// metric): the scrape targets' on a server, the endpoints' on `hearth query`.
     public var metadata: @Sendable (_ metric: String?, _ limitPerMetric: Int, _ read: ReadParameters) async throws(StorageError) -> MetadataSet = { _, _, _ in MetadataSet() }
+    /// `hearth query --query.pushdown`: answers a checked query by handing it whole to the one
+    /// endpoint that holds its data, or returns nil to have it evaluated here.
+    public var pushdown: (@Sendable (PushdownQuery) async -> [UInt8]?)?
     /// The rule manager's groups, for `/api/v1/rules` and `/api/v1/alerts`.
     public var ruleGroups: @Sendable () -> [RuleGroup] = { [] }
     /// The notifier's Alertmanagers, for `/api/v1/alertmanagers`.
@@ -114,6 +117,26 @@ public struct APIContext: Sendable {
         self.db = nil
         self.querier = querier
         self.engine = engine
+    }
+}
+
+/// A checked query that may be handed to an endpoint (``APIContext/pushdown``).
+public struct PushdownQuery: Sendable {
+    public var expr: Expr
+    public var start: Int64
+    public var end: Int64
+    /// nil for an instant query.
+    public var step: Int64?
+    public var timeout: Duration
+    public var read: ReadParameters
+
+    init(_ query: PreparedQuery, timeout: Duration, read: ReadParameters) {
+        expr = query.expr
+        start = query.request.start
+        end = query.request.end
+        step = query.request.isRange ? query.request.step : nil
+        self.timeout = timeout
+        self.read = read
     }
 }
 
@@ -140,10 +163,17 @@ struct APIError: Error {
     }
 }
 
-/// What a JSON endpoint returns: a writer for its `data` value, and annotations.
+/// What a JSON endpoint returns: a writer for its `data` value, and annotations; or a whole
+/// answer already in the API's envelope (a pushed-down query's, as its endpoint wrote it).
 struct APIResult {
     var write: (inout JSONWriter) -> Void
     var annotations = Annotations()
+    var answer: [UInt8]?
+
+    init(answer: [UInt8]) {
+        self.write = { _ in }
+        self.answer = answer
+    }
 
     init(annotations: Annotations = Annotations(), _ write: @escaping (inout JSONWriter) -> Void) {
         self.write = write
@@ -236,6 +266,7 @@ public struct API: HTTPResponder {
 
     /// `{"status":"success","data":…}` plus warnings and infos when there are any.
     static func success(_ result: APIResult) -> HTTPResponse {
+        if let answer = result.answer { return HTTPResponse(status: .ok, contentType: "application/json", bytes: answer) }
         var w = JSONWriter(capacity: 4096)
         w.beginObject()
         w.key("status")

@@ -73,7 +73,7 @@ extension API {
         let limit = try limit(p)
         let t = try time(p, "time", default: nowMilliseconds(), context: "invalid time value for 'time'")
         let options = try queryOptions(p)
-        return try await run(QueryRequest(.text(p["query"] ?? ""), at: t), options: options, limit: limit)
+        return try await run(QueryRequest(.text(p["query"] ?? ""), at: t), options: options, limit: limit, stats: p["stats"] != nil)
     }
 
     /// `GET|POST /api/v1/query_range?query=…&start=…&end=…&step=…`: the parameters are parsed
@@ -91,19 +91,29 @@ extension API {
         var query = QueryRequest(.text(p["query"] ?? ""), start: start, end: end, step: step)
         query.maxSteps = 11_000
         let options = try queryOptions(p)
-        return try await run(query, options: options, limit: limit)
+        return try await run(query, options: options, limit: limit, stats: p["stats"] != nil)
     }
 
     /// Runs a query through the engine's one entry point with the request's `timeout` and
-    /// `lookback_delta`, and cuts the answer to `limit` series.
-    func run(_ request: QueryRequest, options: QueryOptions, limit: Int?) async throws(APIError) -> APIResult {
+    /// `lookback_delta`, and cuts the answer to `limit` series. `hearth query` with
+    /// `--query.pushdown` may first hand the checked query whole to the one endpoint that holds
+    /// its data (not with `limit`, `lookback_delta` or `stats`, which that endpoint may not know).
+    func run(_ request: QueryRequest, options: QueryOptions, limit: Int?, stats: Bool) async throws(APIError) -> APIResult {
         var request = request
         request.timeout = options.timeout.map { .milliseconds($0) }
         request.lookbackDelta = options.lookbackDelta
         let started = ContinuousClock.now
         defer { context.instrumentation.observeQuery(seconds: (ContinuousClock.now - started).seconds) }
+        let engine = context.engine
         do {
-            let result = try await context.engine.run(request, querier: context.querier(options.read))
+            let prepared = try engine.prepare(request)
+            if let pushdown = context.pushdown, limit == nil, options.lookbackDelta == nil, !stats {
+                let timeout = request.timeout.map { min($0, engine.options.timeout) } ?? engine.options.timeout
+                if let answer = await pushdown(PushdownQuery(prepared, timeout: timeout, read: options.read)) {
+                    return APIResult(answer: answer)
+                }
+            }
+            let result = try await engine.run(prepared, querier: context.querier(options.read))
             return Self.truncated(result, limit: limit)
         } catch {
             throw .query(error)
