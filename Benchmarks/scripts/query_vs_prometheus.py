@@ -2,10 +2,11 @@
 """`hearth query` over one Prometheus against that Prometheus answering itself, same run.
 
 Loads ../shared/bench's data set (remote_write.py's generator: node-exporter-like hosts) into
-Debian's Prometheus through its remote-write receiver, starts `hearth query --endpoint` at it,
-then runs ../shared/bench's queries (instant at the end of the data, range from start + 5 min
-to the end at a 60 s step) against both, alternating, and reports medians of wall time until
-the whole JSON body is read, and whether both answered the same series and values.
+Debian's Prometheus through its remote-write receiver, starts `hearth query --endpoint` at it
+twice (reading through remote read, and with `--query.pushdown`), then runs ../shared/bench's
+queries (instant at the end of the data, range from start + 5 min to the end at a 60 s step)
+against all three in turn, and reports medians of wall time until the whole JSON body is read,
+and whether each answered the same series and values as the Prometheus.
 
     Benchmarks/ $ python3 scripts/query_vs_prometheus.py --series 100000 --runs 7
 
@@ -103,7 +104,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="hearth-query-bench-")
     procs = []
     try:
-        prom_port, query_port = free_port(), free_port()
+        prom_port, query_port, pushdown_port = free_port(), free_port(), free_port()
         with open(os.path.join(tmp, "prometheus.yml"), "w") as f:
             f.write("global:\n  scrape_interval: 15s\n  external_labels: {cluster: bench}\n")
         procs.append(subprocess.Popen(
@@ -118,41 +119,54 @@ def main():
         stats = remote_write.send(prom + "/api/v1/write", shards)
         print("loaded %d series x %d samples into Prometheus: %s" % (a.series, a.samples_per_series,
                                                                       {k: stats[k] for k in stats if k in ("samples", "errors", "wall_s")}))
-        procs.append(subprocess.Popen(
-            [a.hearth, "query", "--endpoint=127.0.0.1:%d" % prom_port, "--web.listen-address=127.0.0.1:%d" % query_port,
-             "--query.max-samples=200000000", "--endpoint.max-response-size=4GB", "--endpoint.timeout=5m"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        hq = "http://127.0.0.1:%d" % query_port
+        # The same querier twice: reading through remote read, and with --query.pushdown.
+        for port, extra in ((query_port, []), (pushdown_port, ["--query.pushdown"])):
+            procs.append(subprocess.Popen(
+                [a.hearth, "query", "--endpoint=127.0.0.1:%d" % prom_port, "--web.listen-address=127.0.0.1:%d" % port,
+                 "--query.max-samples=200000000", "--endpoint.max-response-size=4GB", "--endpoint.timeout=5m"] + extra,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        hq, hqp = "http://127.0.0.1:%d" % query_port, "http://127.0.0.1:%d" % pushdown_port
         wait_ready(hq)
+        wait_ready(hqp)
         time.sleep(2)  # the first endpoint check (external labels)
 
         start_s, end_s = cfg.start_ms / 1000.0, cfg.end_ms / 1000.0
         if a.hold:
-            print("prometheus %s  hearth query %s (pid %d)  end of data %.3f" % (prom, hq, procs[1].pid, end_s), flush=True)
+            print("prometheus %s  hearth query %s (pid %d)  with pushdown %s  end of data %.3f" % (prom, hq, procs[1].pid, hqp, end_s), flush=True)
             while True:
                 time.sleep(60)
         step = 60.0
         rng = ((start_s + 300) // step * step + step, end_s // step * step, step)
-        print("| query | kind | Prometheus (ms) | hearth query (ms) | Prometheus / hearth query | same answer |")
-        print("|---|---|---|---|---|---|")
+        print("| query | kind | Prometheus (ms) | hearth query (ms) | Prometheus / hearth query | same answer "
+              "| with --query.pushdown (ms) | Prometheus / pushdown | same answer |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        who_all = (("prom", prom), ("hq", hq), ("hqp", hqp))
         for name, promql in QUERIES:
             for kind in ("instant", "range"):
-                times = {"prom": [], "hq": []}
+                times = {"prom": [], "hq": [], "hqp": []}
                 answers = {}
                 for run in range(a.runs + 1):
-                    for who, base in (("prom", prom), ("hq", hq)) if run % 2 == 0 else (("hq", hq), ("prom", prom)):
+                    # Each run starts with a different one of the three, so none is always first.
+                    order = who_all[run % 3:] + who_all[:run % 3]
+                    for who, base in order:
                         dt, js = query(base, promql, t=end_s, rng=rng if kind == "range" else None)
                         if js.get("status") != "success":
                             raise SystemExit("%s %s: %s" % (who, promql, js))
-                        if run > 0:  # the first run warms both up
+                        if run > 0:  # the first run warms all three up
                             times[who].append(dt)
                         answers[who] = digest(js)
                 # Prometheus's answer carries no external labels; hearth query's adds them.
                 expected = {tuple(sorted(dict(k, cluster="bench").items())) if not promql.startswith("count") else k: v
                             for k, v in answers["prom"].items()}
-                same = "yes" if expected == answers["hq"] or answers["prom"] == answers["hq"] else compare(expected, answers["hq"])
-                p, h = statistics.median(times["prom"]) * 1000, statistics.median(times["hq"]) * 1000
-                print("| `%s` | %s | %.1f | %.1f | %.2fx | %s |" % (promql, kind, p, h, p / h, same))
+
+                def same(who):
+                    if expected == answers[who] or answers["prom"] == answers[who]:
+                        return "yes"
+                    return compare(expected, answers[who])
+                p = statistics.median(times["prom"]) * 1000
+                h, hp = statistics.median(times["hq"]) * 1000, statistics.median(times["hqp"]) * 1000
+                print("| `%s` | %s | %.1f | %.1f | %.2fx | %s | %.1f | %.2fx | %s |"
+                      % (promql, kind, p, h, p / h, same("hq"), hp, p / hp, same("hqp")), flush=True)
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

@@ -13,15 +13,16 @@ import NIOHTTP1
 /// The answer must be the one the fan-out would give, where the endpoint's series carry its
 /// external labels. A plan therefore exists only where that can be shown from the query's
 /// shape: the external labels reach the result either on every series or on none (then they
-/// are added once, at the top, by `label_replace`, where a series' own label wins as in remote
-/// read); no grouping, matching or label function names one of them; no function makes labels
-/// out of its selector's matchers (`absent`). Anything else is evaluated here as usual. The
-/// endpoint's engine and flags (lookback delta, its PromQL version) then decide the answer.
+/// are added to each series of the answer, as remote read attaches them); no grouping,
+/// matching or label function names one of them; no function makes labels out of its
+/// selector's matchers (`absent`). Anything else is evaluated here as usual. The endpoint's
+/// engine and flags (lookback delta, its PromQL version) then decide the answer.
 public enum Pushdown {
-    /// A query to send to `endpoint`.
+    /// A query to send to `endpoint`, and the labels to add to each series of its answer.
     public struct Plan: Sendable, Equatable {
         public var endpoint: String
         public var query: String
+        public var labels = Labels()
     }
 
     /// The plan for `expr`, or nil when it must be evaluated here. `endpoints` with their last
@@ -50,17 +51,8 @@ public enum Pushdown {
         let names = Set(external.map(\.name))
         guard !namesAny(expr, of: names), let keeps = carriesExternalLabels(expr),
               let rewritten = try? rewrite(expr, external: external) else { return nil }
-        var query = rewritten
         let added = external.filter { !hidden.contains($0.name) }
-        if keeps && !added.isEmpty {
-            // A range vector cannot be relabelled in PromQL.
-            guard expr.type == .vector else { return nil }
-            for l in added {
-                let replacement = l.value.replacingDollars()
-                query = .call("label_replace", [query, .string(l.name), .string(replacement), .string(l.name), .string("")])
-            }
-        }
-        return Plan(endpoint: chosen.address, query: query.description)
+        return Plan(endpoint: chosen.address, query: rewritten.description, labels: keeps ? Labels(sorted: added) : Labels())
     }
 
     static func matchers(of s: VectorSelector) throws -> [Matcher] {
@@ -182,13 +174,6 @@ public enum Pushdown {
     }
 }
 
-extension String {
-    /// `$` written as `$$`, so that `label_replace` puts the value in as it is.
-    func replacingDollars() -> String {
-        guard contains("$") else { return self }
-        return split(separator: "$", omittingEmptySubsequences: false).joined(separator: "$$")
-    }
-}
 
 extension Pushdown {
     /// Sends a plan's query to its endpoint's query API (`query_range` when `step` is given)
@@ -211,7 +196,7 @@ extension Pushdown {
               let response = try? await client.execute(method: .POST, url: url, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                                        body: body, timeout: timeoutMs, maxBodyBytes: maxResponseBytes),
               response.status == 200, response.body.starts(with: Self.success) else { return nil }
-        return response.body
+        return addingLabels(plan.labels, to: response.body)
     }
 
     /// How every successful answer of Prometheus's API begins.

@@ -16,16 +16,29 @@ import Testing
     @Test func oneEndpointHoldingEverySelectorAnswers() throws {
         // The external labels do not reach an aggregation by other labels: sent as it is.
         #expect(try plan("sum by (job) (rate(x[5m]))", [Self.b]) == Pushdown.Plan(endpoint: "b:9090", query: "sum by (job) (rate(x[5m]))"))
-        // They reach every series of a rate: added at the top, where the series' own label wins.
-        #expect(try plan("rate(x[5m])", [Self.b])?.query == #"label_replace(rate(x[5m]), "cluster", "b", "cluster", "")"#)
+        // They reach every series of a rate: added to each series of the answer.
+        #expect(try plan("rate(x[5m])", [Self.b]) == Pushdown.Plan(endpoint: "b:9090", query: "rate(x[5m])", labels: Labels(["cluster": "b"])))
+        #expect(try plan("x[5m]", [Self.b])?.labels == Labels(["cluster": "b"]))
         // Matchers on them are answered here and left out; the other cluster's endpoint cannot match.
         #expect(try plan(#"max(x{cluster="b", job="j"}) by (job)"#, [Self.a0, Self.b])?.query == #"max by (job) (x{job="j"})"#)
         // Deduplication hides replica labels, so they are not added; without it they are.
-        #expect(try plan(#"x{cluster="a"}"#, [Self.a0, Self.b]).map(\.query) == #"label_replace(x, "cluster", "a", "cluster", "")"#)
-        #expect(try plan(#"x{cluster="a"}"#, [Self.a0, Self.b], hidden: [])?.query
-                == #"label_replace(label_replace(x, "cluster", "a", "cluster", ""), "replica", "0", "replica", "")"#)
-        // `$` in a value is put in as written.
-        #expect(try plan("x", [(address: "d:1", externalLabels: Labels(["dc": "$1"]))])?.query == #"label_replace(x, "dc", "$$1", "dc", "")"#)
+        #expect(try plan(#"x{cluster="a"}"#, [Self.a0, Self.b]) == Pushdown.Plan(endpoint: "a0:9090", query: "x", labels: Labels(["cluster": "a"])))
+        #expect(try plan(#"x{cluster="a"}"#, [Self.a0, Self.b], hidden: [])?.labels == Labels(["cluster": "a", "replica": "0"]))
+    }
+
+    @Test func labelsAreAddedToEverySeriesOfTheAnswer() throws {
+        let body = #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up","job":"n\"x"},"values":[[1,"1"]]},"#
+            + #"{"metric":{},"values":[[1,"2"]]},{"metric":{"metric":"metric","zz":"1"},"values":[[1,"3"]]}]},"warnings":["\"metric\":{"]}"#
+        let out = try #require(Pushdown.addingLabels(Labels(["cluster": "b", "a": "é\"$"]), to: Array(body.utf8)))
+        #expect(String(decoding: out, as: UTF8.self)
+                == #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up","a":"é\"$","cluster":"b","job":"n\"x"},"values":[[1,"1"]]},"#
+                + #"{"metric":{"a":"é\"$","cluster":"b"},"values":[[1,"2"]]},{"metric":{"a":"é\"$","cluster":"b","metric":"metric","zz":"1"},"values":[[1,"3"]]}]},"warnings":["\"metric\":{"]}"#)
+        // A series with its own label of that name would have merged with its twin in the fan-out.
+        #expect(Pushdown.addingLabels(Labels(["job": "j"]), to: Array(body.utf8)) == nil)
+        // A scalar has no labels; a truncated answer is refused.
+        let scalar = Array(#"{"status":"success","data":{"resultType":"scalar","result":[1,"2"]}}"#.utf8)
+        #expect(Pushdown.addingLabels(Labels(["cluster": "b"]), to: scalar) == scalar)
+        #expect(Pushdown.addingLabels(Labels(["cluster": "b"]), to: Array(body.utf8.prefix(70))) == nil)
     }
 
     @Test func declinedWhereTheAnswerCouldDiffer() throws {
@@ -40,10 +53,9 @@ import Testing
         #expect(try plan("sum by (cluster) (x)", [Self.b]) == nil)
         #expect(try plan("x * on (cluster) y", [Self.b]) == nil)
         #expect(try plan(#"label_replace(x, "c", "$1", "cluster", "(.*)")"#, [Self.b]) == nil)
-        // Labels made from matchers; a selector left with no matcher of its own; a range vector.
+        // Labels made from matchers; a selector left with no matcher of its own.
         #expect(try plan("absent(x)", [Self.b]) == nil)
         #expect(try plan(#"{cluster="b"}"#, [Self.b]) == nil)
-        #expect(try plan("x[5m]", [Self.b]) == nil)
         // Sides that disagree on carrying the labels, matched on every label.
         #expect(try plan("x + sum(y)", [Self.b]) == nil)
         #expect(try plan("x or vector(1)", [Self.b]) == nil)
@@ -52,9 +64,8 @@ import Testing
     }
 
     @Test func matchingOnOtherLabelsIsFine() throws {
-        #expect(try plan("x + on (job) group_left sum by (job) (y)", [Self.b])?.query
-                == #"label_replace(x + on (job) group_left () sum by (job) (y), "cluster", "b", "cluster", "")"#)
-        #expect(try plan("x * on (job) y", [Self.b])?.query == "x * on (job) y")
-        #expect(try plan("x > 2", [Self.b])?.query == #"label_replace(x > 2, "cluster", "b", "cluster", "")"#)
+        #expect(try plan("x + on (job) group_left sum by (job) (y)", [Self.b])?.labels == Labels(["cluster": "b"]))
+        #expect(try plan("x * on (job) y", [Self.b]) == Pushdown.Plan(endpoint: "b:9090", query: "x * on (job) y"))
+        #expect(try plan("x > 2", [Self.b])?.labels == Labels(["cluster": "b"]))
     }
 }
