@@ -111,6 +111,12 @@ public final class Engine: Sendable {
         deadline: ContinuousClock.Instant
     ) throws(QueryError) -> QueryResult {
         let instant = step == 0
+        // A querier that waits on the network gets every selection asked of it at once.
+        var querier = querier
+        if querier.blocksOnRemoteReads,
+           let prefetched = Prefetch.querier(for: expr, start: start, end: end, step: step, base: querier, options: options, deadline: deadline) {
+            querier = prefetched
+        }
         let context = QueryContext(querier: querier, options: options, queryStart: start, queryEnd: end, queryStep: step, deadline: deadline)
         let evaluator = Evaluator(start: start, end: instant ? start : end, interval: instant ? 1 : step, context: context)
         try evaluator.checkStepCount()

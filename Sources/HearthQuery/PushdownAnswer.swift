@@ -7,7 +7,7 @@ extension Pushdown {
     /// One pass over the bytes; only `"metric"` objects are rewritten. Nil when a series already
     /// has one of the labels (the fan-out would have merged it with its twin: the query is then
     /// evaluated here) or the answer is not the JSON expected.
-    static func addingLabels(_ labels: Labels, to body: [UInt8]) -> [UInt8]? {
+    public static func addingLabels(_ labels: Labels, to body: [UInt8]) -> [UInt8]? {
         guard !labels.isEmpty else { return body }
         let added: [(name: [UInt8], json: [UInt8])] = labels.map { l in
             var json: [UInt8] = []

@@ -40,7 +40,7 @@ public enum QueryRole {
         guard !options.endpoints.isEmpty || !options.sdFiles.isEmpty else {
             throw ServerError("no endpoints: give --endpoint or --endpoint.sd-files")
         }
-        let client = HTTPClient(threads: usableCoreCount())
+        let client = HTTPClient(threads: usableCoreCount(), largeReads: true)
         let set = try EndpointSet(addresses: options.endpoints, client: client, timeoutMs: options.fanout.timeoutMs, logger: logger)
         let metrics = QueryMetrics()
         let engine = Engine(options: options.engine)

@@ -33,3 +33,28 @@ private final class ThreadJob: @unchecked Sendable {
     let run: () -> Void
     init(_ run: @escaping () -> Void) { self.run = run }
 }
+
+/// Runs `work(0) … work(count − 1)` at once, each but the last on a thread of its own (for
+/// reads that block on the network: they wait together rather than in turn), and returns when
+/// all are done.
+public func runConcurrentlyOnOwnThreads(_ count: Int, _ work: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+        if count == 1 { work(0) }
+        return
+    }
+    var threads: [pthread_t] = []
+    for i in 0..<(count - 1) {
+        let job = Unmanaged.passRetained(ThreadJob { work(i) })
+        var thread = pthread_t()
+        if pthread_create(&thread, nil, { argument in
+            Unmanaged<ThreadJob>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, job.toOpaque()) == 0 {
+            threads.append(thread)
+        } else {
+            job.takeRetainedValue().run()
+        }
+    }
+    work(count - 1)
+    for t in threads { pthread_join(t, nil) }
+}

@@ -48,7 +48,7 @@ public struct SeriesData: Sendable {
 /// What a selection is for, so that a querier can read less: the time range always, and
 /// what the engine knows of the selector's use (Prometheus's `storage.SelectHints`). A local
 /// querier reads only the range; a remote one forwards the rest.
-public struct SelectHints: Sendable, Equatable {
+public struct SelectHints: Sendable, Hashable {
     /// Inclusive bounds of the samples wanted (ms).
     public var start: Timestamp
     public var end: Timestamp

@@ -4,8 +4,8 @@ import HearthQuery
 import HearthRemoteProtocol
 import HearthStorage
 
-/// `hearth query`'s hot paths: decoding an endpoint's streamed remote-read answer, and merging
-/// HA replicas.
+/// `hearth query`'s hot paths: decoding an endpoint's streamed remote-read answer, merging HA
+/// replicas, and adding external labels to a pushed-down query's answer.
 enum Answer {
     /// 10,000 series of a node-exporter-like host, one 120-sample XOR chunk each, in frames of
     /// about 1 MiB as Prometheus writes them.
@@ -29,6 +29,18 @@ enum Answer {
         }
         if !frame.isEmpty { out += ReadResponseEncoder.chunkedFrame(frame, queryIndex: 0) }
         return out
+    }()
+
+    /// A range query's answer as Prometheus writes it: 10,000 series of 61 points.
+    static let json: [UInt8] = {
+        var text = #"{"status":"success","data":{"resultType":"matrix","result":["#
+        for i in 0..<10_000 {
+            if i > 0 { text += "," }
+            text += #"{"metric":{"device":"eth\#(i % 4)","instance":"host-\#(i / 4):9100","job":"node"},"values":["#
+            text += (0...60).map { #"[\#(1_700_000_000 + $0 * 60),"\#(Double(i * $0) * 1.25)"]"# }.joined(separator: ",")
+            text += "]}"
+        }
+        return Array((text + "]}}").utf8)
     }()
 
     /// Two replicas of 1,000 series, 240 samples each, scraped 7 s apart in a 15 s interval.
@@ -59,6 +71,12 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(n)
             }
         }
+    }
+    Benchmark("Pushdown: add external labels to an answer (10k series, 61 points, 11 MB)") { benchmark in
+        let body = Answer.json
+        let labels = Labels(["cluster": "eu", "region": "west"])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(Pushdown.addingLabels(labels, to: body)) }
     }
     Benchmark("Dedup: two replicas of 1,000 series, 240 samples each") { benchmark in
         let series = Answer.replicas
