@@ -191,7 +191,7 @@ let package = Package(
                 "HearthModel", "HearthEncoding", "HearthFileIO", "HearthPromQLParser", "HearthPromQL", "HearthPromQLTesting",
                 "HearthRemoteProtocol", "HearthSnappy", "HearthExposition", "HearthRegex", "HearthTemplate", "HearthConfig",
                 "HearthRelabel", "HearthRules", "HearthHTTPAPI", "HearthTSDB", "HearthWAL", "HearthBlock", "HearthChunks",
-                "HearthStorage",
+                "HearthStorage", "HearthQuery",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -32,6 +32,10 @@ public enum FuzzSeeds {
                 (s.0, ChunkData.encode(s.1).map { ReadResponseEncoder.XORChunk(minTime: $0.minTime, maxTime: $0.maxTime, bytes: $0.bytes) })
             }
             return [ReadResponseEncoder.chunkedFrame(chunks, queryIndex: 0) + ReadResponseEncoder.chunkedFrame(Array(chunks.prefix(1)), queryIndex: 1)]
+        case "pushdown-answer":
+            let matrix = #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up","job":"node"},"values":[[1.5,"1"],[2.5,"NaN"]]},{"metric":{},"values":[[1,"+Inf"]]}]},"warnings":["w"]}"#
+            let vector = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"\"x\"","b":"é"},"value":[1,"2"]}]}}"#
+            return [[1] + Array(matrix.utf8), [2] + Array(vector.utf8), [3] + Array(#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#.utf8)]
         case "exposition-text": return [Array(exposition.utf8)]
         case "openmetrics": return [Array(openMetrics.utf8)]
         case "regex": return [String(repeating: "(", count: 1000) + "a" + String(repeating: ")", count: 1000) + "\na", "a.*b\naxxb", "(?i)get|post\nPOST", "^(\\d+)ms$\n250ms", "[[:alpha:]]+\\.(?P<ext>\\w+)\nfile.txt",

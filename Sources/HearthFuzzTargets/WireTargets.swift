@@ -1,8 +1,10 @@
 import HearthModel
+import HearthQuery
 import HearthRemoteProtocol
 import HearthSnappy
 
-/// Decoders of what arrives over the network: snappy, remote write 1.0 and 2.0, remote read.
+/// Decoders of what arrives over the network: snappy, remote write 1.0 and 2.0, remote read, a
+/// pushed-down query's answer.
 enum WireTargets {
     static let all: [FuzzTarget] = [
         FuzzTarget("snappy", "snappy block decoding of raw bytes; what encodes must decode to itself") { bytes in
@@ -46,6 +48,15 @@ enum WireTargets {
             while let frame = try? frames.next() {
                 for s in frame.series { seen += s.labels.count + s.chunks.reduce(0) { $0 + $1.bytes.count } }
             }
+        },
+        FuzzTarget("pushdown-answer", "an endpoint's query API answer, external labels added to its series (the first byte picks which)") { bytes in
+            guard let first = bytes.first else { return }
+            let choices = [Labels(), Labels(["cluster": "eu"]), Labels(["__name__": "x", "zone": "a\"\\\u{1}é"]), Labels(["a": "1", "job": "j", "zz": ""])]
+            let labels = choices[Int(first) % choices.count]
+            let body = Array(bytes.dropFirst())
+            guard let out = Pushdown.addingLabels(labels, to: body) else { return }
+            // Labels are only ever added, and nothing is added when there are none.
+            guard out.count >= body.count, !labels.isEmpty || out == body else { fatalError("the answer lost bytes: \(body.count) -> \(out.count)") }
         },
     ]
 }

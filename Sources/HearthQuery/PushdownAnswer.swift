@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HearthEncoding
 import HearthModel
 
@@ -21,12 +24,12 @@ extension Pushdown {
         var i = 0
         var copied = 0
         let n = body.count
+        var pairs: [(name: Range<Int>, text: Range<Int>)] = []
         return body.withUnsafeBufferPointer { b -> [UInt8]? in
             while i < n {
-                guard b[i] == UInt8(ascii: "\"") else {
-                    i += 1
-                    continue
-                }
+                // Straight to the next string (memchr: most of an answer is its values).
+                guard let found = memchr(b.baseAddress! + i, Int32(UInt8(ascii: "\"")), n - i) else { break }
+                i = b.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
                 let start = i
                 guard let end = stringEnd(b, from: i) else { return nil }
                 i = end
@@ -41,7 +44,7 @@ extension Pushdown {
                 out.append(contentsOf: b[copied...k])
                 k += 1
                 // The series' pairs, as written, with their names.
-                var pairs: [(name: Range<Int>, text: Range<Int>)] = []
+                pairs.removeAll(keepingCapacity: true)
                 while true {
                     while k < n, isSpace(b[k]) || b[k] == UInt8(ascii: ",") { k += 1 }
                     guard k < n else { return nil }
