@@ -1,3 +1,4 @@
+import Foundation
 import HearthModel
 import HearthQuery
 import HearthRemoteProtocol
@@ -55,8 +56,13 @@ enum WireTargets {
             let labels = choices[Int(first) % choices.count]
             let body = Array(bytes.dropFirst())
             guard let out = Pushdown.addingLabels(labels, to: body) else { return }
-            // Labels are only ever added, and nothing is added when there are none.
-            guard out.count >= body.count, !labels.isEmpty || out == body else { fatalError("the answer lost bytes: \(body.count) -> \(out.count)") }
+            // Nothing changes without labels; a valid answer stays valid JSON (the whitespace
+            // between a series' labels is not kept).
+            guard !labels.isEmpty || out == body else { fatalError("the answer changed without labels to add") }
+            if (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil,
+               (try? JSONSerialization.jsonObject(with: Data(out), options: [.fragmentsAllowed])) == nil {
+                fatalError("valid JSON became invalid: \(String(decoding: out, as: UTF8.self).debugDescription)")
+            }
         },
     ]
 }
