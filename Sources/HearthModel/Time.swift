@@ -17,6 +17,15 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
+
+    /// The duration in whole milliseconds, saturating at Int64's bounds.
+    public var milliseconds: Int64 {
+        let (s, atto) = components
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        if overflow { return s < 0 ? .min : .max }
+        let (total, beyond) = ms.addingReportingOverflow(atto / 1_000_000_000_000_000)
+        return beyond ? .max : total
+    }
 }
 
 /// RFC 3339 times as Prometheus and Alertmanager write them in JSON.

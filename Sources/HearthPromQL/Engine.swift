@@ -88,7 +88,7 @@ public final class Engine: Sendable {
     func evaluate(_ query: PreparedQuery, querier: any Querier) throws(QueryError) -> QueryResult {
         let request = query.request
         var options = self.options
-        if let timeout = request.timeout { options.timeout = min(options.timeout, max(timeout, .zero)) }
+        options.timeout = query.timeout(within: options.timeout)
         if let lookback = request.lookbackDelta, lookback > 0 { options.lookbackDelta = lookback }
         return try evaluate(query.expr, start: request.start, end: request.isRange ? request.end : request.start,
                             step: request.isRange ? request.step : 0, querier: querier, options: options,

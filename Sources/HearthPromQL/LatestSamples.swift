@@ -25,7 +25,7 @@ extension Engine {
     /// timeout and `--query.max-samples` as a query. A chunk that does not decode fails it.
     public func latestSamples(matching matcherSets: [[Matcher]], at t: Int64, querier: any Querier) throws(QueryError) -> LatestSamples {
         guard QueryTime.range.contains(t) else {
-            throw .parse("query time out of range: times must lie within \(QueryTime.minimum / 1000) and \(QueryTime.maximum / 1000) seconds")
+            throw .timeOutOfRange
         }
         let deadline = ContinuousClock.now + options.timeout
         var latest: [Labels: Sample] = [:]

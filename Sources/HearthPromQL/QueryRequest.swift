@@ -49,7 +49,7 @@ public struct QueryRequest: Sendable {
     /// API makes them).
     func validateTimes() throws(QueryError) {
         guard QueryTime.range.contains(start), QueryTime.range.contains(end) else {
-            throw .parse("query time out of range: times must lie within \(QueryTime.minimum / 1000) and \(QueryTime.maximum / 1000) seconds")
+            throw .timeOutOfRange
         }
         if !isRange { return }
         guard end >= start else { throw .invalidParameter("end", "end timestamp must not be before start time") }
@@ -86,4 +86,15 @@ public struct QueryRequest: Sendable {
 public struct PreparedQuery: Sendable {
     public let expr: Expr
     public let request: QueryRequest
+
+    /// How long the query may run: its own `timeout`, never beyond `limit` (`--query.timeout`).
+    public func timeout(within limit: Duration) -> Duration {
+        request.timeout.map { min(limit, max($0, .zero)) } ?? limit
+    }
+}
+
+extension QueryError {
+    /// A query time outside ``QueryTime/range``.
+    static let timeOutOfRange = QueryError.parse(
+        "query time out of range: times must lie within \(QueryTime.minimum / 1000) and \(QueryTime.maximum / 1000) seconds")
 }

@@ -112,3 +112,28 @@ public enum BinaryOp: String, Sendable, CaseIterable {
     public var isSetOperator: Bool { self == .and || self == .or || self == .unless }
     public var rightAssociative: Bool { self == .pow }
 }
+
+extension Expr {
+    /// Every vector selector of the expression (those of range selectors too), in the order
+    /// written: what a query reads.
+    public var selectors: [VectorSelector] {
+        var out: [VectorSelector] = []
+        collectSelectors(into: &out)
+        return out
+    }
+
+    private func collectSelectors(into out: inout [VectorSelector]) {
+        switch self {
+        case .number, .string: break
+        case .vectorSelector(let s), .matrixSelector(let s, _): out.append(s)
+        case .subquery(let inner, _, _, _, _), .unary(_, let inner), .paren(let inner): inner.collectSelectors(into: &out)
+        case .call(_, let args): for a in args { a.collectSelectors(into: &out) }
+        case .aggregate(_, let inner, let param, _, _, _):
+            inner.collectSelectors(into: &out)
+            param?.collectSelectors(into: &out)
+        case .binary(_, let l, let r, _, _):
+            l.collectSelectors(into: &out)
+            r.collectSelectors(into: &out)
+        }
+    }
+}

@@ -103,9 +103,7 @@ public struct ScriptRunner {
             return true
         }
         guard !storage.histogramSeries.isEmpty, let expr = try? engine.parse(eval.query) else { return false }
-        var selectors: [VectorSelector] = []
-        collectSelectors(expr, into: &selectors)
-        for vs in selectors {
+        for vs in expr.selectors {
             var matchers: [Matcher] = []
             if let name = vs.name, let m = try? Matcher(.equal, Labels.metricName, name) { matchers.append(m) }
             for m in vs.matchers { if let c = try? Matcher(m.kind, m.name, m.value) { matchers.append(c) } }
@@ -114,21 +112,6 @@ public struct ScriptRunner {
             }
         }
         return false
-    }
-
-    private func collectSelectors(_ e: Expr, into out: inout [VectorSelector]) {
-        switch e {
-        case .number, .string: break
-        case .vectorSelector(let vs), .matrixSelector(let vs, _): out.append(vs)
-        case .subquery(let inner, _, _, _, _), .unary(_, let inner), .paren(let inner): collectSelectors(inner, into: &out)
-        case .call(_, let args): for a in args { collectSelectors(a, into: &out) }
-        case .aggregate(_, let inner, let param, _, _, _):
-            collectSelectors(inner, into: &out)
-            if let param { collectSelectors(param, into: &out) }
-        case .binary(_, let l, let r, _, _):
-            collectSelectors(l, into: &out)
-            collectSelectors(r, into: &out)
-        }
     }
 
     /// Nil when the case passes, else why it failed.

@@ -29,8 +29,7 @@ public enum Pushdown {
     /// known external labels; `hidden` are the labels deduplication removes (replica labels).
     public static func plan(_ expr: Expr, endpoints: [(address: String, externalLabels: Labels?)],
                             hidden: Set<String>) -> Plan? {
-        var selectors: [VectorSelector] = []
-        collectSelectors(expr, into: &selectors)
+        let selectors = expr.selectors
         guard !selectors.isEmpty else { return nil }
         // Every endpoint must have told its labels, and one alone may hold each selector's series.
         var known: [(String, Labels)] = []
@@ -60,21 +59,6 @@ public enum Pushdown {
         if let name = s.name { out.append(try Matcher(.equal, Labels.metricName, name)) }
         for m in s.matchers { out.append(try Matcher(m.kind, m.name, m.value)) }
         return out
-    }
-
-    static func collectSelectors(_ e: Expr, into out: inout [VectorSelector]) {
-        switch e {
-        case .number, .string: break
-        case .vectorSelector(let s), .matrixSelector(let s, _): out.append(s)
-        case .subquery(let inner, _, _, _, _), .unary(_, let inner), .paren(let inner): collectSelectors(inner, into: &out)
-        case .call(_, let args): for a in args { collectSelectors(a, into: &out) }
-        case .aggregate(_, let inner, let param, _, _, _):
-            collectSelectors(inner, into: &out)
-            if let param { collectSelectors(param, into: &out) }
-        case .binary(_, let l, let r, _, _):
-            collectSelectors(l, into: &out)
-            collectSelectors(r, into: &out)
-        }
     }
 
     /// Whether any grouping, matching or string argument names one of `names` (then the

@@ -66,7 +66,7 @@ public enum QueryRole {
                     metrics.pushdown(.declined)
                     return nil
                 }
-                let timeoutMs = min(fanout.timeoutMs, Int64(query.timeout.components.seconds) * 1000 + query.timeout.components.attoseconds / 1_000_000_000_000_000)
+                let timeoutMs = min(fanout.timeoutMs, query.timeout.milliseconds)
                 let answer = await Pushdown.send(plan, endpoint: endpoint, start: query.start, end: query.end, step: query.step,
                                                  timeoutMs: timeoutMs, maxResponseBytes: fanout.maxResponseBytes, client: client)
                 metrics.pushdown(answer == nil ? .failed : .answered)

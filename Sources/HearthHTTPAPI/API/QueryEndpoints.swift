@@ -108,8 +108,7 @@ extension API {
         do {
             let prepared = try engine.prepare(request)
             if let pushdown = context.pushdown, limit == nil, options.lookbackDelta == nil, !stats {
-                let timeout = request.timeout.map { min($0, engine.options.timeout) } ?? engine.options.timeout
-                if let answer = await pushdown(PushdownQuery(prepared, timeout: timeout, read: options.read)) {
+                if let answer = await pushdown(PushdownQuery(prepared, timeout: prepared.timeout(within: engine.options.timeout), read: options.read)) {
                     return APIResult(answer: answer)
                 }
             }
